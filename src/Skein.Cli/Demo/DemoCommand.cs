@@ -1,0 +1,343 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+
+namespace Skein.Cli.Demo;
+
+/// <summary><c>skein demo</c>: brings up a whole mesh on this machine from the embedded default config.</summary>
+internal static class DemoCommand
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(25);
+
+    public static Command Create()
+    {
+        var check = new Option<bool>("--check") { Description = "Bring the mesh up, verify traffic flowed through the proxies, tear down; exit 0 or 1." };
+        var dir = new Option<DirectoryInfo?>("--dir") { Description = "Working directory for config, state and logs (kept afterwards). Default: a temporary directory, removed on exit." };
+        var rps = new Option<int>("--rps") { Description = "Load generator requests per second.", DefaultValueFactory = _ => 10 };
+
+        var command = new Command("demo", "Run a bookstore mesh on loopback: control plane, two node proxies, six apps, and a load generator.")
+        {
+            check, dir, rps,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var workDir = parse.GetValue(dir);
+            var keep = workDir is not null;
+            var root = workDir?.FullName ?? Path.Combine(Path.GetTempPath(), $"skein-demo-{Environment.ProcessId}");
+            await using var demo = new DemoRun(root, keep);
+            return await demo.RunAsync(parse.GetValue(check), parse.GetValue(rps), ct);
+        });
+        return command;
+    }
+
+    /// <summary>One demo session: starts everything in order, watches it, and tears it all down.</summary>
+    private sealed class DemoRun(string root, bool keep) : IAsyncDisposable
+    {
+        private readonly List<ChildProcess> _children = [];
+        private readonly string _demoId = Guid.NewGuid().ToString("N");
+        private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(2) };
+        private LoadGenerator? _load;
+
+        public async Task<int> RunAsync(bool check, int rps, CancellationToken ct)
+        {
+            var started = Stopwatch.StartNew();
+            var configDir = Path.Combine(root, "config");
+            var logDir = Path.Combine(root, "logs");
+            Directory.CreateDirectory(configDir);
+            Directory.CreateDirectory(logDir);
+            await WriteEmbeddedConfigAsync(Path.Combine(configDir, "bookstore.yaml"));
+
+            if (FindBusyPort() is { } busy)
+            {
+                Console.Error.WriteLine($"error: {busy} is already in use; is another skein demo running? Stop it first.");
+                return 2;
+            }
+
+            try
+            {
+                Console.WriteLine($"Starting the Skein demo mesh (logs in {logDir}) ...");
+                var control = Start("control", Launcher.Skein(["control", "--config", configDir, "--state", Path.Combine(root, "state"), "--address", DemoTopology.ControlAddress.ToString()]), logDir);
+                await WaitHttpAsync(control, new Uri($"http://{DemoTopology.ControlAddress}:20001/readyz"), ct);
+
+                foreach (var node in DemoTopology.Nodes)
+                {
+                    var proxy = Start($"proxy-{node.Name}", Launcher.Skein(["proxy", "--role", "node", "--node", node.Name, "--address", node.Address.ToString(), "--control", $"{DemoTopology.ControlAddress}:15012"]), logDir);
+                    await WaitHttpAsync(proxy, new Uri(node.Admin, "ready"), ct);
+                }
+
+                var apps = new List<(ChildProcess, DemoApp)>();
+                foreach (var app in DemoTopology.Apps)
+                {
+                    var args = new List<string> { "--app", app.App, "--version", app.Version, "--namespace", DemoTopology.Namespace, "--listen", $"{app.Address}:{DemoTopology.AppPort}", "--parent-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+                    foreach (var upstream in app.Upstreams)
+                    {
+                        args.Add("--upstream");
+                        args.Add(upstream);
+                    }
+
+                    var info = Launcher.DotnetApp("Skein.Samples.Bookstore.dll", args);
+                    info.Environment["POD_NAME"] = app.Workload;
+                    if (app.UsesSocks)
+                    {
+                        info.Environment["ALL_PROXY"] = DemoTopology.NodeOf(app).Socks.ToString();
+                    }
+
+                    apps.Add((Start(app.Workload, info, logDir), app));
+                }
+
+                foreach (var (process, app) in apps)
+                {
+                    await WaitHttpAsync(process, new Uri($"http://{app.Address}:{DemoTopology.AppPort}/healthz"), ct);
+                }
+
+                var nodeA = DemoTopology.Nodes[0];
+                _load = new LoadGenerator(nodeA.Socks, DemoTopology.FrontendUrl);
+                _load.Start(rps);
+                PrintLayout(started.Elapsed, configDir, check);
+
+                if (check)
+                {
+                    return await CheckAsync(ct) ? 0 : 1;
+                }
+
+                await ReportUntilCancelledAsync(ct);
+                return 0;
+            }
+            catch (DemoStartException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return 130;
+            }
+        }
+
+        private ChildProcess Start(string name, ProcessStartInfo info, string logDir)
+        {
+            info.Environment[Core.Hosting.ParentProcessWatch.EnvironmentVariable] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            info.Environment["SKEIN_DEMO_ID"] = _demoId;
+            var child = ChildProcess.Start(name, info, Path.Combine(logDir, $"{name}.log"));
+            _children.Add(child);
+            return child;
+        }
+
+        private async Task WaitHttpAsync(ChildProcess process, Uri url, CancellationToken ct)
+        {
+            var deadline = Stopwatch.StartNew();
+            while (deadline.Elapsed < StartTimeout)
+            {
+                ct.ThrowIfCancellationRequested();
+                if (process.HasExited)
+                {
+                    throw new DemoStartException($"{process.Name} exited during start-up; see {process.LogPath}:\n{Tail(process.LogPath)}");
+                }
+
+                try
+                {
+                    using var response = await _http.GetAsync(url, ct);
+                    if (response.IsSuccessStatusCode)
+                    {
+                        return;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                }
+                catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+                {
+                }
+
+                await Task.Delay(100, ct);
+            }
+
+            throw new DemoStartException($"{process.Name} did not become ready at {url} within {StartTimeout.TotalSeconds:0} s; see {process.LogPath}");
+        }
+
+        private static string Tail(string path)
+        {
+            try
+            {
+                var lines = File.ReadAllLines(path);
+                return string.Join('\n', lines.TakeLast(15));
+            }
+            catch (IOException)
+            {
+                return "";
+            }
+        }
+
+        private void PrintLayout(TimeSpan elapsed, string configDir, bool check)
+        {
+            Console.WriteLine($"Skein demo is up in {elapsed.TotalSeconds:0.0} s.");
+            Console.WriteLine();
+            Console.WriteLine($"  control plane   xDS {DemoTopology.ControlAddress}:15012   API http://{DemoTopology.ControlAddress}:20001   metrics http://{DemoTopology.ControlAddress}:15014/metrics");
+            foreach (var node in DemoTopology.Nodes)
+            {
+                Console.WriteLine($"  {node.Name,-15} proxy {node.Address}   SOCKS5/CONNECT {node.Address}:15080   admin {node.Admin}");
+                foreach (var app in DemoTopology.Apps.Where(a => a.Node == node.Name))
+                {
+                    Console.WriteLine($"    {app.Workload,-14} http://{app.Address}:{DemoTopology.AppPort}");
+                }
+            }
+
+            var nodeA = DemoTopology.Nodes[0];
+            Console.WriteLine();
+            Console.WriteLine("Try:");
+            Console.WriteLine($"  curl --socks5-hostname {nodeA.Address}:15080 http://frontend.bookstore:8080/books");
+            Console.WriteLine($"  curl -p -x http://{nodeA.Address}:15080 http://catalog.bookstore:8080/books");
+            Console.WriteLine($"  curl {nodeA.Admin}stats | grep outbound       # the proxy's own counters");
+            Console.WriteLine($"  curl {nodeA.Admin}config_dump                  # what the proxy received over xDS");
+            Console.WriteLine($"  skein get Workload -n bookstore");
+            Console.WriteLine($"  edit {Path.Combine(configDir, "bookstore.yaml")}   # changes reach the proxies live");
+            Console.WriteLine();
+            Console.WriteLine(check ? "Checking that traffic flows through the proxies ..." : "Press Ctrl-C to stop everything.");
+        }
+
+        private async Task ReportUntilCancelledAsync(CancellationToken ct)
+        {
+            var lastOk = 0L;
+            var lastFailed = 0L;
+            while (!ct.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(10), ct);
+                var ok = _load!.Succeeded;
+                var failed = _load.Failed;
+                Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] load: {ok - lastOk} ok, {failed - lastFailed} failed in the last 10 s{(failed > lastFailed ? $" (last error: {_load.LastError})" : "")}");
+                (lastOk, lastFailed) = (ok, failed);
+                foreach (var child in _children.Where(c => c.HasExited))
+                {
+                    Console.WriteLine($"warning: {child.Name} has exited; see {child.LogPath}");
+                }
+            }
+        }
+
+        /// <summary>Passes when requests succeeded and the proxies' own counters show the traffic crossing them.</summary>
+        private async Task<bool> CheckAsync(CancellationToken ct)
+        {
+            var deadline = Stopwatch.StartNew();
+            while (_load!.Succeeded < 30 && deadline.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(200, ct);
+            }
+
+            var nodeA = DemoTopology.Nodes[0];
+            var statsA = await StatsAsync(nodeA, ct);
+            var statsB = await StatsAsync(DemoTopology.Nodes[1], ct);
+            var results = new List<(string Check, bool Ok, string Detail)>
+            {
+                ("requests through the mesh succeed", _load.Succeeded >= 30 && _load.Failed <= _load.Succeeded / 10,
+                    $"{_load.Succeeded} ok, {_load.Failed} failed{(_load.LastError is { } e ? $" (last: {e})" : "")}"),
+            };
+            foreach (var service in new[] { "frontend", "catalog", "reviews", "payments" })
+            {
+                results.Add(ClusterCheck(nodeA.Name, statsA, service));
+            }
+
+            var inventoryA = Connections(statsA, "inventory");
+            var inventoryB = Connections(statsB, "inventory");
+            results.Add(("inventory reached via node proxies' SOCKS5", inventoryA + inventoryB > 0, $"node-a {inventoryA}, node-b {inventoryB} connections"));
+
+            Console.WriteLine();
+            foreach (var (name, ok, detail) in results)
+            {
+                Console.WriteLine($"  {(ok ? "PASS" : "FAIL")}  {name}: {detail}");
+            }
+
+            var passed = results.All(r => r.Ok);
+            Console.WriteLine(passed ? "demo check passed" : "demo check FAILED");
+            return passed;
+        }
+
+        private static (string, bool, string) ClusterCheck(string node, IReadOnlyDictionary<string, long> stats, string service)
+        {
+            var connections = Connections(stats, service);
+            var cluster = $"cluster.outbound|8080||{service}.bookstore.svc.cluster.local";
+            var sent = stats.GetValueOrDefault($"{cluster}.upstream_cx_tx_bytes_total");
+            var received = stats.GetValueOrDefault($"{cluster}.upstream_cx_rx_bytes_total");
+            return ($"{node} proxied traffic to {service}", connections > 0 && sent > 0 && received > 0, $"{connections} connections, {sent} bytes sent, {received} bytes received");
+        }
+
+        private static long Connections(IReadOnlyDictionary<string, long> stats, string service) =>
+            stats.GetValueOrDefault($"cluster.outbound|8080||{service}.bookstore.svc.cluster.local.upstream_cx_total");
+
+        private async Task<IReadOnlyDictionary<string, long>> StatsAsync(DemoNode node, CancellationToken ct)
+        {
+            // Connections are counted when they close; pooled keep-alive connections may still be open.
+            var json = await _http.GetStringAsync(new Uri(node.Admin, "stats?format=json"), ct);
+            var obj = JsonNode.Parse(json)!.AsObject();
+            return obj.ToDictionary(p => p.Key, p => p.Value!.GetValue<long>());
+        }
+
+        private static string? FindBusyPort()
+        {
+            var endpoints = new List<IPEndPoint>
+            {
+                new(DemoTopology.ControlAddress, 15012), new(DemoTopology.ControlAddress, 20001), new(DemoTopology.ControlAddress, 15014),
+            };
+            endpoints.AddRange(DemoTopology.Nodes.SelectMany(n => new[] { new IPEndPoint(n.Address, 15080), new IPEndPoint(n.Address, 15000) }));
+            endpoints.AddRange(DemoTopology.Apps.Select(a => new IPEndPoint(a.Address, DemoTopology.AppPort)));
+            foreach (var ep in endpoints)
+            {
+                using var probe = new Socket(ep.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                try
+                {
+                    probe.Bind(ep);
+                }
+                catch (SocketException)
+                {
+                    return ep.ToString();
+                }
+            }
+
+            return null;
+        }
+
+        private static async Task WriteEmbeddedConfigAsync(string path)
+        {
+            await using var resource = typeof(DemoCommand).Assembly.GetManifestResourceStream("Skein.Cli.Demo.bookstore.yaml")
+                ?? throw new InvalidOperationException("embedded demo config is missing");
+            await using var file = File.Create(path);
+            await resource.CopyToAsync(file);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_load is not null)
+            {
+                await _load.DisposeAsync();
+            }
+
+            // Apps first, then proxies, then the control plane: the reverse of start-up.
+            var stops = new List<Task>();
+            foreach (var child in Enumerable.Reverse(_children))
+            {
+                stops.Add(child.StopAsync(TimeSpan.FromSeconds(5)));
+            }
+
+            await Task.WhenAll(stops);
+            foreach (var child in _children)
+            {
+                await child.DisposeAsync();
+            }
+
+            _http.Dispose();
+            Console.WriteLine($"Stopped {_children.Count} processes.");
+            if (!keep)
+            {
+                try
+                {
+                    Directory.Delete(root, recursive: true);
+                }
+                catch (IOException)
+                {
+                }
+            }
+        }
+    }
+
+    private sealed class DemoStartException(string message) : Exception(message);
+}

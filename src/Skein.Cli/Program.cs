@@ -1,0 +1,14 @@
+using System.CommandLine;
+using Skein.Cli.Commands;
+using Skein.Cli.Demo;
+
+var root = new RootCommand("Skein: a service mesh with SPIFFE identities, HBONE tunnels, Gateway API routing and live topology.")
+{
+    ControlCommand.Create(),
+    ProxyCommand.Create(),
+    ValidateCommand.Create(),
+    GetCommand.Create(),
+    DemoCommand.Create(),
+};
+
+return await root.Parse(args).InvokeAsync();

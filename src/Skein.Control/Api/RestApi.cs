@@ -1,0 +1,61 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Skein.Control.Store;
+using Skein.Control.Xds;
+using Skein.Core.Configuration;
+
+namespace Skein.Control.Api;
+
+/// <summary>The control plane's REST API: resources, config errors, connected proxies, health.</summary>
+public static class RestApi
+{
+    public static void Map(IEndpointRouteBuilder app, string host)
+    {
+        app.MapGet("/healthz", () => Results.Text("ok\n")).RequireHost(host);
+        app.MapGet("/readyz", (StoreReadiness readiness) =>
+            readiness.IsReady ? Results.Text("ready\n") : Results.Text("config not loaded yet\n", statusCode: 503)).RequireHost(host);
+
+        app.MapGet("/api/v1/resources", (ConfigStore store, string? kind, string? @namespace, string? name) =>
+        {
+            var snapshot = store.Current;
+            var items = snapshot.Resources.Values
+                .Where(r => kind is null || string.Equals(r.Kind, kind, StringComparison.OrdinalIgnoreCase))
+                .Where(r => @namespace is null || r.Metadata.Namespace == @namespace)
+                .Where(r => name is null || r.Metadata.Name == name)
+                .Select(r => System.Text.Json.JsonSerializer.SerializeToNode(r, r.GetType(), ResourceJson.Options))
+                .ToList();
+            return Results.Json(new { version = snapshot.Version, items }, ResourceJson.Options);
+        }).RequireHost(host);
+
+        app.MapGet("/api/v1/config-errors", (ConfigStore store) =>
+            Results.Json(new
+            {
+                version = store.Current.Version,
+                errors = store.Current.Errors.Select(e => new { file = e.File, line = e.Line, column = e.Column, field = e.Field, message = e.Message, text = e.ToString() }),
+            })).RequireHost(host);
+
+        app.MapGet("/api/v1/proxies", (ProxyRegistry registry, ConfigStore store) =>
+            Results.Json(new
+            {
+                configVersion = store.Current.Version,
+                totalNacks = registry.TotalNacks,
+                proxies = registry.Connected.Select(p => new
+                {
+                    id = p.Id,
+                    node = p.Node,
+                    role = p.Role,
+                    peer = p.Peer,
+                    connectedAt = p.ConnectedAt,
+                    configVersion = p.ConfigVersion,
+                    pushes = p.Pushes,
+                    resourcesSent = p.ResourcesSent,
+                    removals = p.Removals,
+                    acks = p.Acks,
+                    nacks = p.Nacks,
+                    lastNack = p.LastNack,
+                    lastNackAt = p.LastNackAt,
+                }),
+            })).RequireHost(host);
+    }
+}

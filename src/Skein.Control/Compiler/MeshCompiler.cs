@@ -1,0 +1,198 @@
+using System.Net;
+using Google.Protobuf;
+using Skein.Control.Store;
+using Skein.Core.Naming;
+using Skein.Core.Resources;
+using Skein.Core.Xds;
+using Proto = Skein.Core.Protos.Workload;
+using SkeinProto = Skein.Core.Protos.Skein;
+
+namespace Skein.Control.Compiler;
+
+/// <summary>Turns a config snapshot into the xDS resources each proxy needs.</summary>
+/// <remarks>
+/// Addresses (every Workload and Service) are mesh-wide, as ztunnel expects, and compiled once per
+/// snapshot; upstreams are scoped to the node whose workloads declared them.
+/// </remarks>
+public sealed class MeshCompiler(ControlPlaneOptions options)
+{
+    private readonly Lock _gate = new();
+    private CompiledMesh? _cached;
+
+    public ProxyView Compile(ConfigSnapshot snapshot, string node)
+    {
+        var mesh = GetMesh(snapshot);
+        var upstreams = mesh.UpstreamsByNode.TryGetValue(node, out var forNode) ? forNode : new Dictionary<string, XdsResource>();
+        return new ProxyView(new Dictionary<string, IReadOnlyDictionary<string, XdsResource>>
+        {
+            [TypeUrls.Address] = mesh.Addresses,
+            [TypeUrls.Upstream] = upstreams,
+        });
+    }
+
+    /// <summary>Stable identifier of a Workload resource, in Istio's cluster/group/kind/namespace/name form.</summary>
+    public static string WorkloadUid(WorkloadResource w) => $"embedded/skein.dev/Workload/{w.Metadata.Namespace}/{w.Metadata.Name}";
+
+    private CompiledMesh GetMesh(ConfigSnapshot snapshot)
+    {
+        lock (_gate)
+        {
+            if (_cached is { } cached && cached.Version == snapshot.Version && ReferenceEquals(cached.Snapshot, snapshot.Resources))
+            {
+                return cached;
+            }
+
+            _cached = Build(snapshot);
+            return _cached;
+        }
+    }
+
+    private CompiledMesh Build(ConfigSnapshot snapshot)
+    {
+        var services = snapshot.OfType<ServiceResource>().ToList();
+        var workloads = snapshot.OfType<WorkloadResource>().ToList();
+        var vips = ServiceVipAllocator.Allocate(services);
+        var addresses = new Dictionary<string, XdsResource>(StringComparer.Ordinal);
+
+        foreach (var service in services)
+        {
+            var proto = ToProto(service, vips[service.Key]);
+            addresses[$"{proto.Namespace}/{proto.Hostname}"] = XdsResource.Create($"{proto.Namespace}/{proto.Hostname}", new Proto.Address { Service = proto });
+        }
+
+        var upstreamsByNode = new Dictionary<string, Dictionary<string, XdsResource>>(StringComparer.Ordinal);
+        foreach (var workload in workloads)
+        {
+            var proto = ToProto(workload, services);
+            addresses[proto.Uid] = XdsResource.Create(proto.Uid, new Proto.Address { Workload = proto });
+
+            if (!upstreamsByNode.TryGetValue(workload.Spec.Node, out var nodeUpstreams))
+            {
+                upstreamsByNode[workload.Spec.Node] = nodeUpstreams = new Dictionary<string, XdsResource>(StringComparer.Ordinal);
+            }
+
+            foreach (var upstream in workload.Spec.Upstreams)
+            {
+                var name = $"{workload.Metadata.Namespace}/{workload.Metadata.Name}/{upstream.LocalPort}";
+                nodeUpstreams[name] = XdsResource.Create(name, ToProto(workload, upstream));
+            }
+        }
+
+        return new CompiledMesh(snapshot.Version, snapshot.Resources, addresses,
+            upstreamsByNode.ToDictionary(p => p.Key, p => (IReadOnlyDictionary<string, XdsResource>)p.Value, StringComparer.Ordinal));
+    }
+
+    private static Proto.Service ToProto(ServiceResource service, IPAddress vip)
+    {
+        var ns = service.Metadata.Namespace ?? "default";
+        var proto = new Proto.Service
+        {
+            Name = service.Metadata.Name,
+            Namespace = ns,
+            Hostname = MeshName.Hostname(service.Metadata.Name, ns),
+        };
+        proto.Addresses.Add(new Proto.NetworkAddress { Address = ByteString.CopyFrom(vip.GetAddressBytes()) });
+        foreach (var port in service.Spec.Ports)
+        {
+            proto.Ports.Add(new Proto.Port { ServicePort = (uint)port.Port, TargetPort = (uint)(port.TargetPort?.Number ?? 0) });
+        }
+
+        return proto;
+    }
+
+    private Proto.Workload ToProto(WorkloadResource workload, IReadOnlyList<ServiceResource> services)
+    {
+        var labels = workload.Metadata.Labels;
+        var ns = workload.Metadata.Namespace ?? "default";
+        var proto = new Proto.Workload
+        {
+            Uid = WorkloadUid(workload),
+            Name = workload.Metadata.Name,
+            Namespace = ns,
+            Network = workload.Spec.Network ?? "",
+            TunnelProtocol = Proto.TunnelProtocol.None,
+            TrustDomain = options.TrustDomain,
+            ServiceAccount = workload.Spec.ServiceAccount,
+            Node = workload.Spec.Node,
+            CanonicalName = labels.GetValueOrDefault("app") ?? labels.GetValueOrDefault("app.kubernetes.io/name") ?? workload.Metadata.Name,
+            CanonicalRevision = labels.GetValueOrDefault("version") ?? labels.GetValueOrDefault("app.kubernetes.io/version") ?? "latest",
+            WorkloadName = workload.Metadata.Name,
+            WorkloadType = Proto.WorkloadType.Pod,
+            Status = Proto.WorkloadStatus.Healthy,
+            ClusterId = "embedded",
+        };
+        foreach (var address in workload.Spec.Addresses)
+        {
+            proto.Addresses.Add(ByteString.CopyFrom(IPAddress.Parse(address).GetAddressBytes()));
+        }
+
+        if (workload.Spec.Locality is { } locality)
+        {
+            proto.Locality = new Proto.Locality { Region = locality.Region ?? "", Zone = locality.Zone ?? "", Subzone = locality.Subzone ?? "" };
+        }
+
+        foreach (var service in services)
+        {
+            if (service.Metadata.Namespace != ns || service.Spec.Selector is not { Count: > 0 } selector || !Selects(selector, labels))
+            {
+                continue;
+            }
+
+            var ports = new Proto.PortList();
+            foreach (var port in service.Spec.Ports)
+            {
+                ports.Ports.Add(new Proto.Port { ServicePort = (uint)port.Port, TargetPort = (uint)ResolveTargetPort(port, workload) });
+            }
+
+            proto.Services[$"{ns}/{MeshName.Hostname(service.Metadata.Name, ns)}"] = ports;
+        }
+
+        return proto;
+    }
+
+    private static int ResolveTargetPort(ServicePort port, WorkloadResource workload)
+    {
+        if (port.TargetPort is { Number: { } number })
+        {
+            return number;
+        }
+
+        if (port.TargetPort is { Name: { } name } && workload.Spec.Ports is { } named && named.TryGetValue(name, out var byName))
+        {
+            return byName;
+        }
+
+        return port.Port;
+    }
+
+    private static SkeinProto.Upstream ToProto(WorkloadResource workload, WorkloadUpstream upstream)
+    {
+        var ns = workload.Metadata.Namespace ?? "default";
+        var (service, serviceNs) = upstream.Service.Split('.', 2) is [var n, var s] ? (n, s) : (upstream.Service, ns);
+        var bind = upstream.BindAddress is { } explicitBind ? IPAddress.Parse(explicitBind) : DefaultBindAddress(workload);
+        return new SkeinProto.Upstream
+        {
+            WorkloadUid = WorkloadUid(workload),
+            BindAddress = ByteString.CopyFrom(bind.GetAddressBytes()),
+            LocalPort = (uint)upstream.LocalPort,
+            Service = $"{serviceNs}/{MeshName.Hostname(service, serviceNs)}",
+            ServicePort = (uint)upstream.Port,
+        };
+    }
+
+    /// <summary>A workload's "localhost": its own address when that is a loopback address (an emulated node), else 127.0.0.1.</summary>
+    private static IPAddress DefaultBindAddress(WorkloadResource workload)
+    {
+        var first = workload.Spec.Addresses.Select(IPAddress.Parse).FirstOrDefault(IPAddress.IsLoopback);
+        return first ?? IPAddress.Loopback;
+    }
+
+    private static bool Selects(IReadOnlyDictionary<string, string> selector, IReadOnlyDictionary<string, string> labels) =>
+        selector.All(p => labels.TryGetValue(p.Key, out var v) && v == p.Value);
+
+    private sealed record CompiledMesh(
+        long Version,
+        object Snapshot,
+        IReadOnlyDictionary<string, XdsResource> Addresses,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, XdsResource>> UpstreamsByNode);
+}

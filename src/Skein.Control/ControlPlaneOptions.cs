@@ -1,0 +1,22 @@
+using System.Net;
+
+namespace Skein.Control;
+
+/// <summary>Where the control plane reads config, keeps state and listens.</summary>
+public sealed class ControlPlaneOptions
+{
+    public required string ConfigDirectory { get; init; }
+
+    public string StateDirectory { get; init; } = ".skein/state";
+
+    /// <summary>Address every listener binds; loopback by default so nothing is exposed unless asked.</summary>
+    public IPAddress Address { get; init; } = IPAddress.Loopback;
+
+    public int XdsPort { get; init; } = 15012;
+
+    public int MetricsPort { get; init; } = 15014;
+
+    public int ApiPort { get; init; } = 20001;
+
+    public string TrustDomain { get; init; } = "cluster.local";
+}

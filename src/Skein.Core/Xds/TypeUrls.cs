@@ -1,0 +1,14 @@
+namespace Skein.Core.Xds;
+
+/// <summary>The xDS type URLs Skein's control plane serves and its proxies subscribe to.</summary>
+public static class TypeUrls
+{
+    /// <summary>Istio's workload API: one resource per Workload or Service (wire-compatible with ztunnel).</summary>
+    public const string Address = "type.googleapis.com/istio.workload.Address";
+
+    /// <summary>Skein's Consul-style localhost upstreams, scoped to the workloads of one node.</summary>
+    public const string Upstream = "type.googleapis.com/skein.v1alpha1.Upstream";
+
+    /// <summary>Types a node proxy subscribes to, in the order it applies them.</summary>
+    public static readonly IReadOnlyList<string> NodeTypes = [Address, Upstream];
+}

@@ -1,0 +1,75 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Skein.Core.Xds;
+using Skein.Proxy.Capture;
+using Skein.Proxy.State;
+using Skein.Proxy.Telemetry;
+using Skein.Proxy.Xds;
+
+namespace Skein.Proxy.Admin;
+
+/// <summary>The proxy's admin API (loopback only): <c>/config_dump</c>, <c>/ready</c>, <c>/stats</c>.</summary>
+public static class AdminEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapGet("/ready", (XdsStatus xds) =>
+            xds.HasConfig(TypeUrls.NodeTypes) ? Results.Text("LIVE\n") : Results.Text("waiting for config from the control plane\n", statusCode: 503));
+
+        app.MapGet("/stats", (ProxyStats stats, string? format) =>
+            format == "json"
+                ? Results.Json(stats.Snapshot().ToDictionary(p => p.Key, p => p.Value))
+                : Results.Text(stats.RenderText()));
+
+        app.MapGet("/config_dump", (ProxyOptions options, ProxyStateStore state, XdsStatus xds, UpstreamListeners upstreams) =>
+        {
+            var mesh = state.Current;
+            return Results.Json(new
+            {
+                node = options.Node,
+                role = options.Role,
+                controlPlane = new
+                {
+                    address = options.ControlPlane.ToString(),
+                    connected = xds.Connected,
+                    version = xds.ControlPlaneVersion,
+                    lastUpdate = state.LastUpdate,
+                    lastRejection = xds.LastRejection,
+                    lastRejectionAt = xds.LastRejectionAt,
+                },
+                versions = xds.AllVersions(),
+                workloads = mesh.Workloads.Values.OrderBy(w => w.Uid, StringComparer.Ordinal).Select(w => new
+                {
+                    uid = w.Uid,
+                    name = w.Name,
+                    @namespace = w.Namespace,
+                    node = w.Node,
+                    addresses = w.Addresses.Select(a => new IPAddress(a.Span).ToString()),
+                    serviceAccount = w.ServiceAccount,
+                    canonicalName = w.CanonicalName,
+                    canonicalRevision = w.CanonicalRevision,
+                    services = w.Services.ToDictionary(p => p.Key, p => p.Value.Ports.Select(x => $"{x.ServicePort}->{x.TargetPort}")),
+                }),
+                services = mesh.Services.Values.OrderBy(MeshState.ServiceKey, StringComparer.Ordinal).Select(s => new
+                {
+                    name = s.Name,
+                    @namespace = s.Namespace,
+                    hostname = s.Hostname,
+                    addresses = s.Addresses.Select(a => new IPAddress(a.Address.Span).ToString()),
+                    ports = s.Ports.Select(p => new { port = p.ServicePort, targetPort = p.TargetPort }),
+                    endpoints = mesh.EndpointsByService.GetValueOrDefault(MeshState.ServiceKey(s))?.Select(w => w.Uid) ?? [],
+                }),
+                upstreams = mesh.Upstreams.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new
+                {
+                    name = p.Key,
+                    listen = UpstreamHandler.EndPointOf(p.Value).ToString(),
+                    service = p.Value.Service,
+                    port = p.Value.ServicePort,
+                }),
+                listeners = upstreams.Describe(),
+            });
+        });
+    }
+}

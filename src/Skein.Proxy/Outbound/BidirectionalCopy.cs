@@ -1,0 +1,77 @@
+using System.Buffers;
+using System.Net.Sockets;
+
+namespace Skein.Proxy.Outbound;
+
+/// <summary>Copies bytes both ways with pooled buffers, propagating half-close so request/response protocols finish cleanly.</summary>
+public static class BidirectionalCopy
+{
+    private const int BufferSize = 32 * 1024;
+
+    /// <summary>Returns the bytes sent from client to upstream and from upstream to client.</summary>
+    /// <remarks>Counters are updated per chunk so long-lived connections show their bytes while still open.</remarks>
+    public static async Task<(long Sent, long Received)> RunAsync(Stream client, Stream upstream, Telemetry.Counter? sentCounter, Telemetry.Counter? receivedCounter, CancellationToken ct)
+    {
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var up = PumpAsync(client, upstream, sentCounter, abort);
+        var down = PumpAsync(upstream, client, receivedCounter, abort);
+        await Task.WhenAll(up, down);
+        return (up.Result, down.Result);
+    }
+
+    private static async Task<long> PumpAsync(Stream from, Stream to, Telemetry.Counter? counter, CancellationTokenSource abort)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        long total = 0;
+        try
+        {
+            while (true)
+            {
+                var n = await from.ReadAsync(buffer.AsMemory(0, BufferSize), abort.Token);
+                if (n == 0)
+                {
+                    ShutdownWrite(to);
+                    return total;
+                }
+
+                await to.WriteAsync(buffer.AsMemory(0, n), abort.Token);
+                total += n;
+                counter?.Add(n);
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // A reset on one side ends the other side too.
+            abort.Cancel();
+            return total;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static void ShutdownWrite(Stream stream)
+    {
+        try
+        {
+            if (stream is NetworkStream ns)
+            {
+                ns.Socket.Shutdown(SocketShutdown.Send);
+            }
+            else if (stream is IHalfClosable half)
+            {
+                half.CloseWrite();
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
+    }
+}
+
+/// <summary>A stream that can end its write side while still reading (a TCP FIN, an HTTP/2 END_STREAM).</summary>
+public interface IHalfClosable
+{
+    void CloseWrite();
+}

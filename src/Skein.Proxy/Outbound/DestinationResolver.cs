@@ -1,0 +1,105 @@
+using System.Net;
+using System.Net.Sockets;
+using Skein.Core.Naming;
+using Skein.Core.Protos.Workload;
+using Skein.Proxy.State;
+
+namespace Skein.Proxy.Outbound;
+
+/// <summary>Resolves what a client asked for (mesh name, service VIP, workload IP, anything else) into endpoints.</summary>
+public sealed class DestinationResolver(ProxyStateStore state)
+{
+    public async ValueTask<ResolvedDestination> ResolveAsync(Destination destination, string? sourceNamespace, CancellationToken ct)
+    {
+        var mesh = state.Current;
+        if (destination.Ip is { } ip)
+        {
+            if (mesh.ServicesByVip.TryGetValue(ip, out var byVip))
+            {
+                return ForService(mesh, byVip, destination.Port);
+            }
+
+            if (mesh.WorkloadsByIp.TryGetValue(ip, out var workload))
+            {
+                return new ResolvedDestination(null, destination.Port, [new UpstreamEndpoint(new IPEndPoint(ip, destination.Port), workload)], OutboundError.None, "");
+            }
+
+            return Passthrough(new IPEndPoint(ip, destination.Port));
+        }
+
+        var host = destination.Host!;
+        if (MeshName.TryParse(host, out var name) && FindService(mesh, name, sourceNamespace) is { } service)
+        {
+            return ForService(mesh, service, destination.Port);
+        }
+
+        // Not a mesh service: unmeshed destinations pass through, resolved by the system resolver.
+        try
+        {
+            var addresses = await Dns.GetHostAddressesAsync(host, ct);
+            var first = addresses.OrderBy(a => a.AddressFamily == AddressFamily.InterNetwork ? 0 : 1).FirstOrDefault();
+            return first is null
+                ? ResolvedDestination.Failed(OutboundError.UnknownHost, $"{host} is neither a mesh service nor a resolvable host")
+                : Passthrough(new IPEndPoint(first, destination.Port));
+        }
+        catch (SocketException)
+        {
+            return ResolvedDestination.Failed(OutboundError.UnknownHost, $"{host} is neither a mesh service nor a resolvable host");
+        }
+    }
+
+    private static Service? FindService(MeshState mesh, MeshName name, string? sourceNamespace)
+    {
+        if (name.Namespace is { } ns)
+        {
+            return mesh.Services.GetValueOrDefault($"{ns}/{MeshName.Hostname(name.Service, ns)}");
+        }
+
+        if (sourceNamespace is not null && mesh.Services.GetValueOrDefault($"{sourceNamespace}/{MeshName.Hostname(name.Service, sourceNamespace)}") is { } local)
+        {
+            return local;
+        }
+
+        // A bare name from an unknown source: accept it when exactly one namespace has such a service.
+        var matches = mesh.Services.Values.Where(s => s.Name == name.Service).Take(2).ToList();
+        return matches.Count == 1 ? matches[0] : mesh.Services.GetValueOrDefault($"default/{MeshName.Hostname(name.Service, "default")}");
+    }
+
+    public static ResolvedDestination ForService(MeshState mesh, Service service, int port)
+    {
+        var key = MeshState.ServiceKey(service);
+        var servicePort = service.Ports.FirstOrDefault(p => p.ServicePort == port);
+        if (servicePort is null)
+        {
+            return ResolvedDestination.Failed(OutboundError.PortNotExposed,
+                $"service {service.Name}.{service.Namespace} has no port {port} (ports: {string.Join(", ", service.Ports.Select(p => p.ServicePort))})") with
+            { Service = service, Port = port };
+        }
+
+        var endpoints = new List<UpstreamEndpoint>();
+        foreach (var workload in mesh.EndpointsByService.GetValueOrDefault(key) ?? [])
+        {
+            if (workload.Status != WorkloadStatus.Healthy || workload.Addresses.Count == 0)
+            {
+                continue;
+            }
+
+            var target = workload.Services.TryGetValue(key, out var list)
+                ? list.Ports.FirstOrDefault(p => p.ServicePort == port)?.TargetPort ?? 0
+                : 0;
+            if (target == 0)
+            {
+                target = servicePort.TargetPort != 0 ? servicePort.TargetPort : (uint)port;
+            }
+
+            endpoints.Add(new UpstreamEndpoint(new IPEndPoint(new IPAddress(workload.Addresses[0].Span), (int)target), workload));
+        }
+
+        return endpoints.Count == 0
+            ? new ResolvedDestination(service, port, [], OutboundError.NoEndpoints, $"service {service.Name}.{service.Namespace} has no healthy endpoints")
+            : new ResolvedDestination(service, port, endpoints, OutboundError.None, "");
+    }
+
+    private static ResolvedDestination Passthrough(IPEndPoint endPoint) =>
+        new(null, endPoint.Port, [new UpstreamEndpoint(endPoint, null)], OutboundError.None, "");
+}

@@ -1,0 +1,13 @@
+namespace Skein.Proxy.Outbound;
+
+/// <summary>The result of opening an outbound connection: an upstream stream, or why there is none.</summary>
+public sealed class OutboundConnection(ResolvedDestination resolved, UpstreamEndpoint? endpoint, Stream? upstream, OutboundError error, string detail) : IAsyncDisposable
+{
+    public ResolvedDestination Resolved { get; } = resolved;
+    public UpstreamEndpoint? UpstreamEndpoint { get; } = endpoint;
+    public Stream? Upstream { get; } = upstream;
+    public OutboundError Error { get; } = error;
+    public string Detail { get; } = detail;
+
+    public ValueTask DisposeAsync() => Upstream?.DisposeAsync() ?? ValueTask.CompletedTask;
+}

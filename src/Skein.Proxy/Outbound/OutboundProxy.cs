@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Skein.Proxy.LoadBalancing;
+using Skein.Proxy.Telemetry;
+using Skein.Proxy.Transport;
+
+namespace Skein.Proxy.Outbound;
+
+/// <summary>The outbound data path: resolve, pick an endpoint, connect over the hop connector, relay bytes.</summary>
+public sealed class OutboundProxy(
+    DestinationResolver resolver,
+    PeakEwmaBalancer balancer,
+    IDestinationConnector connector,
+    ProxyStats stats,
+    ILogger<OutboundProxy> logger)
+{
+    private const int MaxConnectAttempts = 3;
+
+    public async Task<OutboundConnection> OpenAsync(Destination destination, string? sourceNamespace, CancellationToken ct)
+    {
+        var resolved = await resolver.ResolveAsync(destination, sourceNamespace, ct);
+        if (resolved.Error != OutboundError.None)
+        {
+            stats.Increment($"outbound.{resolved.Error.ToString().ToLowerInvariant()}");
+            logger.LogWarning("outbound to {Destination} refused: {Detail}", destination, resolved.Detail);
+            return new OutboundConnection(resolved, null, null, resolved.Error, resolved.Detail);
+        }
+
+        var cluster = resolved.Cluster;
+        var tried = new HashSet<string>(StringComparer.Ordinal);
+        Exception? last = null;
+        for (var attempt = 0; attempt < Math.Min(MaxConnectAttempts, resolved.Endpoints.Count); attempt++)
+        {
+            var endpoint = balancer.Pick(resolved.Endpoints, tried);
+            tried.Add(endpoint.Key);
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                var stream = await connector.ConnectAsync(endpoint, ct);
+                balancer.Observe(endpoint, Stopwatch.GetElapsedTime(started));
+                return new OutboundConnection(resolved, endpoint, stream, OutboundError.None, "");
+            }
+            catch (Exception e) when (e is SocketException or IOException)
+            {
+                last = e;
+                balancer.Failed(endpoint);
+                stats.Increment($"cluster.{cluster}.upstream_cx_connect_fail");
+                logger.LogWarning("connect to {UpstreamEndpoint} for {Cluster} failed: {Error}", endpoint.Address, cluster, e.Message);
+            }
+        }
+
+        var detail = $"could not connect to any endpoint of {cluster} ({tried.Count} tried): {last?.Message}";
+        return new OutboundConnection(resolved, null, null, OutboundError.ConnectFailed, detail);
+    }
+
+    /// <summary>Relays bytes both ways until both sides finish, and counts them under the destination's cluster.</summary>
+    public async Task RelayAsync(Stream client, OutboundConnection connection, CancellationToken ct)
+    {
+        var cluster = connection.Resolved.Cluster;
+        var endpoint = connection.UpstreamEndpoint!;
+        stats.Increment("outbound.connections_total");
+        stats.Increment($"cluster.{cluster}.upstream_cx_total");
+        stats.Increment($"cluster.{cluster}.upstream_cx_active");
+        balancer.Begin(endpoint);
+        try
+        {
+            var (sent, received) = await BidirectionalCopy.RunAsync(client, connection.Upstream!,
+                stats.Get($"cluster.{cluster}.upstream_cx_tx_bytes_total"), stats.Get($"cluster.{cluster}.upstream_cx_rx_bytes_total"), ct);
+            stats.Increment("outbound.bytes_sent", sent);
+            stats.Increment("outbound.bytes_received", received);
+        }
+        finally
+        {
+            balancer.End(endpoint);
+            stats.Decrement($"cluster.{cluster}.upstream_cx_active");
+        }
+    }
+}

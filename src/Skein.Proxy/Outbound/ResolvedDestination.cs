@@ -1,0 +1,12 @@
+using Skein.Core.Protos.Workload;
+
+namespace Skein.Proxy.Outbound;
+
+/// <summary>A destination after mesh resolution: the service (if any), its port, and candidate endpoints.</summary>
+public sealed record ResolvedDestination(Service? Service, int Port, IReadOnlyList<UpstreamEndpoint> Endpoints, OutboundError Error, string Detail)
+{
+    /// <summary>The stats cluster this traffic is counted under.</summary>
+    public string Cluster => Service is { } s ? Telemetry.ProxyStats.ClusterName(s.Hostname, Port) : "PassthroughCluster";
+
+    public static ResolvedDestination Failed(OutboundError error, string detail) => new(null, 0, [], error, detail);
+}

@@ -1,0 +1,60 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Skein.Proxy.Admin;
+using Skein.Proxy.Capture;
+using Skein.Proxy.LoadBalancing;
+using Skein.Proxy.Outbound;
+using Skein.Proxy.State;
+using Skein.Proxy.Telemetry;
+using Skein.Proxy.Transport;
+using Skein.Proxy.Xds;
+
+namespace Skein.Proxy;
+
+/// <summary>Builds a node proxy process: xDS client, state, capture listeners, outbound path, admin API.</summary>
+public static class ProxyHost
+{
+    public static WebApplication Build(ProxyOptions options)
+    {
+        var builder = WebApplication.CreateSlimBuilder([]);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+
+        // Admin stays on the node's loopback address: it exposes config and must never face the network.
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            var adminAddress = System.Net.IPAddress.IsLoopback(options.Address) ? options.Address : System.Net.IPAddress.Loopback;
+            k.Listen(adminAddress, options.AdminPort, l => l.Protocols = HttpProtocols.Http1);
+        });
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton<ProxyStats>();
+        services.AddSingleton<ProxyStateStore>();
+        services.AddSingleton<XdsStatus>();
+        services.AddSingleton<PeakEwmaBalancer>();
+        services.AddSingleton<IDestinationConnector, DirectConnector>();
+        services.AddSingleton<DestinationResolver>();
+        services.AddSingleton<OutboundProxy>();
+        services.AddSingleton<UpstreamListeners>();
+        services.AddSingleton<IXdsHandler, AddressHandler>();
+        services.AddSingleton<IXdsHandler, UpstreamHandler>();
+        services.AddHostedService<ProxyProtocolListener>();
+        services.AddHostedService<XdsClient>();
+        services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+
+        var app = builder.Build();
+        AdminEndpoints.Map(app);
+        return app;
+    }
+}

@@ -1,0 +1,76 @@
+using System.Collections.Immutable;
+using System.Net;
+using Skein.Core.Protos.Workload;
+using SkeinProto = Skein.Core.Protos.Skein;
+
+namespace Skein.Proxy.State;
+
+/// <summary>An immutable picture of the mesh as one proxy knows it, with the indexes the data path needs.</summary>
+public sealed class MeshState
+{
+    public static readonly MeshState Empty = new(
+        ImmutableDictionary<string, Workload>.Empty,
+        ImmutableDictionary<string, Service>.Empty,
+        ImmutableDictionary<string, SkeinProto.Upstream>.Empty);
+
+    public MeshState(
+        ImmutableDictionary<string, Workload> workloads,
+        ImmutableDictionary<string, Service> services,
+        ImmutableDictionary<string, SkeinProto.Upstream> upstreams)
+    {
+        Workloads = workloads;
+        Services = services;
+        Upstreams = upstreams;
+
+        var vips = new Dictionary<IPAddress, Service>();
+        foreach (var service in services.Values)
+        {
+            foreach (var address in service.Addresses)
+            {
+                vips[new IPAddress(address.Address.Span)] = service;
+            }
+        }
+
+        var byIp = new Dictionary<IPAddress, Workload>();
+        var endpoints = new Dictionary<string, List<Workload>>(StringComparer.Ordinal);
+        foreach (var workload in workloads.Values.OrderBy(w => w.Uid, StringComparer.Ordinal))
+        {
+            foreach (var address in workload.Addresses)
+            {
+                byIp[new IPAddress(address.Span)] = workload;
+            }
+
+            foreach (var serviceKey in workload.Services.Keys)
+            {
+                if (!endpoints.TryGetValue(serviceKey, out var list))
+                {
+                    endpoints[serviceKey] = list = [];
+                }
+
+                list.Add(workload);
+            }
+        }
+
+        ServicesByVip = vips;
+        WorkloadsByIp = byIp;
+        EndpointsByService = endpoints.ToDictionary(p => p.Key, p => (IReadOnlyList<Workload>)p.Value, StringComparer.Ordinal);
+    }
+
+    /// <summary>Workloads by uid.</summary>
+    public ImmutableDictionary<string, Workload> Workloads { get; }
+
+    /// <summary>Services by "namespace/hostname".</summary>
+    public ImmutableDictionary<string, Service> Services { get; }
+
+    /// <summary>This node's localhost upstreams by xDS name.</summary>
+    public ImmutableDictionary<string, SkeinProto.Upstream> Upstreams { get; }
+
+    public IReadOnlyDictionary<IPAddress, Service> ServicesByVip { get; }
+
+    public IReadOnlyDictionary<IPAddress, Workload> WorkloadsByIp { get; }
+
+    /// <summary>Workloads backing each service, keyed "namespace/hostname".</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<Workload>> EndpointsByService { get; }
+
+    public static string ServiceKey(Service s) => $"{s.Namespace}/{s.Hostname}";
+}

@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace Skein.Integration.Tests.Infrastructure;
+
+/// <summary>A control plane, node proxies and backends on a private loopback block, as real processes.</summary>
+public sealed class TestMesh : IAsyncDisposable
+{
+    private readonly List<TestProcess> _processes = [];
+    private readonly Dictionary<string, TestProcess> _proxies = new(StringComparer.Ordinal);
+
+    public TestMesh()
+    {
+        Block = Loopback.NextBlock();
+        Root = Directory.CreateTempSubdirectory("skein-test-").FullName;
+        ConfigDir = Path.Combine(Root, "config");
+        Directory.CreateDirectory(ConfigDir);
+    }
+
+    public LoopbackBlock Block { get; }
+
+    public string Root { get; }
+
+    public string ConfigDir { get; }
+
+    public IPAddress ControlAddress => Block.Host(1);
+
+    public TestProcess? Control { get; private set; }
+
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(5) };
+
+    public Uri Api => new($"http://{ControlAddress}:20001/");
+
+    public void WriteConfig(string file, string yaml) => File.WriteAllText(Path.Combine(ConfigDir, file), yaml);
+
+    public async Task<TestProcess> StartControlAsync()
+    {
+        Control = Track(TestProcess.Skein("control", ["control", "--config", ConfigDir, "--state", Path.Combine(Root, "state"), "--address", ControlAddress.ToString()]));
+        await WaitOkAsync(Control, new Uri(Api, "readyz"));
+        return Control;
+    }
+
+    public async Task<TestProcess> StartProxyAsync(string node, IPAddress address, bool waitReady = true)
+    {
+        var proxy = Track(TestProcess.Skein($"proxy-{node}", ["proxy", "--role", "node", "--node", node, "--address", address.ToString(), "--control", $"{ControlAddress}:15012"]));
+        _proxies[node] = proxy;
+        if (waitReady)
+        {
+            await WaitOkAsync(proxy, AdminUri(address, "ready"));
+        }
+
+        return proxy;
+    }
+
+    public async Task<TestProcess> StartEchoAsync(string pod, IPEndPoint listen, string ns = "default")
+    {
+        var echo = Track(TestProcess.Sample(pod, "Skein.Samples.Echo", ["--listen", listen.ToString()], new Dictionary<string, string> { ["POD_NAME"] = pod, ["NAMESPACE"] = ns }));
+        await WaitOkAsync(echo, new Uri($"http://{listen}/healthz"));
+        return echo;
+    }
+
+    public static Uri AdminUri(IPAddress proxy, string path) => new($"http://{proxy}:15000/{path}");
+
+    public async Task<JsonObject> GetJsonAsync(Uri uri) => JsonNode.Parse(await Http.GetStringAsync(uri))!.AsObject();
+
+    public Task<JsonObject> ConfigDumpAsync(IPAddress proxy) => GetJsonAsync(AdminUri(proxy, "config_dump"));
+
+    public async Task<long> StatAsync(IPAddress proxy, string name)
+    {
+        var stats = await GetJsonAsync(AdminUri(proxy, "stats?format=json"));
+        return stats[name]?.GetValue<long>() ?? 0;
+    }
+
+    /// <summary>Polls until <paramref name="condition"/> holds; returns how long it took.</summary>
+    public static async Task<TimeSpan> EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var sw = Stopwatch.StartNew();
+        Exception? last = null;
+        while (sw.Elapsed < timeout)
+        {
+            try
+            {
+                if (await condition())
+                {
+                    return sw.Elapsed;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+            {
+                last = e;
+            }
+
+            await Task.Delay(20);
+        }
+
+        throw new TimeoutException($"timed out after {timeout.TotalSeconds:0.#} s waiting for {what}{(last is null ? "" : $" (last error: {last.Message})")}");
+    }
+
+    public async Task WaitOkAsync(TestProcess process, Uri url)
+    {
+        await EventuallyAsync(async () =>
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"{process.Name} exited with {process.ExitCode}:\n{process.Output}");
+            }
+
+            using var response = await Http.GetAsync(url);
+            return response.IsSuccessStatusCode;
+        }, TimeSpan.FromSeconds(30), $"{process.Name} at {url}");
+    }
+
+    public TestProcess Track(TestProcess process)
+    {
+        _processes.Add(process);
+        return process;
+    }
+
+    /// <summary>An HttpClient whose every connection goes through a node proxy's SOCKS5 port (a fresh connection per request).</summary>
+    public static HttpClient SocksClient(IPAddress proxy) => new(new SocketsHttpHandler
+    {
+        Proxy = new WebProxy($"socks5://{proxy}:15080"),
+        UseProxy = true,
+        PooledConnectionLifetime = TimeSpan.Zero,
+    })
+    { Timeout = TimeSpan.FromSeconds(5) };
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in Enumerable.Reverse(_processes))
+        {
+            await process.DisposeAsync();
+        }
+
+        Http.Dispose();
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    /// <summary>Everything the processes printed, for failure messages.</summary>
+    public string Logs => string.Join("\n\n", _processes.Select(p => $"--- {p.Name}\n{p.Output}"));
+}
