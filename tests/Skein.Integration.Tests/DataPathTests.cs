@@ -58,6 +58,23 @@ public sealed class DataPathTests
     }
 
     [Fact]
+    public async Task Socks5_with_an_ipv6_destination_passes_through_to_an_unmeshed_server()
+    {
+        var (mesh, node) = await StartEchoMeshAsync();
+        await using var _ = mesh;
+        using var probe = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+        var port = ((IPEndPoint)probe.LocalEndPoint!).Port;
+        probe.Dispose();
+        await mesh.StartEchoAsync("outside", new IPEndPoint(IPAddress.IPv6Loopback, port));
+
+        var (code, output) = await Curl.RunAsync("--socks5", $"{node}:15080", $"http://[::1]:{port}/v6");
+        Assert.True(code == 0, $"curl via SOCKS5 to [::1]:{port} exited {code}: {output}");
+        Assert.Equal("outside", JsonNode.Parse(output)!["pod"]!.GetValue<string>());
+        Assert.True(await mesh.StatAsync(node, "cluster.PassthroughCluster.upstream_cx_total") >= 1);
+    }
+
+    [Fact]
     public async Task Unknown_destinations_and_unexposed_ports_are_refused_with_a_reason()
     {
         var (mesh, node) = await StartEchoMeshAsync();
