@@ -8,6 +8,7 @@ var root = new RootCommand("Skein: a service mesh with SPIFFE identities, HBONE 
     ProxyCommand.Create(),
     ValidateCommand.Create(),
     GetCommand.Create(),
+    TokenCommand.Create(),
     DemoCommand.Create(),
 };
 

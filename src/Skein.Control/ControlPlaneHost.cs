@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Skein.Control.Api;
+using Skein.Control.Ca;
 using Skein.Control.Compiler;
 using Skein.Control.Sources;
 using Skein.Control.Store;
@@ -27,10 +28,34 @@ public static class ControlPlaneHost
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
 
+        Directory.CreateDirectory(options.StateDirectory);
+        using (var bootstrapLogs = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true)))
+        {
+            var ca = CertificateAuthority.LoadOrCreate(options, bootstrapLogs.CreateLogger("Skein.Control.Ca"));
+            builder.Services.AddSingleton(ca);
+            // Proxies are handed this file: it is the trust anchor for the control plane and the mesh.
+            File.WriteAllText(Path.Combine(options.StateDirectory, "root-cert.pem"), ca.RootPem);
+        }
+
+        builder.Services.AddSingleton(JoinTokens.LoadOrCreate(options.StateDirectory));
+        builder.Services.AddSingleton<ControlPlaneCertificate>();
+        builder.Services.AddSingleton<NodeAuthenticator>();
+        builder.Services.AddSingleton<CaStatistics>();
+
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            // xDS speaks gRPC: HTTP/2 only. TLS with the mesh CA arrives with the secure-overlay work.
-            kestrel.Listen(options.Address, options.XdsPort, l => l.Protocols = HttpProtocols.Http2);
+            // xDS and the CA speak gRPC over TLS with a certificate from the mesh CA; proxies verify it
+            // against the root they were given (no trust on first use) and present their join token.
+            var serving = kestrel.ApplicationServices.GetRequiredService<ControlPlaneCertificate>();
+            kestrel.Listen(options.Address, options.XdsPort, l =>
+            {
+                l.Protocols = HttpProtocols.Http2;
+                l.UseHttps(https =>
+                {
+                    https.SslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13;
+                    https.ServerCertificateSelector = (_, _) => serving.Current;
+                });
+            });
             kestrel.Listen(options.Address, options.ApiPort, l => l.Protocols = HttpProtocols.Http1AndHttp2);
             kestrel.Listen(options.Address, options.MetricsPort, l => l.Protocols = HttpProtocols.Http1);
         });
@@ -47,8 +72,9 @@ public static class ControlPlaneHost
         var app = builder.Build();
         app.Services.GetRequiredService<StoreReadiness>(); // subscribe before the file source's first load
         app.MapGrpcService<DeltaAdsService>().RequireHost($"*:{options.XdsPort}");
+        app.MapGrpcService<CertificateService>().RequireHost($"*:{options.XdsPort}");
         RestApi.Map(app, $"*:{options.ApiPort}");
-        app.MapGet("/metrics", (ProxyRegistry registry, ConfigStore store) => Results.Text(ControlPlaneMetrics.Render(registry, store), "text/plain; version=0.0.4"))
+        app.MapGet("/metrics", (ProxyRegistry registry, ConfigStore store, CaStatistics ca) => Results.Text(ControlPlaneMetrics.Render(registry, store, ca), "text/plain; version=0.0.4"))
             .RequireHost($"*:{options.MetricsPort}");
         return app;
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Skein.Control.Ca;
 using Skein.Control.Store;
 using Skein.Control.Xds;
 
@@ -8,7 +9,7 @@ namespace Skein.Control;
 /// <summary>The control plane's own Prometheus metrics (the observability work extends this set).</summary>
 public static class ControlPlaneMetrics
 {
-    public static string Render(ProxyRegistry registry, ConfigStore store)
+    public static string Render(ProxyRegistry registry, ConfigStore store, CaStatistics ca)
     {
         var sb = new StringBuilder();
         var proxies = registry.Connected;
@@ -18,6 +19,13 @@ public static class ControlPlaneMetrics
         Gauge(sb, "skein_config_version", "Version of the accepted configuration.", store.Current.Version);
         Gauge(sb, "skein_config_errors", "Configuration errors currently rejected.", store.Current.Errors.Count);
         Gauge(sb, "skein_config_resources", "Accepted configuration resources.", store.Current.Resources.Count);
+        Counter(sb, "skein_ca_certificates_issued_total", "Workload certificates issued by the mesh CA.", ca.IssuedCount);
+        Counter(sb, "skein_ca_requests_denied_total", "Certificate requests denied (bad CSR, identity not placed on the caller's node).", ca.DeniedCount);
+        if (ca.NearestExpiry is { } expiry)
+        {
+            Gauge(sb, "skein_ca_nearest_expiry_timestamp_seconds", "Earliest expiry (Unix time) of recently issued certificates.", expiry.ToUnixTimeSeconds());
+        }
+
         return sb.ToString();
     }
 

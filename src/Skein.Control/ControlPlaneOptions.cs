@@ -19,4 +19,13 @@ public sealed class ControlPlaneOptions
     public int ApiPort { get; init; } = 20001;
 
     public string TrustDomain { get; init; } = "cluster.local";
+
+    /// <summary>An intermediate CA certificate to sign with instead of the generated root (PEM).</summary>
+    public string? CaCertFile { get; init; }
+
+    /// <summary>The intermediate's private key (PEM, ECDSA).</summary>
+    public string? CaKeyFile { get; init; }
+
+    /// <summary>The certificates above the intermediate, ending at the root (PEM).</summary>
+    public string? CaChainFile { get; init; }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Skein.Proxy.Admin;
 using Skein.Proxy.Capture;
+using Skein.Proxy.Identity;
 using Skein.Proxy.LoadBalancing;
 using Skein.Proxy.Outbound;
 using Skein.Proxy.State;
@@ -42,6 +43,9 @@ public static class ProxyHost
         services.AddSingleton<ProxyStats>();
         services.AddSingleton<ProxyStateStore>();
         services.AddSingleton<XdsStatus>();
+        services.AddSingleton<ControlPlaneChannel>();
+        services.AddSingleton<WorkloadCertificates>();
+        services.AddHostedService(sp => sp.GetRequiredService<WorkloadCertificates>());
         services.AddSingleton<PeakEwmaBalancer>();
         services.AddSingleton<IDestinationConnector, DirectConnector>();
         services.AddSingleton<DestinationResolver>();

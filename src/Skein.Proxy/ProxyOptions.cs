@@ -9,13 +9,21 @@ public sealed class ProxyOptions
 
     public required string Node { get; init; }
 
-    /// <summary>The control plane's xDS address, e.g. <c>http://127.0.0.1:15012</c>.</summary>
+    /// <summary>The control plane's xDS and CA address, e.g. <c>https://127.0.0.1:15012</c>.</summary>
     public required Uri ControlPlane { get; init; }
 
     /// <summary>The node's address: every proxy listener binds here (an emulated node has its own loopback IP).</summary>
     public IPAddress Address { get; init; } = IPAddress.Loopback;
 
     public int SocksPort { get; init; } = 15080;
+
+    /// <summary>PEM root certificate(s) of the mesh: the control plane's certificate must chain to it.</summary>
+    public required string RootCertFile { get; init; }
+
+    /// <summary>This node's join token, presented as a bearer token on every control plane call.</summary>
+    public required string Token { get; init; }
+
+    public string TrustDomain { get; init; } = "cluster.local";
 
     public int AdminPort { get; init; } = 15000;
 }

@@ -18,18 +18,18 @@ internal static class CommonOptions
         return IPAddress.None;
     }
 
-    /// <summary>Accepts <c>host:port</c> or a full URL; xDS is plain HTTP/2 until the CA lands.</summary>
+    /// <summary>Accepts <c>host:port</c> or a full URL; the control plane always speaks TLS.</summary>
     public static Uri ParseControlAddress(System.CommandLine.Parsing.ArgumentResult result)
     {
         var text = result.Tokens.Single().Value;
-        var withScheme = text.Contains("://", StringComparison.Ordinal) ? text : "http://" + text;
-        if (Uri.TryCreate(withScheme, UriKind.Absolute, out var uri) && uri.Port > 0)
+        var withScheme = text.Contains("://", StringComparison.Ordinal) ? text : "https://" + text;
+        if (Uri.TryCreate(withScheme, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps && uri.Port > 0)
         {
             return uri;
         }
 
-        result.AddError($"\"{text}\" is not a control plane address (expected host:port)");
-        return new Uri("http://invalid");
+        result.AddError($"\"{text}\" is not a control plane address (expected host:port or https://host:port)");
+        return new Uri("https://invalid");
     }
 
     public static Option<int> Port(string name, int defaultValue, string description) => new(name)

@@ -15,10 +15,14 @@ internal static class ControlCommand
         var xdsPort = CommonOptions.Port("--xds-port", 15012, "xDS (gRPC) port.");
         var apiPort = CommonOptions.Port("--api-port", 20001, "REST API and dashboard port.");
         var metricsPort = CommonOptions.Port("--metrics-port", 15014, "Prometheus metrics port.");
+        var trustDomain = new Option<string>("--trust-domain") { Description = "The mesh trust domain (SPIFFE).", DefaultValueFactory = _ => "cluster.local" };
+        var caCert = new Option<FileInfo?>("--ca-cert") { Description = "Sign with this intermediate CA certificate (PEM) instead of a generated root." };
+        var caKey = new Option<FileInfo?>("--ca-key") { Description = "The intermediate CA's private key (PEM, ECDSA)." };
+        var caChain = new Option<FileInfo?>("--ca-chain") { Description = "The certificates above the intermediate, ending at the root (PEM)." };
 
         var command = new Command("control", "Run the control plane: config store, xDS server, REST API.")
         {
-            config, state, address, xdsPort, apiPort, metricsPort,
+            config, state, address, xdsPort, apiPort, metricsPort, trustDomain, caCert, caKey, caChain,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -30,6 +34,10 @@ internal static class ControlCommand
                 XdsPort = parse.GetValue(xdsPort),
                 ApiPort = parse.GetValue(apiPort),
                 MetricsPort = parse.GetValue(metricsPort),
+                TrustDomain = parse.GetRequiredValue(trustDomain),
+                CaCertFile = parse.GetValue(caCert)?.FullName,
+                CaKeyFile = parse.GetValue(caKey)?.FullName,
+                CaChainFile = parse.GetValue(caChain)?.FullName,
             };
             if (!Directory.Exists(options.ConfigDirectory))
             {
@@ -37,7 +45,18 @@ internal static class ControlCommand
                 return 2;
             }
 
-            await using var app = ControlPlaneHost.Build(options);
+            Microsoft.AspNetCore.Builder.WebApplication app;
+            try
+            {
+                app = ControlPlaneHost.Build(options);
+            }
+            catch (Exception e) when (e is InvalidOperationException or IOException or System.Security.Cryptography.CryptographicException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 2;
+            }
+
+            await using var _ = app;
             return await HostRunner.RunAsync(app, ct);
         });
         return command;

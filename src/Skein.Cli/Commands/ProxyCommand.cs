@@ -16,15 +16,37 @@ internal static class ProxyCommand
         var address = new Option<IPAddress>("--address") { Description = "The node's address; all proxy listeners bind here.", CustomParser = CommonOptions.ParseAddress, DefaultValueFactory = _ => IPAddress.Loopback };
         var socksPort = CommonOptions.Port("--socks-port", 15080, "SOCKS5 and HTTP CONNECT port.");
         var adminPort = CommonOptions.Port("--admin-port", 15000, "Admin API port (always on loopback).");
+        var rootCert = new Option<FileInfo?>("--root-cert") { Description = "The mesh root certificate (PEM); default $SKEIN_ROOT_CERT. The control plane's <state>/root-cert.pem." };
+        var tokenFile = new Option<FileInfo?>("--token-file") { Description = "File holding this node's join token (`skein token`); default $SKEIN_TOKEN holds the token itself." };
+        var trustDomain = new Option<string>("--trust-domain") { Description = "The mesh trust domain.", DefaultValueFactory = _ => "cluster.local" };
 
         var command = new Command("proxy", "Run a proxy. Roles: node (L4, per host). Waypoint and gateway roles arrive with L7 support.")
         {
-            role, node, control, address, socksPort, adminPort,
+            role, node, control, address, socksPort, adminPort, rootCert, tokenFile, trustDomain,
         };
         command.SetAction(async (parse, ct) =>
         {
+            var rootPath = parse.GetValue(rootCert)?.FullName ?? Environment.GetEnvironmentVariable("SKEIN_ROOT_CERT");
+            if (string.IsNullOrEmpty(rootPath) || !File.Exists(rootPath))
+            {
+                Console.Error.WriteLine($"error: the mesh root certificate is required: --root-cert FILE or SKEIN_ROOT_CERT ({(string.IsNullOrEmpty(rootPath) ? "neither is set" : $"{rootPath} does not exist")})");
+                return 2;
+            }
+
+            var token = parse.GetValue(tokenFile) is { } file
+                ? (file.Exists ? File.ReadAllText(file.FullName).Trim() : null)
+                : Environment.GetEnvironmentVariable("SKEIN_TOKEN")?.Trim();
+            if (string.IsNullOrEmpty(token))
+            {
+                Console.Error.WriteLine("error: this node's join token is required: --token-file FILE or SKEIN_TOKEN (create one with `skein token --state DIR --node NAME`)");
+                return 2;
+            }
+
             var options = new ProxyOptions
             {
+                RootCertFile = rootPath,
+                Token = token,
+                TrustDomain = parse.GetRequiredValue(trustDomain),
                 Role = parse.GetRequiredValue(role),
                 Node = parse.GetRequiredValue(node),
                 ControlPlane = parse.GetRequiredValue(control),

@@ -60,10 +60,16 @@ internal static class DemoCommand
                 Console.WriteLine($"Starting the Skein demo mesh (logs in {logDir}) ...");
                 var control = Start("control", Launcher.Skein(["control", "--config", configDir, "--state", Path.Combine(root, "state"), "--address", DemoTopology.ControlAddress.ToString()]), logDir);
                 await WaitHttpAsync(control, new Uri($"http://{DemoTopology.ControlAddress}:20001/readyz"), ct);
+                var stateDir = Path.Combine(root, "state");
+                var tokens = Control.Ca.JoinTokens.Load(stateDir);
 
                 foreach (var node in DemoTopology.Nodes)
                 {
-                    var proxy = Start($"proxy-{node.Name}", Launcher.Skein(["proxy", "--role", "node", "--node", node.Name, "--address", node.Address.ToString(), "--control", $"{DemoTopology.ControlAddress}:15012"]), logDir);
+                    var info = Launcher.Skein(["proxy", "--role", "node", "--node", node.Name, "--address", node.Address.ToString(), "--control", $"{DemoTopology.ControlAddress}:15012"]);
+                    // Secrets go by environment, not argv, so they do not show in `ps`.
+                    info.Environment["SKEIN_ROOT_CERT"] = Path.Combine(stateDir, "root-cert.pem");
+                    info.Environment["SKEIN_TOKEN"] = tokens.TokenFor(node.Name);
+                    var proxy = Start($"proxy-{node.Name}", info, logDir);
                     await WaitHttpAsync(proxy, new Uri(node.Admin, "ready"), ct);
                 }
 
@@ -241,6 +247,11 @@ internal static class DemoCommand
             var inventoryB = Connections(statsB, "inventory");
             results.Add(("inventory reached via node proxies' SOCKS5", inventoryA + inventoryB > 0, $"node-a {inventoryA}, node-b {inventoryB} connections"));
 
+            foreach (var node in DemoTopology.Nodes)
+            {
+                results.Add(await CertificateCheckAsync(node, ct));
+            }
+
             Console.WriteLine();
             foreach (var (name, ok, detail) in results)
             {
@@ -259,6 +270,28 @@ internal static class DemoCommand
             var sent = stats.GetValueOrDefault($"{cluster}.upstream_cx_tx_bytes_total");
             var received = stats.GetValueOrDefault($"{cluster}.upstream_cx_rx_bytes_total");
             return ($"{node} proxied traffic to {service}", connections > 0 && sent > 0 && received > 0, $"{connections} connections, {sent} bytes sent, {received} bytes received");
+        }
+
+        /// <summary>Every workload identity placed on the node has a certificate from the mesh CA in that node's proxy.</summary>
+        private async Task<(string, bool, string)> CertificateCheckAsync(DemoNode node, CancellationToken ct)
+        {
+            var expected = DemoTopology.Apps.Where(a => a.Node == node.Name)
+                .Select(a => $"spiffe://cluster.local/ns/{DemoTopology.Namespace}/sa/{a.App}").ToHashSet();
+            var held = new HashSet<string>();
+            var deadline = Stopwatch.StartNew();
+            while (deadline.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                var dump = JsonNode.Parse(await _http.GetStringAsync(new Uri(node.Admin, "config_dump"), ct))!;
+                held = dump["certificates"]!.AsArray().Select(c => c!["identity"]!.GetValue<string>()).ToHashSet();
+                if (held.SetEquals(expected))
+                {
+                    break;
+                }
+
+                await Task.Delay(200, ct);
+            }
+
+            return ($"{node.Name} holds certificates for its workloads", held.SetEquals(expected), string.Join(", ", held.Order()));
         }
 
         private static long Connections(IReadOnlyDictionary<string, long> stats, string service) =>

@@ -19,6 +19,7 @@ public sealed class DeltaAdsService(
     MeshCompiler compiler,
     ProxyRegistry registry,
     StoreReadiness readiness,
+    Ca.NodeAuthenticator authenticator,
     ILogger<DeltaAdsService> logger) : AggregatedDiscoveryService.AggregatedDiscoveryServiceBase
 {
     private long _nonce;
@@ -30,6 +31,7 @@ public sealed class DeltaAdsService(
         ServerCallContext context)
     {
         var ct = context.CancellationToken;
+        var authenticated = authenticator.Authenticate(context);
         if (!await requestStream.MoveNext(ct))
         {
             return;
@@ -40,6 +42,12 @@ public sealed class DeltaAdsService(
         if (string.IsNullOrEmpty(node))
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, "the first DeltaDiscoveryRequest must carry node.id"));
+        }
+
+        if (node != authenticated)
+        {
+            logger.LogWarning("node {Authenticated} tried to subscribe as {Node}; refused", authenticated, node);
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"this join token is for node {authenticated}, not {node}"));
         }
 
         var role = first.Node!.Metadata?.Fields.TryGetValue("ROLE", out var r) == true ? r.StringValue : "node";

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Skein.Core.Xds;
 using Skein.Proxy.Capture;
+using Skein.Proxy.Identity;
 using Skein.Proxy.State;
 using Skein.Proxy.Telemetry;
 using Skein.Proxy.Xds;
@@ -23,7 +24,7 @@ public static class AdminEndpoints
                 ? Results.Json(stats.Snapshot().ToDictionary(p => p.Key, p => p.Value))
                 : Results.Text(stats.RenderText()));
 
-        app.MapGet("/config_dump", (ProxyOptions options, ProxyStateStore state, XdsStatus xds, UpstreamListeners upstreams) =>
+        app.MapGet("/config_dump", (ProxyOptions options, ProxyStateStore state, XdsStatus xds, UpstreamListeners upstreams, WorkloadCertificates certificates) =>
         {
             var mesh = state.Current;
             return Results.Json(new
@@ -69,6 +70,15 @@ public static class AdminEndpoints
                     port = p.Value.ServicePort,
                 }),
                 listeners = upstreams.Describe(),
+                certificates = certificates.All.Select(c => new
+                {
+                    identity = c.Id.ToString(),
+                    serial = c.Certificate.SerialNumber,
+                    notBefore = c.NotBefore,
+                    notAfter = c.NotAfter,
+                    renewAt = c.RenewAt,
+                    chainLength = c.Chain.Count + 1,
+                }),
             });
         });
     }

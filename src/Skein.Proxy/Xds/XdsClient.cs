@@ -1,6 +1,5 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using Grpc.Net.Client;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Skein.Core.Protos.Envoy.Core;
@@ -17,7 +16,7 @@ namespace Skein.Proxy.Xds;
 /// what changed meanwhile. A response is applied all-or-nothing per type; a failure is NACKed with the
 /// reason and the previous resources stay in force.
 /// </remarks>
-public sealed class XdsClient(ProxyOptions options, IEnumerable<IXdsHandler> handlers, XdsStatus status, ProxyStats stats, ILogger<XdsClient> logger) : BackgroundService
+public sealed class XdsClient(ProxyOptions options, ControlPlaneChannel channels, IEnumerable<IXdsHandler> handlers, XdsStatus status, ProxyStats stats, ILogger<XdsClient> logger) : BackgroundService
 {
     private static readonly TimeSpan InitialBackoff = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
@@ -65,16 +64,7 @@ public sealed class XdsClient(ProxyOptions options, IEnumerable<IXdsHandler> han
 
     private async Task RunStreamAsync(Action onResponse, CancellationToken ct)
     {
-        using var channel = GrpcChannel.ForAddress(options.ControlPlane, new GrpcChannelOptions
-        {
-            HttpHandler = new SocketsHttpHandler
-            {
-                ConnectTimeout = TimeSpan.FromSeconds(3),
-                KeepAlivePingDelay = TimeSpan.FromSeconds(10),
-                KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
-                EnableMultipleHttp2Connections = false,
-            },
-        });
+        using var channel = channels.Create();
         var client = new AggregatedDiscoveryService.AggregatedDiscoveryServiceClient(channel);
         using var call = client.DeltaAggregatedResources(cancellationToken: ct);
 

@@ -32,18 +32,27 @@ public sealed class TestMesh : IAsyncDisposable
 
     public Uri Api => new($"http://{ControlAddress}:20001/");
 
+    public string StateDir => Path.Combine(Root, "state");
+
+    /// <summary>The mesh root the control plane wrote on first start.</summary>
+    public string RootCertPath => Path.Combine(StateDir, "root-cert.pem");
+
+    /// <summary>A node's join token, derived as <c>skein token</c> does.</summary>
+    public string TokenFor(string node) => Skein.Control.Ca.JoinTokens.Load(StateDir).TokenFor(node);
+
     public void WriteConfig(string file, string yaml) => File.WriteAllText(Path.Combine(ConfigDir, file), yaml);
 
     public async Task<TestProcess> StartControlAsync()
     {
-        Control = Track(TestProcess.Skein("control", ["control", "--config", ConfigDir, "--state", Path.Combine(Root, "state"), "--address", ControlAddress.ToString()]));
+        Control = Track(TestProcess.Skein("control", ["control", "--config", ConfigDir, "--state", StateDir, "--address", ControlAddress.ToString()]));
         await WaitOkAsync(Control, new Uri(Api, "readyz"));
         return Control;
     }
 
     public async Task<TestProcess> StartProxyAsync(string node, IPAddress address, bool waitReady = true)
     {
-        var proxy = Track(TestProcess.Skein($"proxy-{node}", ["proxy", "--role", "node", "--node", node, "--address", address.ToString(), "--control", $"{ControlAddress}:15012"]));
+        var proxy = Track(TestProcess.Skein($"proxy-{node}", ["proxy", "--role", "node", "--node", node, "--address", address.ToString(), "--control", $"{ControlAddress}:15012"],
+            new Dictionary<string, string> { ["SKEIN_ROOT_CERT"] = RootCertPath, ["SKEIN_TOKEN"] = TokenFor(node) }));
         _proxies[node] = proxy;
         if (waitReady)
         {
