@@ -52,6 +52,7 @@ public static class ProxyHost
         services.AddSingleton<OutboundProxy>();
         services.AddSingleton<UpstreamListeners>();
         services.AddSingleton<IXdsHandler, AddressHandler>();
+        services.AddSingleton<IXdsHandler, AuthorizationHandler>();
         services.AddSingleton<IXdsHandler, UpstreamHandler>();
         services.AddHostedService<ProxyProtocolListener>();
         services.AddHostedService<XdsClient>();

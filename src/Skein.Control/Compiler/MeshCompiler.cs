@@ -26,6 +26,7 @@ public sealed class MeshCompiler(ControlPlaneOptions options)
         return new ProxyView(new Dictionary<string, IReadOnlyDictionary<string, XdsResource>>
         {
             [TypeUrls.Address] = mesh.Addresses,
+            [TypeUrls.Authorization] = mesh.Authorizations,
             [TypeUrls.Upstream] = upstreams,
         });
     }
@@ -51,7 +52,12 @@ public sealed class MeshCompiler(ControlPlaneOptions options)
     {
         var services = snapshot.OfType<ServiceResource>().ToList();
         var workloads = snapshot.OfType<WorkloadResource>().ToList();
+        var policies = snapshot.OfType<AuthorizationPolicyResource>().ToList();
         var vips = ServiceVipAllocator.Allocate(services);
+        var authorizations = policies.ToDictionary(
+            AuthorizationCompiler.NameOf,
+            p => XdsResource.Create(AuthorizationCompiler.NameOf(p), AuthorizationCompiler.Compile(p)),
+            StringComparer.Ordinal);
         var addresses = new Dictionary<string, XdsResource>(StringComparer.Ordinal);
 
         foreach (var service in services)
@@ -64,6 +70,9 @@ public sealed class MeshCompiler(ControlPlaneOptions options)
         foreach (var workload in workloads)
         {
             var proto = ToProto(workload, services);
+            proto.AuthorizationPolicies.AddRange(policies
+                .Where(p => AuthorizationCompiler.IsSelectorScoped(p) && AuthorizationCompiler.AppliesTo(p, workload, services))
+                .Select(AuthorizationCompiler.NameOf));
             addresses[proto.Uid] = XdsResource.Create(proto.Uid, new Proto.Address { Workload = proto });
 
             if (!upstreamsByNode.TryGetValue(workload.Spec.Node, out var nodeUpstreams))
@@ -78,7 +87,7 @@ public sealed class MeshCompiler(ControlPlaneOptions options)
             }
         }
 
-        return new CompiledMesh(snapshot.Version, snapshot.Resources, addresses,
+        return new CompiledMesh(snapshot.Version, snapshot.Resources, addresses, authorizations,
             upstreamsByNode.ToDictionary(p => p.Key, p => (IReadOnlyDictionary<string, XdsResource>)p.Value, StringComparer.Ordinal));
     }
 
@@ -194,5 +203,6 @@ public sealed class MeshCompiler(ControlPlaneOptions options)
         long Version,
         object Snapshot,
         IReadOnlyDictionary<string, XdsResource> Addresses,
+        IReadOnlyDictionary<string, XdsResource> Authorizations,
         IReadOnlyDictionary<string, IReadOnlyDictionary<string, XdsResource>> UpstreamsByNode);
 }

@@ -9,6 +9,9 @@ public static class TypeUrls
     /// <summary>Skein's Consul-style localhost upstreams, scoped to the workloads of one node.</summary>
     public const string Upstream = "type.googleapis.com/skein.v1alpha1.Upstream";
 
+    /// <summary>Istio's L4 authorization policies (wire-compatible with ztunnel, plus AUDIT).</summary>
+    public const string Authorization = "type.googleapis.com/istio.security.Authorization";
+
     /// <summary>Types a node proxy subscribes to, in the order it applies them.</summary>
-    public static readonly IReadOnlyList<string> NodeTypes = [Address, Upstream];
+    public static readonly IReadOnlyList<string> NodeTypes = [Address, Authorization, Upstream];
 }

@@ -69,6 +69,7 @@ public static class AdminEndpoints
                     service = p.Value.Service,
                     port = p.Value.ServicePort,
                 }),
+                policies = mesh.Policies.Keys.Order(StringComparer.Ordinal),
                 listeners = upstreams.Describe(),
                 certificates = certificates.All.Select(c => new
                 {

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Net;
 using Skein.Core.Protos.Workload;
+using Authorization = Skein.Core.Protos.Security.Authorization;
 using SkeinProto = Skein.Core.Protos.Skein;
 
 namespace Skein.Proxy.State;
@@ -11,16 +12,19 @@ public sealed class MeshState
     public static readonly MeshState Empty = new(
         ImmutableDictionary<string, Workload>.Empty,
         ImmutableDictionary<string, Service>.Empty,
-        ImmutableDictionary<string, SkeinProto.Upstream>.Empty);
+        ImmutableDictionary<string, SkeinProto.Upstream>.Empty,
+        ImmutableDictionary<string, Authorization>.Empty);
 
     public MeshState(
         ImmutableDictionary<string, Workload> workloads,
         ImmutableDictionary<string, Service> services,
-        ImmutableDictionary<string, SkeinProto.Upstream> upstreams)
+        ImmutableDictionary<string, SkeinProto.Upstream> upstreams,
+        ImmutableDictionary<string, Authorization> policies)
     {
         Workloads = workloads;
         Services = services;
         Upstreams = upstreams;
+        Policies = policies;
 
         var vips = new Dictionary<IPAddress, Service>();
         foreach (var service in services.Values)
@@ -64,6 +68,9 @@ public sealed class MeshState
 
     /// <summary>This node's localhost upstreams by xDS name.</summary>
     public ImmutableDictionary<string, SkeinProto.Upstream> Upstreams { get; }
+
+    /// <summary>L4 authorization policies by "namespace/name".</summary>
+    public ImmutableDictionary<string, Authorization> Policies { get; }
 
     public IReadOnlyDictionary<IPAddress, Service> ServicesByVip { get; }
 
