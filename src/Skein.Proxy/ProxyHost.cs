@@ -53,6 +53,7 @@ public static class ProxyHost
         services.AddSingleton<UpstreamListeners>();
         services.AddSingleton<IXdsHandler, AddressHandler>();
         services.AddSingleton<IXdsHandler, AuthorizationHandler>();
+        services.AddSingleton<IXdsHandler, WorkloadMtlsHandler>();
         services.AddSingleton<IXdsHandler, UpstreamHandler>();
         services.AddHostedService<ProxyProtocolListener>();
         services.AddHostedService<XdsClient>();

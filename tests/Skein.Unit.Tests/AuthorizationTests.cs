@@ -8,7 +8,6 @@ using Skein.Core.Xds;
 using Skein.Proxy.Policy;
 using Skein.Proxy.State;
 using Security = Skein.Core.Protos.Security;
-using SkeinProto = Skein.Core.Protos.Skein;
 
 namespace Skein.Unit.Tests;
 
@@ -73,7 +72,7 @@ public sealed class AuthorizationTests
         }
 
         var authz = view.Get(TypeUrls.Authorization).ToImmutableDictionary(p => p.Key, p => p.Value.Body.Unpack<Security.Authorization>());
-        return new MeshState(workloads.ToImmutable(), services.ToImmutable(), ImmutableDictionary<string, SkeinProto.Upstream>.Empty, authz);
+        return MeshState.Empty.With(workloads: workloads.ToImmutable(), services: services.ToImmutable(), policies: authz);
     }
 
     private static AuthorizationDecision Check(MeshState mesh, string? fromSa, string fromNs = "shop", int port = 5432, string sourceIp = "10.0.0.8", string workload = "db-1")

@@ -27,6 +27,7 @@ public sealed class MeshCompiler(ControlPlaneOptions options)
         {
             [TypeUrls.Address] = mesh.Addresses,
             [TypeUrls.Authorization] = mesh.Authorizations,
+            [TypeUrls.WorkloadMtls] = mesh.Mtls,
             [TypeUrls.Upstream] = upstreams,
         });
     }
@@ -53,6 +54,8 @@ public sealed class MeshCompiler(ControlPlaneOptions options)
         var services = snapshot.OfType<ServiceResource>().ToList();
         var workloads = snapshot.OfType<WorkloadResource>().ToList();
         var policies = snapshot.OfType<AuthorizationPolicyResource>().ToList();
+        var peerAuthentications = snapshot.OfType<PeerAuthenticationResource>().ToList();
+        var mtls = new Dictionary<string, XdsResource>(StringComparer.Ordinal);
         var vips = ServiceVipAllocator.Allocate(services);
         var authorizations = policies.ToDictionary(
             AuthorizationCompiler.NameOf,
@@ -74,6 +77,7 @@ public sealed class MeshCompiler(ControlPlaneOptions options)
                 .Where(p => AuthorizationCompiler.IsSelectorScoped(p) && AuthorizationCompiler.AppliesTo(p, workload, services))
                 .Select(AuthorizationCompiler.NameOf));
             addresses[proto.Uid] = XdsResource.Create(proto.Uid, new Proto.Address { Workload = proto });
+            mtls[proto.Uid] = XdsResource.Create(proto.Uid, PeerAuthenticationCompiler.Resolve(workload, peerAuthentications, proto.Uid));
 
             if (!upstreamsByNode.TryGetValue(workload.Spec.Node, out var nodeUpstreams))
             {
@@ -87,7 +91,7 @@ public sealed class MeshCompiler(ControlPlaneOptions options)
             }
         }
 
-        return new CompiledMesh(snapshot.Version, snapshot.Resources, addresses, authorizations,
+        return new CompiledMesh(snapshot.Version, snapshot.Resources, addresses, authorizations, mtls,
             upstreamsByNode.ToDictionary(p => p.Key, p => (IReadOnlyDictionary<string, XdsResource>)p.Value, StringComparer.Ordinal));
     }
 
@@ -204,5 +208,6 @@ public sealed class MeshCompiler(ControlPlaneOptions options)
         object Snapshot,
         IReadOnlyDictionary<string, XdsResource> Addresses,
         IReadOnlyDictionary<string, XdsResource> Authorizations,
+        IReadOnlyDictionary<string, XdsResource> Mtls,
         IReadOnlyDictionary<string, IReadOnlyDictionary<string, XdsResource>> UpstreamsByNode);
 }

@@ -12,6 +12,9 @@ public static class TypeUrls
     /// <summary>Istio's L4 authorization policies (wire-compatible with ztunnel, plus AUDIT).</summary>
     public const string Authorization = "type.googleapis.com/istio.security.Authorization";
 
+    /// <summary>Each workload's resolved PeerAuthentication mode (whole workload and per port).</summary>
+    public const string WorkloadMtls = "type.googleapis.com/skein.v1alpha1.WorkloadMtls";
+
     /// <summary>Types a node proxy subscribes to, in the order it applies them.</summary>
-    public static readonly IReadOnlyList<string> NodeTypes = [Address, Authorization, Upstream];
+    public static readonly IReadOnlyList<string> NodeTypes = [Address, Authorization, WorkloadMtls, Upstream];
 }

@@ -13,14 +13,17 @@ public sealed class MeshState
         ImmutableDictionary<string, Workload>.Empty,
         ImmutableDictionary<string, Service>.Empty,
         ImmutableDictionary<string, SkeinProto.Upstream>.Empty,
-        ImmutableDictionary<string, Authorization>.Empty);
+        ImmutableDictionary<string, Authorization>.Empty,
+        ImmutableDictionary<string, SkeinProto.WorkloadMtls>.Empty);
 
     public MeshState(
         ImmutableDictionary<string, Workload> workloads,
         ImmutableDictionary<string, Service> services,
         ImmutableDictionary<string, SkeinProto.Upstream> upstreams,
-        ImmutableDictionary<string, Authorization> policies)
+        ImmutableDictionary<string, Authorization> policies,
+        ImmutableDictionary<string, SkeinProto.WorkloadMtls> mtls)
     {
+        Mtls = mtls;
         Workloads = workloads;
         Services = services;
         Upstreams = upstreams;
@@ -68,6 +71,24 @@ public sealed class MeshState
 
     /// <summary>This node's localhost upstreams by xDS name.</summary>
     public ImmutableDictionary<string, SkeinProto.Upstream> Upstreams { get; }
+
+    /// <summary>Each workload's resolved PeerAuthentication, by workload uid.</summary>
+    public ImmutableDictionary<string, SkeinProto.WorkloadMtls> Mtls { get; }
+
+    /// <summary>A copy with some parts replaced; indexes are rebuilt.</summary>
+    public MeshState With(
+        ImmutableDictionary<string, Workload>? workloads = null,
+        ImmutableDictionary<string, Service>? services = null,
+        ImmutableDictionary<string, SkeinProto.Upstream>? upstreams = null,
+        ImmutableDictionary<string, Authorization>? policies = null,
+        ImmutableDictionary<string, SkeinProto.WorkloadMtls>? mtls = null) =>
+        new(workloads ?? Workloads, services ?? Services, upstreams ?? Upstreams, policies ?? Policies, mtls ?? Mtls);
+
+    /// <summary>How a workload accepts inbound mesh traffic on a target port; STRICT unless a policy says otherwise.</summary>
+    public SkeinProto.MtlsMode MtlsModeFor(Workload workload, int port) =>
+        Mtls.TryGetValue(workload.Uid, out var m)
+            ? (m.Ports.TryGetValue((uint)port, out var byPort) ? byPort : m.Mode)
+            : SkeinProto.MtlsMode.Strict;
 
     /// <summary>L4 authorization policies by "namespace/name".</summary>
     public ImmutableDictionary<string, Authorization> Policies { get; }

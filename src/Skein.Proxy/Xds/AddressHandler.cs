@@ -37,7 +37,7 @@ public sealed class AddressHandler(ProxyStateStore state) : IXdsHandler
         {
             var w = current.Workloads.RemoveRange(removed).SetItems(workloads);
             var s = current.Services.RemoveRange(removed).SetItems(services);
-            return new MeshState(w, s, current.Upstreams, current.Policies);
+            return current.With(workloads: w, services: s);
         });
         return Task.CompletedTask;
     }

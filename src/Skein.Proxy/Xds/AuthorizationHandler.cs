@@ -32,8 +32,7 @@ public sealed class AuthorizationHandler(ProxyStateStore state) : IXdsHandler
             policies[resource.Name] = policy;
         }
 
-        state.Replace(current => new MeshState(current.Workloads, current.Services, current.Upstreams,
-            current.Policies.RemoveRange(removed).SetItems(policies)));
+        state.Replace(current => current.With(policies: current.Policies.RemoveRange(removed).SetItems(policies)));
         return Task.CompletedTask;
     }
 }

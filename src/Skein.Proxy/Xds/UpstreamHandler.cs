@@ -34,7 +34,7 @@ public sealed class UpstreamHandler(ProxyStateStore state, UpstreamListeners lis
         var desired = state.Current.Upstreams.RemoveRange(removed).SetItems(changes);
         // Binding may fail (port taken); then nothing changes and the caller NACKs.
         listeners.Reconcile(desired);
-        state.Replace(current => new MeshState(current.Workloads, current.Services, desired, current.Policies));
+        state.Replace(current => current.With(upstreams: desired));
         return Task.CompletedTask;
     }
 
