@@ -6,8 +6,10 @@ using Microsoft.Extensions.Logging;
 using Skein.Proxy.Admin;
 using Skein.Proxy.Capture;
 using Skein.Proxy.Identity;
+using Skein.Proxy.Inbound;
 using Skein.Proxy.LoadBalancing;
 using Skein.Proxy.Outbound;
+using Skein.Proxy.Pool;
 using Skein.Proxy.State;
 using Skein.Proxy.Telemetry;
 using Skein.Proxy.Transport;
@@ -47,7 +49,10 @@ public static class ProxyHost
         services.AddSingleton<WorkloadCertificates>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkloadCertificates>());
         services.AddSingleton<PeakEwmaBalancer>();
-        services.AddSingleton<IDestinationConnector, DirectConnector>();
+        services.AddSingleton<MeshTrust>();
+        services.AddSingleton<HbonePool>();
+        services.AddSingleton<IDestinationConnector, HboneConnector>();
+        services.AddSingleton<HboneInbound>();
         services.AddSingleton<DestinationResolver>();
         services.AddSingleton<OutboundProxy>();
         services.AddSingleton<UpstreamListeners>();
@@ -55,7 +60,10 @@ public static class ProxyHost
         services.AddSingleton<IXdsHandler, AuthorizationHandler>();
         services.AddSingleton<IXdsHandler, WorkloadMtlsHandler>();
         services.AddSingleton<IXdsHandler, UpstreamHandler>();
-        services.AddHostedService<ProxyProtocolListener>();
+        services.AddSingleton<ProxyProtocolListener>();
+        services.AddHostedService(sp => sp.GetRequiredService<ProxyProtocolListener>());
+        services.AddSingleton<WorkloadListeners>();
+        services.AddHostedService(sp => sp.GetRequiredService<WorkloadListeners>());
         services.AddHostedService<XdsClient>();
         services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
 

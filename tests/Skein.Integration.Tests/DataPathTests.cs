@@ -8,28 +8,32 @@ namespace Skein.Integration.Tests;
 /// <summary>Traffic through a node proxy: SOCKS5, HTTP CONNECT, localhost upstreams, control plane loss, NACKs.</summary>
 public sealed class DataPathTests
 {
-    private static async Task<(TestMesh Mesh, IPAddress Node)> StartEchoMeshAsync(string extraYaml = "")
+    /// <summary>An echo service and a client workload on one node; the client's own :15080 is where it speaks SOCKS as itself.</summary>
+    private static async Task<(TestMesh Mesh, IPAddress Node, IPAddress Client)> StartEchoMeshAsync(string extraYaml = "")
     {
         var mesh = new TestMesh();
         var node = mesh.Block.Host(2);
         var echo = mesh.Block.Host(10);
+        var client = mesh.Block.Host(11);
         mesh.WriteConfig("mesh.yaml",
             Yaml.Service("echo", "default", 80, 8080, "echo") +
-            Yaml.Workload("echo-1", "default", "node-1", echo, "echo") + extraYaml);
+            Yaml.Workload("echo-1", "default", "node-1", echo, "echo") +
+            Yaml.Workload("client-1", "default", "node-1", client, "client") + extraYaml);
         await mesh.StartEchoAsync("echo-1", new IPEndPoint(echo, 8080));
         await mesh.StartControlAsync();
         await mesh.StartProxyAsync("node-1", node);
-        return (mesh, node);
+        await mesh.WaitListeningAsync(new IPEndPoint(client, 15080));
+        return (mesh, node, client);
     }
 
     [Fact]
     public async Task Curl_through_socks5_resolves_mesh_names_in_every_form()
     {
-        var (mesh, node) = await StartEchoMeshAsync();
+        var (mesh, node, client) = await StartEchoMeshAsync();
         await using var _ = mesh;
         foreach (var host in new[] { "echo", "echo.default", "echo.default.svc", "echo.default.svc.cluster.local" })
         {
-            var (code, output) = await Curl.RunAsync("--socks5-hostname", $"{node}:15080", $"http://{host}/hello?x=1");
+            var (code, output) = await Curl.RunAsync("--socks5-hostname", $"{client}:15080", $"http://{host}/hello?x=1");
             Assert.True(code == 0, $"curl via {host} exited {code}: {output}\n{mesh.Logs}");
             var reply = JsonNode.Parse(output)!;
             Assert.Equal("/hello?x=1", reply["path"]!.GetValue<string>());
@@ -37,22 +41,24 @@ public sealed class DataPathTests
         }
 
         Assert.True(await mesh.StatAsync(node, "listener.socks5.downstream_cx_total") >= 4);
+        Assert.True(await mesh.StatAsync(node, "cluster.outbound|80||echo.default.svc.cluster.local.upstream_cx_mtls") >= 4);
+        Assert.True(await mesh.StatAsync(node, "inbound.workload.default.echo-1.cx_mtls") >= 4);
         Assert.True(await mesh.StatAsync(node, "cluster.outbound|80||echo.default.svc.cluster.local.upstream_cx_total") >= 4);
     }
 
     [Fact]
     public async Task Socks5_with_an_ipv4_service_vip_and_http_connect_both_reach_the_service()
     {
-        var (mesh, node) = await StartEchoMeshAsync();
+        var (mesh, node, client) = await StartEchoMeshAsync();
         await using var _ = mesh;
         var dump = await mesh.ConfigDumpAsync(node);
         var vip = dump["services"]!.AsArray().Single(s => s!["name"]!.GetValue<string>() == "echo")!["addresses"]![0]!.GetValue<string>();
 
-        var (code, output) = await Curl.RunAsync("--socks5", $"{node}:15080", $"http://{vip}/by-vip");
+        var (code, output) = await Curl.RunAsync("--socks5", $"{client}:15080", $"http://{vip}/by-vip");
         Assert.True(code == 0, $"curl via VIP {vip} exited {code}: {output}");
         Assert.Equal("/by-vip", JsonNode.Parse(output)!["path"]!.GetValue<string>());
 
-        (code, output) = await Curl.RunAsync("--proxytunnel", "--proxy", $"http://{node}:15080", "http://echo.default.svc.cluster.local/by-connect");
+        (code, output) = await Curl.RunAsync("--proxytunnel", "--proxy", $"http://{client}:15080", "http://echo.default.svc.cluster.local/by-connect");
         Assert.True(code == 0, $"curl via HTTP CONNECT exited {code}: {output}");
         Assert.Equal("/by-connect", JsonNode.Parse(output)!["path"]!.GetValue<string>());
     }
@@ -60,7 +66,7 @@ public sealed class DataPathTests
     [Fact]
     public async Task Socks5_with_an_ipv6_destination_passes_through_to_an_unmeshed_server()
     {
-        var (mesh, node) = await StartEchoMeshAsync();
+        var (mesh, node, client) = await StartEchoMeshAsync();
         await using var _ = mesh;
         using var probe = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
         probe.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
@@ -68,7 +74,7 @@ public sealed class DataPathTests
         probe.Dispose();
         await mesh.StartEchoAsync("outside", new IPEndPoint(IPAddress.IPv6Loopback, port));
 
-        var (code, output) = await Curl.RunAsync("--socks5", $"{node}:15080", $"http://[::1]:{port}/v6");
+        var (code, output) = await Curl.RunAsync("--socks5", $"{client}:15080", $"http://[::1]:{port}/v6");
         Assert.True(code == 0, $"curl via SOCKS5 to [::1]:{port} exited {code}: {output}");
         Assert.Equal("outside", JsonNode.Parse(output)!["pod"]!.GetValue<string>());
         Assert.True(await mesh.StatAsync(node, "cluster.PassthroughCluster.upstream_cx_total") >= 1);
@@ -77,18 +83,18 @@ public sealed class DataPathTests
     [Fact]
     public async Task Unknown_destinations_and_unexposed_ports_are_refused_with_a_reason()
     {
-        var (mesh, node) = await StartEchoMeshAsync();
+        var (mesh, node, client) = await StartEchoMeshAsync();
         await using var _ = mesh;
 
-        var (code, _) = await Curl.RunAsync("--socks5-hostname", $"{node}:15080", "http://nosuchservice.nowhere.invalid/");
+        var (code, _) = await Curl.RunAsync("--socks5-hostname", $"{client}:15080", "http://nosuchservice.nowhere.invalid/");
         Assert.NotEqual(0, code);
 
-        (code, var output) = await Curl.RunAsync("--proxytunnel", "--proxy", $"http://{node}:15080", "--verbose", "http://echo.default:81/");
+        (code, var output) = await Curl.RunAsync("--proxytunnel", "--proxy", $"http://{client}:15080", "--verbose", "http://echo.default:81/");
         Assert.NotEqual(0, code);
         Assert.Contains("503", output);
 
         // A plain (non-CONNECT) request gets an explanation, not a hang.
-        (code, output) = await Curl.RunAsync("--include", "--proxy", $"http://{node}:15080", "http://echo.default/");
+        (code, output) = await Curl.RunAsync("--include", "--proxy", $"http://{client}:15080", "http://echo.default/");
         Assert.Contains("405", output);
         Assert.Contains("CONNECT", output);
         Assert.True(await mesh.StatAsync(node, "outbound.unknownhost") >= 1);
@@ -97,10 +103,10 @@ public sealed class DataPathTests
     [Fact]
     public async Task Traffic_keeps_flowing_when_the_control_plane_is_killed_and_the_proxy_resumes_on_restart()
     {
-        var (mesh, node) = await StartEchoMeshAsync();
+        var (mesh, node, client) = await StartEchoMeshAsync();
         await using var _ = mesh;
-        using var client = TestMesh.SocksClient(node);
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("http://echo.default/before")).StatusCode);
+        using var http = TestMesh.SocksClient(client);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("http://echo.default/before")).StatusCode);
 
         mesh.Control!.KillHard();
         await mesh.Control.WaitForExitAsync(TimeSpan.FromSeconds(10));
@@ -109,7 +115,7 @@ public sealed class DataPathTests
 
         for (var i = 0; i < 20; i++)
         {
-            using var response = await client.GetAsync($"http://echo.default/during/{i}");
+            using var response = await http.GetAsync($"http://echo.default/during/{i}");
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             await Task.Delay(50);
         }
@@ -125,7 +131,37 @@ public sealed class DataPathTests
             return proxy is not null && proxy["pushes"]!.GetValue<long>() >= 2;
         }, TimeSpan.FromSeconds(15), "the proxy to reconnect");
         Assert.Equal(0, proxy!["resourcesSent"]!.GetValue<long>());
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("http://echo.default/after")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("http://echo.default/after")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_caller_with_no_identity_is_refused_by_a_strict_destination_and_tunnels_in_plaintext_to_a_permissive_one()
+    {
+        var (mesh, node, _) = await StartEchoMeshAsync();
+        await using var _ = mesh;
+
+        // The node's own SOCKS port, from an address that is no workload: there is no identity to present.
+        var (code, output) = await Curl.RunAsync("--proxytunnel", "--proxy", $"http://{node}:15080", "--include", "http://echo.default/");
+        Assert.NotEqual(0, code);
+        Assert.Contains("requires mTLS (PeerAuthentication STRICT)", output);
+
+        mesh.WriteConfig("permissive.yaml", """
+            apiVersion: skein.dev/v1alpha1
+            kind: PeerAuthentication
+            metadata:
+              name: echo-permissive
+              namespace: default
+            spec:
+              selector:
+                matchLabels:
+                  app: echo
+              mtls:
+                mode: PERMISSIVE
+            """);
+        await TestMesh.EventuallyAsync(async () => (await Curl.RunAsync("--socks5-hostname", $"{node}:15080", "http://echo.default/plain")).ExitCode == 0,
+            TimeSpan.FromSeconds(10), "plaintext HBONE to the permissive workload");
+        Assert.True(await mesh.StatAsync(node, "cluster.outbound|80||echo.default.svc.cluster.local.upstream_cx_plaintext") >= 1);
+        Assert.True(await mesh.StatAsync(node, "inbound.workload.default.echo-1.cx_plaintext") >= 1);
     }
 
     [Fact]

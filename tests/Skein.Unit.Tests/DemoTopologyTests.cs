@@ -25,7 +25,8 @@ public sealed class DemoTopologyTests
     public void Every_demo_process_matches_a_workload_in_the_embedded_config()
     {
         var workloads = EmbeddedConfig().Resources.OfType<WorkloadResource>().ToDictionary(w => w.Metadata.Name);
-        Assert.Equal(DemoTopology.Apps.Select(a => a.Workload).Order(), workloads.Keys.Order());
+        Assert.Equal(DemoTopology.Apps.Select(a => a.Workload).Append("loadgen").Order(), workloads.Keys.Order());
+        Assert.Equal(DemoTopology.LoadGenerator.ToString(), workloads["loadgen"].Spec.Addresses.Single());
         foreach (var app in DemoTopology.Apps)
         {
             var w = workloads[app.Workload];

@@ -87,7 +87,7 @@ internal static class DemoCommand
                     info.Environment["POD_NAME"] = app.Workload;
                     if (app.UsesSocks)
                     {
-                        info.Environment["ALL_PROXY"] = DemoTopology.NodeOf(app).Socks.ToString();
+                        info.Environment["ALL_PROXY"] = DemoTopology.SocksFor(app.Address).ToString();
                     }
 
                     apps.Add((Start(app.Workload, info, logDir), app));
@@ -98,8 +98,8 @@ internal static class DemoCommand
                     await WaitHttpAsync(process, new Uri($"http://{app.Address}:{DemoTopology.AppPort}/healthz"), ct);
                 }
 
-                var nodeA = DemoTopology.Nodes[0];
-                _load = new LoadGenerator(nodeA.Socks, DemoTopology.FrontendUrl);
+                await WaitSocksAsync(DemoTopology.LoadGenerator, ct);
+                _load = new LoadGenerator(DemoTopology.SocksFor(DemoTopology.LoadGenerator), DemoTopology.FrontendUrl);
                 _load.Start(rps);
                 PrintLayout(started.Elapsed, configDir, check);
 
@@ -163,6 +163,27 @@ internal static class DemoCommand
             throw new DemoStartException($"{process.Name} did not become ready at {url} within {StartTimeout.TotalSeconds:0} s; see {process.LogPath}");
         }
 
+        /// <summary>The per-workload SOCKS5 port appears once the proxy has the workload and its certificate.</summary>
+        private async Task WaitSocksAsync(IPAddress workload, CancellationToken ct)
+        {
+            var deadline = Stopwatch.StartNew();
+            while (deadline.Elapsed < StartTimeout)
+            {
+                using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                try
+                {
+                    await probe.ConnectAsync(new IPEndPoint(workload, 15080), ct);
+                    return;
+                }
+                catch (SocketException)
+                {
+                    await Task.Delay(100, ct);
+                }
+            }
+
+            throw new DemoStartException($"the node proxy did not open {workload}:15080 within {StartTimeout.TotalSeconds:0} s");
+        }
+
         private static string Tail(string path)
         {
             try
@@ -193,8 +214,8 @@ internal static class DemoCommand
             var nodeA = DemoTopology.Nodes[0];
             Console.WriteLine();
             Console.WriteLine("Try:");
-            Console.WriteLine($"  curl --socks5-hostname {nodeA.Address}:15080 http://frontend.bookstore:8080/books");
-            Console.WriteLine($"  curl -p -x http://{nodeA.Address}:15080 http://catalog.bookstore:8080/books");
+            Console.WriteLine($"  curl --socks5-hostname {DemoTopology.LoadGenerator}:15080 http://frontend.bookstore:8080/books   # as the loadgen workload");
+            Console.WriteLine($"  curl -p -x http://{DemoTopology.LoadGenerator}:15080 http://catalog.bookstore:8080/books");
             Console.WriteLine($"  curl {nodeA.Admin}stats | grep outbound       # the proxy's own counters");
             Console.WriteLine($"  curl {nodeA.Admin}config_dump                  # what the proxy received over xDS");
             Console.WriteLine($"  skein get Workload -n bookstore");
@@ -252,6 +273,14 @@ internal static class DemoCommand
                 results.Add(await CertificateCheckAsync(node, ct));
             }
 
+            // Cross-node traffic must have travelled as HBONE over mTLS, and nothing in plaintext.
+            var mtls = statsA.Where(p => p.Key.EndsWith(".upstream_cx_mtls", StringComparison.Ordinal)).Sum(p => p.Value)
+                + statsB.Where(p => p.Key.EndsWith(".upstream_cx_mtls", StringComparison.Ordinal)).Sum(p => p.Value);
+            var plaintext = statsA.Concat(statsB).Where(p => p.Key.EndsWith(".upstream_cx_plaintext", StringComparison.Ordinal) || p.Key.EndsWith(".upstream_cx_passthrough", StringComparison.Ordinal)).Sum(p => p.Value);
+            var inboundB = statsB.GetValueOrDefault("inbound.mtls_cx_total");
+            results.Add(("workload-to-workload hops used HBONE with mTLS", mtls > 0 && plaintext == 0 && inboundB > 0,
+                $"{mtls} mTLS tunnels opened, {plaintext} plaintext or passthrough, node-b accepted {inboundB} mTLS connections"));
+
             Console.WriteLine();
             foreach (var (name, ok, detail) in results)
             {
@@ -276,7 +305,8 @@ internal static class DemoCommand
         private async Task<(string, bool, string)> CertificateCheckAsync(DemoNode node, CancellationToken ct)
         {
             var expected = DemoTopology.Apps.Where(a => a.Node == node.Name)
-                .Select(a => $"spiffe://cluster.local/ns/{DemoTopology.Namespace}/sa/{a.App}").ToHashSet();
+                .Select(a => a.App).Concat(node == DemoTopology.Nodes[0] ? ["loadgen"] : [])
+                .Select(sa => $"spiffe://cluster.local/ns/{DemoTopology.Namespace}/sa/{sa}").ToHashSet();
             var held = new HashSet<string>();
             var deadline = Stopwatch.StartNew();
             while (deadline.Elapsed < TimeSpan.FromSeconds(10))

@@ -31,7 +31,12 @@ internal static class DemoTopology
 
     public static DemoNode NodeOf(DemoApp app) => Nodes.Single(n => n.Name == app.Node);
 
-    /// <summary>The frontend URL the load generator asks for, resolved by node-a's SOCKS5 port.</summary>
+    /// <summary>The load generator's workload address; it browses through the SOCKS5 port there, as that workload.</summary>
+    public static readonly IPAddress LoadGenerator = IPAddress.Parse("127.0.10.9");
+
+    public static Uri SocksFor(IPAddress workload) => new($"socks5://{workload}:15080");
+
+    /// <summary>The frontend URL the load generator asks for, resolved by the node proxy.</summary>
     public static readonly Uri FrontendUrl = new("http://frontend.bookstore:8080/");
 }
 

@@ -30,7 +30,7 @@ public sealed class SvidValidationResult
     /// <summary>A short description for logs.</summary>
     public override string ToString() => IsValid ? $"valid {_id}" : $"{Failure}: {Message}";
 
-    internal static SvidValidationResult Success(SpiffeId id) => new(id, SvidFailureReason.None, string.Empty);
+    public static SvidValidationResult Success(SpiffeId id) => new(id, SvidFailureReason.None, string.Empty);
 
-    internal static SvidValidationResult Fail(SvidFailureReason failure, string message) => new(default, failure, message);
+    public static SvidValidationResult Fail(SvidFailureReason failure, string message) => new(default, failure, message);
 }

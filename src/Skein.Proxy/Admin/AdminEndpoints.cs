@@ -24,7 +24,7 @@ public static class AdminEndpoints
                 ? Results.Json(stats.Snapshot().ToDictionary(p => p.Key, p => p.Value))
                 : Results.Text(stats.RenderText()));
 
-        app.MapGet("/config_dump", (ProxyOptions options, ProxyStateStore state, XdsStatus xds, UpstreamListeners upstreams, WorkloadCertificates certificates) =>
+        app.MapGet("/config_dump", (ProxyOptions options, ProxyStateStore state, XdsStatus xds, UpstreamListeners upstreams, WorkloadListeners workloadListeners, WorkloadCertificates certificates) =>
         {
             var mesh = state.Current;
             return Results.Json(new
@@ -70,7 +70,7 @@ public static class AdminEndpoints
                     port = p.Value.ServicePort,
                 }),
                 policies = mesh.Policies.Keys.Order(StringComparer.Ordinal),
-                listeners = upstreams.Describe(),
+                listeners = upstreams.Describe().Concat(workloadListeners.Describe()),
                 certificates = certificates.All.Select(c => new
                 {
                     identity = c.Id.ToString(),

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Skein.Core.Protos.Workload;
 using Skein.Proxy.Outbound;
 using Skein.Proxy.State;
 using Skein.Proxy.Telemetry;
@@ -44,7 +45,10 @@ public sealed class ProxyProtocolListener(
         }
     }
 
-    private async Task ServeAsync(Socket socket, CancellationToken ct)
+    private Task ServeAsync(Socket socket, CancellationToken ct) => ServeAsync(socket, null, ct);
+
+    /// <summary>Serves one client; <paramref name="boundWorkload"/> is the workload whose own address the client connected to, if any.</summary>
+    public async Task ServeAsync(Socket socket, Workload? boundWorkload, CancellationToken ct)
     {
         await using var client = new NetworkStream(socket, ownsSocket: false);
         using var handshakeTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -55,24 +59,24 @@ public sealed class ProxyProtocolListener(
             return;
         }
 
-        var sourceNamespace = SourceNamespace(socket);
+        var source = boundWorkload ?? SourceWorkload(socket);
         if (first[0] == 0x05)
         {
             stats.Increment("listener.socks5.downstream_cx_total");
-            await ServeSocksAsync(client, sourceNamespace, handshakeTimeout.Token, ct);
+            await ServeSocksAsync(client, source, handshakeTimeout.Token, ct);
         }
         else
         {
             stats.Increment("listener.http_connect.downstream_cx_total");
-            await ServeHttpConnectAsync(client, first[0], sourceNamespace, handshakeTimeout.Token, ct);
+            await ServeHttpConnectAsync(client, first[0], source, handshakeTimeout.Token, ct);
         }
     }
 
-    /// <summary>The namespace of the workload calling, when its source address is a known workload address.</summary>
-    private string? SourceNamespace(Socket socket) =>
-        socket.RemoteEndPoint is IPEndPoint remote && state.Current.WorkloadsByIp.TryGetValue(remote.Address, out var w) ? w.Namespace : null;
+    /// <summary>The calling workload, when the client's source address is the address of a workload on this node.</summary>
+    private Workload? SourceWorkload(Socket socket) =>
+        socket.RemoteEndPoint is IPEndPoint remote && state.Current.WorkloadsByIp.TryGetValue(remote.Address, out var w) && w.Node == options.Node ? w : null;
 
-    private async Task ServeSocksAsync(NetworkStream client, string? sourceNamespace, CancellationToken handshakeCt, CancellationToken ct)
+    private async Task ServeSocksAsync(NetworkStream client, Workload? source, CancellationToken handshakeCt, CancellationToken ct)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(512);
         try
@@ -127,7 +131,7 @@ public sealed class ProxyProtocolListener(
                 return;
             }
 
-            await using var connection = await outbound.OpenAsync(destination, sourceNamespace, ct);
+            await using var connection = await outbound.OpenAsync(destination, source, ct);
             if (connection.Error != OutboundError.None)
             {
                 await SocksReplyAsync(client, SocksCode(connection.Error), handshakeCt);
@@ -149,6 +153,7 @@ public sealed class ProxyProtocolListener(
         OutboundError.NoEndpoints => 0x04,
         OutboundError.PortNotExposed => 0x02, // not allowed by ruleset
         OutboundError.ConnectFailed => 0x05, // connection refused
+        OutboundError.Denied => 0x02, // connection not allowed by ruleset
         _ => 0x01,
     };
 
@@ -159,7 +164,7 @@ public sealed class ProxyProtocolListener(
         await client.WriteAsync(reply, ct);
     }
 
-    private async Task ServeHttpConnectAsync(NetworkStream client, byte firstByte, string? sourceNamespace, CancellationToken handshakeCt, CancellationToken ct)
+    private async Task ServeHttpConnectAsync(NetworkStream client, byte firstByte, Workload? source, CancellationToken handshakeCt, CancellationToken ct)
     {
         var header = await ReadHeaderAsync(client, firstByte, handshakeCt);
         if (header is null)
@@ -189,13 +194,14 @@ public sealed class ProxyProtocolListener(
             return;
         }
 
-        await using var connection = await outbound.OpenAsync(destination, sourceNamespace, ct);
+        await using var connection = await outbound.OpenAsync(destination, source, ct);
         if (connection.Error != OutboundError.None)
         {
             var (status, reason) = connection.Error switch
             {
                 OutboundError.UnknownHost => (404, "Not Found"),
                 OutboundError.ConnectFailed => (502, "Bad Gateway"),
+                OutboundError.Denied => (403, "Forbidden"),
                 _ => (503, "Service Unavailable"),
             };
             await HttpReplyAsync(client, status, reason, connection.Detail, handshakeCt);

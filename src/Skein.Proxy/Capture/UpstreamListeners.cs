@@ -96,7 +96,9 @@ public sealed class UpstreamListeners(OutboundProxy outbound, ProxyStateStore st
             return;
         }
 
-        await using var connection = await outbound.OpenAsync(new Destination(service.Hostname, null, (int)upstream.ServicePort), service.Namespace, ct);
+        // The upstream belongs to one workload: that workload is the source, and its identity is presented.
+        var source = mesh.Workloads.GetValueOrDefault(upstream.WorkloadUid);
+        await using var connection = await outbound.OpenAsync(new Destination(service.Hostname, null, (int)upstream.ServicePort), source, ct);
         if (connection.Error != OutboundError.None)
         {
             logger.LogWarning("upstream {Name}: {Detail}", entry.Name, connection.Detail);

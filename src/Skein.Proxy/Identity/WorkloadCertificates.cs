@@ -24,6 +24,7 @@ public sealed class WorkloadCertificates(
     ProxyOptions options,
     ProxyStateStore state,
     ControlPlaneChannel channels,
+    MeshTrust trust,
     ProxyStats stats,
     ILogger<WorkloadCertificates> logger) : BackgroundService
 {
@@ -34,12 +35,36 @@ public sealed class WorkloadCertificates(
     /// <summary>The current certificate for an identity, or null when none has been issued (yet).</summary>
     public WorkloadCertificate? Get(SpiffeId id) => _certificates.TryGetValue(id, out var c) ? c : null;
 
+    /// <summary>The certificate for an identity, waiting up to <paramref name="timeout"/> for a first issuance (a workload just placed here).</summary>
+    public async Task<WorkloadCertificate?> GetAsync(SpiffeId id, TimeSpan timeout, CancellationToken ct)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            if (Get(id) is { } certificate)
+            {
+                return certificate;
+            }
+
+            if (waited.Elapsed >= timeout)
+            {
+                return null;
+            }
+
+            _wake.Release();
+            await Task.Delay(50, ct);
+        }
+    }
+
+    private readonly SemaphoreSlim _wake = new(0);
+
     public IReadOnlyList<WorkloadCertificate> All => [.. _certificates.Values.OrderBy(c => c.Id.ToString(), StringComparer.Ordinal)];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var channel = channels.Create();
         var client = new IstioCertificateService.IstioCertificateServiceClient(channel);
+        state.Changed += _ => _wake.Release();
         while (!stoppingToken.IsCancellationRequested)
         {
             var wanted = WantedIdentities();
@@ -67,7 +92,12 @@ public sealed class WorkloadCertificates(
 
             try
             {
-                await Task.Delay(Tick, stoppingToken);
+                // New workloads (state changes) and waiting callers wake the loop early.
+                await _wake.WaitAsync(Tick, stoppingToken);
+                while (_wake.CurrentCount > 0)
+                {
+                    _wake.Wait(0, CancellationToken.None);
+                }
             }
             catch (OperationCanceledException)
             {
@@ -86,9 +116,7 @@ public sealed class WorkloadCertificates(
                 continue;
             }
 
-            var trustDomain = string.IsNullOrEmpty(workload.TrustDomain) ? options.TrustDomain : workload.TrustDomain;
-            var serviceAccount = string.IsNullOrEmpty(workload.ServiceAccount) ? "default" : workload.ServiceAccount;
-            result.Add(SpiffeId.ForWorkload(trustDomain, workload.Namespace, serviceAccount));
+            result.Add(WorkloadIdentity.Of(workload, options.TrustDomain));
         }
 
         return result;
@@ -135,7 +163,7 @@ public sealed class WorkloadCertificates(
         var chain = response.CertChain.Select(pem => X509Certificate2.CreateFromPem(pem)).ToList();
         using var leaf = chain[0];
         var intermediates = chain.Skip(1).ToList();
-        var result = SvidValidator.Validate(leaf, intermediates, channels.Bundles, DateTimeOffset.UtcNow);
+        var result = SvidValidator.Validate(leaf, intermediates, trust.Bundles, DateTimeOffset.UtcNow);
         if (!result.IsValid || result.Id != id)
         {
             throw new InvalidOperationException($"the CA returned an unusable certificate: {(result.IsValid ? $"it is for {result.Id}" : result.Message)}");

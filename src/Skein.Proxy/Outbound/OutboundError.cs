@@ -8,4 +8,5 @@ public enum OutboundError
     NoEndpoints,
     PortNotExposed,
     ConnectFailed,
+    Denied,
 }

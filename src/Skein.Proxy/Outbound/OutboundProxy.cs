@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Skein.Core.Protos.Workload;
 using Skein.Proxy.LoadBalancing;
 using Skein.Proxy.Telemetry;
 using Skein.Proxy.Transport;
@@ -17,9 +18,9 @@ public sealed class OutboundProxy(
 {
     private const int MaxConnectAttempts = 3;
 
-    public async Task<OutboundConnection> OpenAsync(Destination destination, string? sourceNamespace, CancellationToken ct)
+    public async Task<OutboundConnection> OpenAsync(Destination destination, Workload? source, CancellationToken ct)
     {
-        var resolved = await resolver.ResolveAsync(destination, sourceNamespace, ct);
+        var resolved = await resolver.ResolveAsync(destination, source?.Namespace, ct);
         if (resolved.Error != OutboundError.None)
         {
             stats.Increment($"outbound.{resolved.Error.ToString().ToLowerInvariant()}");
@@ -37,16 +38,24 @@ public sealed class OutboundProxy(
             var started = Stopwatch.GetTimestamp();
             try
             {
-                var stream = await connector.ConnectAsync(endpoint, ct);
+                var hop = await connector.ConnectAsync(endpoint, source, ct);
                 balancer.Observe(endpoint, Stopwatch.GetElapsedTime(started));
-                return new OutboundConnection(resolved, endpoint, stream, OutboundError.None, "");
+                stats.Increment($"cluster.{cluster}.upstream_cx_{hop.Security.ToString().ToLowerInvariant()}");
+                return new OutboundConnection(resolved, endpoint, hop, OutboundError.None, "");
+            }
+            catch (HopException e) when (!e.Retryable)
+            {
+                stats.Increment($"cluster.{cluster}.upstream_cx_refused");
+                logger.LogWarning("hop to {Endpoint} for {Cluster} refused: {Error}", endpoint.Address, cluster, e.Message);
+                var error = e.Status == 401 ? OutboundError.Denied : OutboundError.ConnectFailed;
+                return new OutboundConnection(resolved, endpoint, null, error, $"{endpoint.Workload?.Name ?? endpoint.Address.ToString()}: {e.Message}");
             }
             catch (Exception e) when (e is SocketException or IOException)
             {
                 last = e;
                 balancer.Failed(endpoint);
                 stats.Increment($"cluster.{cluster}.upstream_cx_connect_fail");
-                logger.LogWarning("connect to {UpstreamEndpoint} for {Cluster} failed: {Error}", endpoint.Address, cluster, e.Message);
+                logger.LogWarning("connect to {Endpoint} for {Cluster} failed: {Error}", endpoint.Address, cluster, e.Message);
             }
         }
 
@@ -58,7 +67,7 @@ public sealed class OutboundProxy(
     public async Task RelayAsync(Stream client, OutboundConnection connection, CancellationToken ct)
     {
         var cluster = connection.Resolved.Cluster;
-        var endpoint = connection.UpstreamEndpoint!;
+        var endpoint = connection.Endpoint!;
         stats.Increment("outbound.connections_total");
         stats.Increment($"cluster.{cluster}.upstream_cx_total");
         stats.Increment($"cluster.{cluster}.upstream_cx_active");

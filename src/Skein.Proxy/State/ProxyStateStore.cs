@@ -10,12 +10,21 @@ public sealed class ProxyStateStore
     /// <summary>When the proxy last applied config from the control plane (null until then).</summary>
     public DateTimeOffset? LastUpdate { get; private set; }
 
+    /// <summary>Raised after each change, outside the lock.</summary>
+    public event Action<MeshState>? Changed;
+
     public void Replace(Func<MeshState, MeshState> update)
     {
-        lock (this)
+        MeshState next;
+        lock (_gate)
         {
-            Volatile.Write(ref _current, update(_current));
+            next = update(_current);
+            Volatile.Write(ref _current, next);
             LastUpdate = DateTimeOffset.UtcNow;
         }
+
+        Changed?.Invoke(next);
     }
+
+    private readonly Lock _gate = new();
 }

@@ -4,6 +4,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
 using Skein.Core.Identity;
+using Skein.Proxy.Identity;
 
 namespace Skein.Proxy.Xds;
 
@@ -17,26 +18,16 @@ public sealed class ControlPlaneChannel
 {
     private readonly ProxyOptions _options;
     private readonly ILogger<ControlPlaneChannel> _logger;
-    private readonly TrustBundleSet _bundles = new();
+    private readonly MeshTrust _trust;
     private readonly SpiffeId _expected;
 
-    public ControlPlaneChannel(ProxyOptions options, ILogger<ControlPlaneChannel> logger)
+    public ControlPlaneChannel(ProxyOptions options, MeshTrust trust, ILogger<ControlPlaneChannel> logger)
     {
         _options = options;
         _logger = logger;
-        var roots = new X509Certificate2Collection();
-        roots.ImportFromPemFile(options.RootCertFile);
-        if (roots.Count == 0)
-        {
-            throw new InvalidOperationException($"{options.RootCertFile} holds no certificate");
-        }
-
-        _bundles.Set(options.TrustDomain, roots);
+        _trust = trust;
         _expected = SpiffeId.ForWorkload(options.TrustDomain, "skein-system", "skein-control");
     }
-
-    /// <summary>The roots this proxy trusts for its own trust domain.</summary>
-    public TrustBundleSet Bundles => _bundles;
 
     public GrpcChannel Create()
     {
@@ -67,15 +58,7 @@ public sealed class ControlPlaneChannel
 
     private bool ValidateServer(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
-        if (certificate is null)
-        {
-            _logger.LogWarning("the control plane presented no certificate");
-            return false;
-        }
-
-        var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        var intermediates = chain?.ChainPolicy.ExtraStore.Cast<X509Certificate2>().Where(c => !c.RawDataMemory.Span.SequenceEqual(leaf.RawDataMemory.Span)).ToList() ?? [];
-        var result = SvidValidator.Validate(leaf, intermediates, _bundles, DateTimeOffset.UtcNow);
+        var result = _trust.Validate(certificate, chain);
         if (!result.IsValid)
         {
             _logger.LogWarning("refusing the control plane's certificate: {Result}", result);

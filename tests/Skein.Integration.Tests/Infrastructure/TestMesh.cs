@@ -69,6 +69,22 @@ public sealed class TestMesh : IAsyncDisposable
         return echo;
     }
 
+    /// <summary>Waits until something accepts connections on <paramref name="endPoint"/> (a proxy's per-workload listener).</summary>
+    public async Task WaitListeningAsync(IPEndPoint endPoint) =>
+        await EventuallyAsync(async () =>
+        {
+            using var probe = new System.Net.Sockets.Socket(endPoint.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            try
+            {
+                await probe.ConnectAsync(endPoint);
+                return true;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(20), $"a listener on {endPoint}");
+
     public static Uri AdminUri(IPAddress proxy, string path) => new($"http://{proxy}:15000/{path}");
 
     public async Task<JsonObject> GetJsonAsync(Uri uri) => JsonNode.Parse(await Http.GetStringAsync(uri))!.AsObject();

@@ -1,0 +1,48 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Skein.Core.Identity;
+
+namespace Skein.Proxy.Identity;
+
+/// <summary>The trust bundles this proxy validates peers against, and the TLS settings every mesh hop shares.</summary>
+/// <remarks>
+/// Peers are checked as X.509-SVIDs against the bundle of the peer's own trust domain (one today;
+/// federation adds more), never against the system store, and the SPIFFE ID comes only from a
+/// certificate that validated.
+/// </remarks>
+public sealed class MeshTrust
+{
+    public MeshTrust(ProxyOptions options)
+    {
+        var roots = new X509Certificate2Collection();
+        roots.ImportFromPemFile(options.RootCertFile);
+        if (roots.Count == 0)
+        {
+            throw new InvalidOperationException($"{options.RootCertFile} holds no certificate");
+        }
+
+        Bundles.Set(options.TrustDomain, roots);
+    }
+
+    public TrustBundleSet Bundles { get; } = new();
+
+    /// <summary>HBONE speaks HTTP/2 over TLS 1.3 only (DESIGN §4).</summary>
+    public static readonly List<SslApplicationProtocol> Alpn = [SslApplicationProtocol.Http2];
+
+    public const SslProtocols Protocols = SslProtocols.Tls13;
+
+    /// <summary>Validates a presented certificate chain as an SVID; returns the verified ID or the reason it is refused.</summary>
+    public SvidValidationResult Validate(X509Certificate? certificate, X509Chain? chain)
+    {
+        if (certificate is null)
+        {
+            return SvidValidationResult.Fail(SvidFailureReason.NoUriSan, "no certificate was presented");
+        }
+
+        var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        var intermediates = chain?.ChainPolicy.ExtraStore.Cast<X509Certificate2>()
+            .Where(c => !c.RawDataMemory.Span.SequenceEqual(leaf.RawDataMemory.Span)).ToList() ?? [];
+        return SvidValidator.Validate(leaf, intermediates, Bundles, DateTimeOffset.UtcNow);
+    }
+}

@@ -1,0 +1,194 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Skein.Core.Identity;
+using Skein.Core.Protos.Skein;
+using Skein.Proxy.Capture;
+using Skein.Proxy.Hbone;
+using Skein.Proxy.Identity;
+using Skein.Proxy.Outbound;
+using Skein.Proxy.Policy;
+using Skein.Proxy.State;
+using Skein.Proxy.Telemetry;
+using Skein.Proxy.Transport;
+
+namespace Skein.Proxy.Inbound;
+
+/// <summary>The inbound data path: terminate HBONE for a workload on this node, check identity and policy, connect, relay.</summary>
+/// <remarks>
+/// Each local workload has its own listener on its address:15008, so the destination address picks the
+/// certificate before any byte of HTTP is read (there is no SNI in HBONE). The first byte tells TLS
+/// (0x16, a ClientHello) from plaintext h2c, which only PERMISSIVE or DISABLE workloads accept.
+/// Status codes follow DESIGN §4: 400 bad method or authority, 401 denied, 503 unknown destination or
+/// connect failure; 200 only once the workload accepted the connection.
+/// </remarks>
+public sealed class HboneInbound(
+    ProxyOptions options,
+    ProxyStateStore state,
+    WorkloadCertificates certificates,
+    MeshTrust trust,
+    ProxyStats stats,
+    ILogger<HboneInbound> logger)
+{
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
+
+    public async Task ServeAsync(Socket socket, string workloadUid, CancellationToken ct)
+    {
+        var peer = (IPEndPoint)socket.RemoteEndPoint!;
+        stats.Increment("inbound.downstream_cx_total");
+        using var handshake = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        handshake.CancelAfter(HandshakeTimeout);
+        var first = new byte[1];
+        if (await socket.ReceiveAsync(first, SocketFlags.Peek, handshake.Token) == 0)
+        {
+            return;
+        }
+
+        var network = new NetworkStream(socket, ownsSocket: false);
+        Stream transport = network;
+        SpiffeId? peerId = null;
+        var plaintext = first[0] != 0x16;
+        if (!plaintext)
+        {
+            var tls = await AuthenticateAsync(network, workloadUid, peer, handshake.Token);
+            if (tls is null)
+            {
+                stats.Increment("inbound.tls_handshake_failed");
+                return;
+            }
+
+            transport = tls.Value.Stream;
+            peerId = tls.Value.PeerId;
+            stats.Increment("inbound.mtls_cx_total");
+        }
+        else
+        {
+            stats.Increment("inbound.plaintext_cx_total");
+        }
+
+        await using var server = new HboneServerConnection(transport);
+        await server.RunAsync(request => HandleAsync(request, workloadUid, peerId, peer, ct), ct);
+    }
+
+    private async Task<(SslStream Stream, SpiffeId PeerId)?> AuthenticateAsync(NetworkStream network, string workloadUid, IPEndPoint peer, CancellationToken ct)
+    {
+        if (!state.Current.Workloads.TryGetValue(workloadUid, out var workload) ||
+            certificates.Get(WorkloadIdentity.Of(workload, options.TrustDomain)) is not { } certificate)
+        {
+            logger.LogWarning("mTLS from {Peer} refused: no certificate for workload {Workload} yet", peer, workloadUid);
+            return null;
+        }
+
+        var tls = new SslStream(network, leaveInnerStreamOpen: false);
+        SvidValidationResult? verdict = null;
+        try
+        {
+            await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+            {
+                ServerCertificateContext = SslStreamCertificateContext.Create(certificate.Certificate, [.. certificate.Chain], offline: true),
+                ClientCertificateRequired = true,
+                EnabledSslProtocols = MeshTrust.Protocols,
+                ApplicationProtocols = MeshTrust.Alpn,
+                RemoteCertificateValidationCallback = (_, cert, chain, _) =>
+                {
+                    verdict = trust.Validate(cert, chain);
+                    return verdict.IsValid;
+                },
+            }, ct);
+        }
+        catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException or OperationCanceledException)
+        {
+            logger.LogWarning("mTLS from {Peer} to {Workload} refused: {Reason}", peer, workload.Name, verdict is { IsValid: false } v ? v.ToString() : e.Message);
+            await tls.DisposeAsync();
+            return null;
+        }
+
+        if (tls.NegotiatedApplicationProtocol != SslApplicationProtocol.Http2 || verdict is not { IsValid: true })
+        {
+            logger.LogWarning("mTLS from {Peer} refused: ALPN h2 and a client SVID are required", peer);
+            await tls.DisposeAsync();
+            return null;
+        }
+
+        return (tls, verdict.Id);
+    }
+
+    private async Task HandleAsync(HboneRequest request, string workloadUid, SpiffeId? peerId, IPEndPoint peer, CancellationToken ct)
+    {
+        var source = peerId?.ToString() ?? $"plaintext {peer.Address}";
+        if (request.Method != "CONNECT")
+        {
+            await RejectAsync(request, 400, $"method {request.Method} is not allowed: HBONE accepts CONNECT only", source);
+            return;
+        }
+
+        if (!ProxyProtocolListener.TryParseAuthority(request.Authority, out var authority) || authority.Ip is null)
+        {
+            await RejectAsync(request, 400, $"authority \"{request.Authority}\" is not ip:port", source);
+            return;
+        }
+
+        var mesh = state.Current;
+        if (!mesh.WorkloadsByIp.TryGetValue(authority.Ip, out var workload) || workload.Node != options.Node)
+        {
+            await RejectAsync(request, 503, $"no workload at {authority.Ip} on node {options.Node}", source);
+            return;
+        }
+
+        if (workload.Uid != workloadUid)
+        {
+            await RejectAsync(request, 400, $"authority {request.Authority} is not the workload this connection was made to", source);
+            return;
+        }
+
+        if (peerId is null && mesh.MtlsModeFor(workload, authority.Port) == MtlsMode.Strict)
+        {
+            stats.Increment("inbound.denied_plaintext");
+            await RejectAsync(request, 401, $"{workload.Name}.{workload.Namespace} port {authority.Port} requires mTLS (PeerAuthentication STRICT)", source);
+            return;
+        }
+
+        var target = new IPEndPoint(authority.Ip, authority.Port);
+        var decision = AuthorizationEvaluator.Evaluate(mesh, workload, new ConnectionAttributes(peerId, peer.Address, authority.Ip, authority.Port));
+        if (decision.Audited.Count > 0)
+        {
+            logger.LogInformation("audit: {Source} -> {Workload}:{Port} matched {Policies}", source, workload.Name, authority.Port, string.Join(", ", decision.Audited));
+        }
+
+        if (!decision.Allowed)
+        {
+            stats.Increment("inbound.denied_policy");
+            await RejectAsync(request, 401, decision.Reason, source);
+            return;
+        }
+
+        NetworkStream upstream;
+        try
+        {
+            upstream = await DirectConnector.DialAsync(target, ct);
+        }
+        catch (Exception e) when (e is SocketException or IOException)
+        {
+            stats.Increment("inbound.upstream_cx_connect_fail");
+            await RejectAsync(request, 503, $"connect to {workload.Name} at {target} failed: {e.Message}", source);
+            return;
+        }
+
+        await using (upstream)
+        {
+            await using var tunnel = await request.AcceptAsync(cancellationToken: ct);
+            stats.Increment("inbound.connections_total");
+            var prefix = $"inbound.workload.{workload.Namespace}.{workload.Name}";
+            stats.Increment($"{prefix}.cx_{(peerId is null ? "plaintext" : "mtls")}");
+            await BidirectionalCopy.RunAsync(tunnel, upstream, stats.Get($"{prefix}.rx_bytes_total"), stats.Get($"{prefix}.tx_bytes_total"), ct);
+        }
+    }
+
+    private async Task RejectAsync(HboneRequest request, int status, string reason, string source)
+    {
+        logger.LogWarning("HBONE {Status} for {Source} -> {Authority}: {Reason}", status, source, request.Authority, reason);
+        stats.Increment($"inbound.rejected_{status}");
+        await request.RejectAsync(status, reason);
+    }
+}

@@ -1,0 +1,135 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Skein.Core.Identity;
+using Skein.Core.Protos.Skein;
+using Skein.Core.Protos.Workload;
+using Skein.Proxy.Hbone;
+using Skein.Proxy.Identity;
+using Skein.Proxy.Outbound;
+using Skein.Proxy.Pool;
+using Skein.Proxy.State;
+
+namespace Skein.Proxy.Transport;
+
+/// <summary>The mesh hop: HBONE (HTTP/2 CONNECT) to the destination workload's address on 15008, over mTLS or, where PeerAuthentication allows, h2c.</summary>
+/// <remarks>
+/// The source presents its own workload's certificate; the destination must present the certificate of
+/// the identity the destination workload runs as, or the hop is refused. Destinations outside the mesh
+/// get plain TCP.
+/// </remarks>
+public sealed class HboneConnector(
+    ProxyOptions options,
+    ProxyStateStore state,
+    WorkloadCertificates certificates,
+    MeshTrust trust,
+    HbonePool pool,
+    ILogger<HboneConnector> logger) : IDestinationConnector
+{
+    public const int HbonePort = 15008;
+    private static readonly HboneConnectionOptions ConnectionOptions = new() { MaxConcurrentStreams = 100 };
+
+    public async ValueTask<HopStream> ConnectAsync(UpstreamEndpoint endpoint, Workload? source, CancellationToken ct)
+    {
+        if (endpoint.Workload is not { } destination)
+        {
+            return new HopStream(await DirectConnector.DialAsync(endpoint.Address, ct), HopSecurity.Passthrough);
+        }
+
+        var mode = state.Current.MtlsModeFor(destination, endpoint.Address.Port);
+        var sourceId = source is null ? (SpiffeId?)null : WorkloadIdentity.Of(source, options.TrustDomain);
+        var useTls = mode == MtlsMode.Strict || (mode == MtlsMode.Permissive && sourceId is not null);
+        if (useTls && sourceId is null)
+        {
+            throw new HopException(
+                $"{destination.Name}.{destination.Namespace} requires mTLS (PeerAuthentication STRICT) but the caller is not a workload of node {options.Node}, " +
+                "so it has no identity to present; connect through the workload's own address (its :15080) or a localhost upstream", retryable: false);
+        }
+
+        WorkloadCertificate? certificate = null;
+        if (useTls)
+        {
+            certificate = await certificates.GetAsync(sourceId!.Value, TimeSpan.FromSeconds(5), ct)
+                ?? throw new HopException($"no certificate for {sourceId} could be obtained from the control plane", retryable: false);
+        }
+
+        var destinationId = WorkloadIdentity.Of(destination, options.TrustDomain);
+        var hboneAddress = new IPEndPoint(endpoint.Address.Address, HbonePort);
+        var sourceIp = source is { Addresses.Count: > 0 } ? new IPAddress(source.Addresses[0].Span) : null;
+        var key = new HbonePoolKey(sourceId?.ToString() ?? "", useTls ? destinationId.ToString() : "", sourceIp, hboneAddress);
+        var connection = await pool.GetAsync(key, c => DialAsync(hboneAddress, sourceIp, certificate, destinationId, c), ct);
+
+        try
+        {
+            var stream = await connection.OpenTunnelAsync(endpoint.Address.ToString(), Headers(source), ct);
+            return new HopStream(stream, useTls ? HopSecurity.Mtls : HopSecurity.Plaintext);
+        }
+        catch (HboneConnectException e)
+        {
+            throw new HopException($"the destination node answered {e.Status}{(e.Reason is null ? "" : $": {e.Reason}")}", retryable: e.Status == 503, e.Status);
+        }
+    }
+
+    private async Task<HboneClientConnection> DialAsync(IPEndPoint address, IPAddress? sourceIp, WorkloadCertificate? certificate, SpiffeId expected, CancellationToken ct)
+    {
+        var network = await DirectConnector.DialAsync(address, ct, sourceIp);
+        if (certificate is null)
+        {
+            return await HboneClientConnection.StartAsync(network, ConnectionOptions, ct);
+        }
+
+        var tls = new SslStream(network, leaveInnerStreamOpen: false);
+        try
+        {
+            string? refusal = null;
+            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = "", // HBONE sends no SNI: the destination address picks the certificate
+                EnabledSslProtocols = MeshTrust.Protocols,
+                ApplicationProtocols = MeshTrust.Alpn,
+                ClientCertificateContext = SslStreamCertificateContext.Create(certificate.Certificate, [.. certificate.Chain], offline: true),
+                RemoteCertificateValidationCallback = (_, cert, chain, _) =>
+                {
+                    var result = trust.Validate(cert, chain);
+                    refusal = !result.IsValid ? result.Message : result.Id != expected ? $"it presented {result.Id}, expected {expected}" : null;
+                    return refusal is null;
+                },
+            }, ct);
+            if (tls.NegotiatedApplicationProtocol != SslApplicationProtocol.Http2)
+            {
+                throw new HopException($"{address} did not negotiate ALPN h2", retryable: true);
+            }
+
+            return await HboneClientConnection.StartAsync(tls, ConnectionOptions, ct);
+        }
+        catch (System.Security.Authentication.AuthenticationException e)
+        {
+            await tls.DisposeAsync();
+            logger.LogWarning("mTLS to {Address} failed: {Reason}", address, e.Message);
+            throw new HopException($"mTLS handshake with {address} failed: {e.Message}", retryable: true);
+        }
+        catch
+        {
+            await tls.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Istio's HBONE request headers: where the connection came from, and who sent it (baggage).</summary>
+    private static List<KeyValuePair<string, string>> Headers(Workload? source)
+    {
+        var headers = new List<KeyValuePair<string, string>>(2);
+        if (source is { Addresses.Count: > 0 })
+        {
+            headers.Add(new("forwarded", $"for={FormatFor(new IPAddress(source.Addresses[0].Span))}"));
+            headers.Add(new("baggage",
+                $"k8s.cluster.name={source.ClusterId},k8s.namespace.name={source.Namespace},k8s.pod.name={source.Name}," +
+                $"service.name={source.CanonicalName},service.version={source.CanonicalRevision}"));
+        }
+
+        return headers;
+    }
+
+    private static string FormatFor(IPAddress ip) => ip.AddressFamily == AddressFamily.InterNetworkV6 ? $"\"[{ip}]\"" : ip.ToString();
+}
