@@ -112,6 +112,9 @@ public sealed partial class TestProcess : IAsyncDisposable
         throw new TimeoutException($"{Name} did not print \"{text}\" within {timeout}:\n{Output}");
     }
 
+    /// <summary>Closes the process's standard input (end of file), as a pipe from `echo` would.</summary>
+    public void CloseInput() => _process.StandardInput.Close();
+
     public void Signal(int signal) => _ = SendSignal(_process.Id, signal);
 
     public void KillHard() => _process.Kill(entireProcessTree: false);

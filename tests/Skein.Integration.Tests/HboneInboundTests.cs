@@ -1,0 +1,224 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json.Nodes;
+using Skein.Integration.Tests.Infrastructure;
+using Skein.Proxy.Hbone;
+
+namespace Skein.Integration.Tests;
+
+/// <summary>Skein's HBONE inbound (:15008) against peers nobody here wrote and against every way a caller can be wrong.</summary>
+public sealed class HboneInboundTests
+{
+    private const string EchoId = "spiffe://cluster.local/ns/default/sa/echo";
+    private const string ClientId = "spiffe://cluster.local/ns/default/sa/client";
+
+    private sealed record Setup(TestMesh Mesh, IPAddress Echo, TestPki Pki) : IAsyncDisposable
+    {
+        public IPEndPoint Hbone => new(Echo, 15008);
+
+        public string Authority => $"{Echo}:8080";
+
+        public ValueTask DisposeAsync() => Mesh.DisposeAsync();
+    }
+
+    private static async Task<Setup> StartAsync(string extraYaml = "")
+    {
+        var mesh = new TestMesh();
+        var echo = mesh.Block.Host(10);
+        mesh.WriteConfig("mesh.yaml",
+            Yaml.Service("echo", "default", 80, 8080, "echo") +
+            Yaml.Workload("echo-1", "default", "node-1", echo, "echo").Replace("addresses:", "serviceAccount: echo\n  addresses:") +
+            Yaml.Workload("client-1", "default", "node-1", mesh.Block.Host(11), "client").Replace("addresses:", "serviceAccount: client\n  addresses:") +
+            extraYaml);
+        await mesh.StartEchoAsync("echo-1", new IPEndPoint(echo, 8080));
+        await mesh.StartControlAsync();
+        await mesh.StartProxyAsync("node-1", mesh.Block.Host(2));
+        await mesh.WaitListeningAsync(new IPEndPoint(echo, 15008));
+        // The listener opens with the workload; its certificate may follow a moment later.
+        await TestMesh.EventuallyAsync(async () => (await mesh.ConfigDumpAsync(mesh.Block.Host(2)))["certificates"]!.AsArray().Count == 2,
+            TimeSpan.FromSeconds(10), "the node's certificates");
+        return new Setup(mesh, echo, TestPki.FromState(mesh.StateDir));
+    }
+
+    private static async Task<JsonObject> NodeClientAsync(Setup s, string authority, string method, X509Certificate2? clientCert, bool tls = true)
+    {
+        var dir = s.Mesh.Root;
+        string[] credentials = ["-", "-", s.Mesh.RootCertPath];
+        if (clientCert is not null)
+        {
+            var (cert, key) = TestPki.WritePem(clientCert, dir, "node-client");
+            credentials = [cert, key, s.Mesh.RootCertPath];
+        }
+
+        await using var node = TestProcess.Start("node", "node",
+            [Path.Combine(AppContext.BaseDirectory, "interop", "hbone-client.js"), s.Echo.ToString(), "15008", authority, method, tls ? "tls" : "h2c", .. credentials]);
+        await node.WaitForOutputAsync("RESULT ", TimeSpan.FromSeconds(20));
+        var line = node.Output.Split('\n').Single(l => l.StartsWith("RESULT ", StringComparison.Ordinal));
+        return JsonNode.Parse(line["RESULT ".Length..])!.AsObject();
+    }
+
+    /// <summary>Our own codec as the client, for cases a stock client cannot produce; TLS with the given certificate.</summary>
+    private static async Task<HboneClientConnection> ConnectAsync(Setup s, X509Certificate2 clientCert)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(s.Hbone);
+        var tls = new SslStream(new NetworkStream(socket, ownsSocket: true));
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "",
+            EnabledSslProtocols = SslProtocols.Tls13,
+            ApplicationProtocols = [SslApplicationProtocol.Http2],
+            ClientCertificates = [clientCert],
+            RemoteCertificateValidationCallback = (_, _, _, _) => true,
+        });
+        return await HboneClientConnection.StartAsync(tls);
+    }
+
+    /// <summary>TLS 1.3 lets the server reject a client certificate after the client finished its handshake: the refusal shows on first use.</summary>
+    private static async Task AssertRefusedAsync(Setup s, X509Certificate2 clientCert)
+    {
+        var failed = false;
+        try
+        {
+            await using var connection = await ConnectAsync(s, clientCert);
+            using var stream = await connection.OpenTunnelAsync(s.Authority).WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (Exception e) when (e is IOException or AuthenticationException or HboneConnectException or TimeoutException)
+        {
+            failed = true;
+        }
+
+        Assert.True(failed, "the connection should have been refused");
+        Assert.True(await s.Mesh.StatAsync(s.Mesh.Block.Host(2), "inbound.tls_handshake_failed") >= 1);
+    }
+
+    [Fact]
+    public async Task A_nodejs_http2_client_tunnels_through_with_a_mesh_certificate_and_sees_the_workloads_identity()
+    {
+        await using var s = await StartAsync();
+        var result = await NodeClientAsync(s, s.Authority, "CONNECT", s.Pki.Issue(ClientId));
+        Assert.True(result["status"]!.GetValue<int>() == 200, result.ToJsonString());
+        Assert.Equal(EchoId, result["serverId"]!.GetValue<string>());
+        Assert.Contains("/through-node", result["body"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Openssl_sees_tls13_alpn_h2_and_a_required_client_certificate()
+    {
+        await using var s = await StartAsync();
+        await using var openssl = TestProcess.Start("openssl", "openssl",
+            ["s_client", "-connect", s.Hbone.ToString(), "-tls1_3", "-alpn", "h2", "-CAfile", s.Mesh.RootCertPath]);
+        openssl.CloseInput();
+        await openssl.WaitForExitAsync(TimeSpan.FromSeconds(15));
+        await Task.Delay(100);
+        var output = openssl.Output;
+        Assert.Contains("TLSv1.3", output);
+        Assert.Contains("ALPN protocol: h2", output);
+        Assert.Contains("Requested Signature Algorithms", output); // only printed when the server sent a CertificateRequest
+        Assert.Contains("URI:" + EchoId, await ServerSanAsync(s));
+    }
+
+    private static async Task<string> ServerSanAsync(Setup s)
+    {
+        await using var openssl = TestProcess.Start("sh", "sh",
+            ["-c", $"echo | openssl s_client -connect {s.Hbone} -tls1_3 -alpn h2 2>/dev/null | openssl x509 -noout -ext subjectAltName"]);
+        await openssl.WaitForExitAsync(TimeSpan.FromSeconds(15));
+        await Task.Delay(100);
+        return openssl.Output;
+    }
+
+    [Fact]
+    public async Task Callers_without_a_valid_svid_are_refused_at_the_handshake()
+    {
+        await using var s = await StartAsync();
+        var noCert = await NodeClientAsync(s, s.Authority, "CONNECT", null);
+        Assert.NotEqual(200, noCert["status"]!.GetValue<int>());
+
+        await AssertRefusedAsync(s, TestPki.Foreign().Issue(ClientId));
+        await AssertRefusedAsync(s, s.Pki.Issue(ClientId, DateTimeOffset.UtcNow.AddDays(-2), DateTimeOffset.UtcNow.AddDays(-1)));
+        await AssertRefusedAsync(s, s.Pki.Issue("spiffe://other.domain/ns/default/sa/client"));
+    }
+
+    [Fact]
+    public async Task Bad_method_bad_authority_and_unknown_destination_get_400_400_and_503()
+    {
+        await using var s = await StartAsync();
+        var get = await NodeClientAsync(s, s.Authority, "GET", s.Pki.Issue(ClientId));
+        Assert.Equal(400, get["status"]!.GetValue<int>());
+
+        await using var connection = await ConnectAsync(s, s.Pki.Issue(ClientId));
+        var bad = await Assert.ThrowsAsync<HboneConnectException>(() => connection.OpenTunnelAsync("echo.default:8080"));
+        Assert.Equal(400, bad.Status);
+        var unknown = await Assert.ThrowsAsync<HboneConnectException>(() => connection.OpenTunnelAsync($"{s.Mesh.Block.Host(99)}:8080"));
+        Assert.Equal(503, unknown.Status);
+        var refused = await Assert.ThrowsAsync<HboneConnectException>(() => connection.OpenTunnelAsync($"{s.Echo}:8999"));
+        Assert.Equal(503, refused.Status);
+        Assert.Contains("failed", refused.Reason);
+    }
+
+    [Fact]
+    public async Task A_policy_denial_is_401_naming_the_policy_and_an_allowed_identity_passes()
+    {
+        await using var s = await StartAsync("""
+            apiVersion: skein.dev/v1alpha1
+            kind: AuthorizationPolicy
+            metadata:
+              name: echo-from-client-only
+              namespace: default
+            spec:
+              selector:
+                matchLabels:
+                  app: echo
+              action: ALLOW
+              rules:
+              - from:
+                - source:
+                    principals: [cluster.local/ns/default/sa/client]
+            ---
+
+            """);
+        await using var connection = await ConnectAsync(s, s.Pki.Issue("spiffe://cluster.local/ns/default/sa/intruder"));
+        var denied = await Assert.ThrowsAsync<HboneConnectException>(() => connection.OpenTunnelAsync(s.Authority));
+        Assert.Equal(401, denied.Status);
+        Assert.Contains("default/echo-from-client-only", denied.Reason);
+
+        await using var allowed = await ConnectAsync(s, s.Pki.Issue(ClientId));
+        await using var tunnel = await allowed.OpenTunnelAsync(s.Authority); // throws unless answered 200
+        await tunnel.WriteAsync("GET /allowed HTTP/1.1\r\nHost: echo\r\nConnection: close\r\n\r\n"u8.ToArray());
+        using var reader = new StreamReader(tunnel);
+        Assert.Contains("/allowed", await reader.ReadToEndAsync());
+        Assert.True(await s.Mesh.StatAsync(s.Mesh.Block.Host(2), "inbound.denied_policy") >= 1);
+    }
+
+    [Fact]
+    public async Task Plaintext_h2c_is_refused_under_strict_and_accepted_under_disable()
+    {
+        await using var s = await StartAsync();
+        var strict = await NodeClientAsync(s, s.Authority, "CONNECT", null, tls: false);
+        Assert.Equal(401, strict["status"]!.GetValue<int>());
+
+        s.Mesh.WriteConfig("disable.yaml", """
+            apiVersion: skein.dev/v1alpha1
+            kind: PeerAuthentication
+            metadata:
+              name: echo-plaintext
+              namespace: default
+            spec:
+              selector:
+                matchLabels:
+                  app: echo
+              mtls:
+                mode: DISABLE
+            """);
+        JsonObject? result = null;
+        await TestMesh.EventuallyAsync(async () =>
+        {
+            result = await NodeClientAsync(s, s.Authority, "CONNECT", null, tls: false);
+            return result["status"]!.GetValue<int>() == 200;
+        }, TimeSpan.FromSeconds(15), "plaintext to be accepted");
+        Assert.True(result!["body"]!.GetValue<string>().Contains("/through-node"), result.ToJsonString() + s.Mesh.Logs);
+    }
+}
