@@ -9,6 +9,7 @@ var root = new RootCommand("Skein: a service mesh with SPIFFE identities, HBONE 
     ValidateCommand.Create(),
     GetCommand.Create(),
     TokenCommand.Create(),
+    CheckCommand.Create(),
     DemoCommand.Create(),
 };
 

@@ -20,6 +20,9 @@ public sealed class ControlPlaneOptions
 
     public string TrustDomain { get; init; } = "cluster.local";
 
+    /// <summary>Longest lifetime of a workload certificate; proxies renew at half of it.</summary>
+    public TimeSpan WorkloadCertTtl { get; init; } = TimeSpan.FromHours(24);
+
     /// <summary>An intermediate CA certificate to sign with instead of the generated root (PEM).</summary>
     public string? CaCertFile { get; init; }
 

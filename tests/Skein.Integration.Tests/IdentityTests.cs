@@ -159,4 +159,46 @@ public sealed class IdentityTests
         await Task.Delay(100);
         Assert.Equal(mesh.TokenFor("node-a"), token.Output.Trim());
     }
+
+    [Fact]
+    public async Task Certificates_renew_at_half_life_without_dropping_an_open_connection()
+    {
+        await using var mesh = new TestMesh();
+        var node = mesh.Block.Host(2);
+        var echo = mesh.Block.Host(10);
+        var client = mesh.Block.Host(11);
+        mesh.WriteConfig("mesh.yaml",
+            Yaml.Service("echo", "default", 80, 8080, "echo") +
+            Yaml.Workload("echo-1", "default", "node-1", echo, "echo") +
+            Yaml.Workload("client-1", "default", "node-1", client, "client", ("echo", 80, 9001)));
+        await mesh.StartEchoAsync("echo-1", new IPEndPoint(echo, 8080));
+        await mesh.StartControlAsync("--workload-cert-ttl", "6s");
+        await mesh.StartProxyAsync("node-1", node);
+        await mesh.WaitListeningAsync(new IPEndPoint(client, 9001));
+
+        async Task<string> Serial() => (await mesh.ConfigDumpAsync(node))["certificates"]!.AsArray()[0]!["serial"]!.GetValue<string>();
+
+        // One keep-alive HTTP connection through the upstream listener: one HBONE mTLS tunnel for its whole life.
+        using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan, UseProxy = false });
+        await TestMesh.EventuallyAsync(async () => (await mesh.ConfigDumpAsync(node))["certificates"]!.AsArray().Count == 1, TimeSpan.FromSeconds(10), "the first certificate");
+        var first = await Serial();
+        var connectionsBefore = await mesh.StatAsync(node, "listener.upstream.downstream_cx_total"); // the readiness probe
+        var serials = new HashSet<string> { first };
+        for (var i = 0; i < 20; i++)
+        {
+            using var response = await http.GetAsync($"http://{client}:9001/tick/{i}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            serials.Add(await Serial());
+            await Task.Delay(500);
+        }
+
+        Assert.True(serials.Count >= 3, $"expected renewals every ~3 s over 10 s, saw serials {string.Join(", ", serials)}");
+        // The same tunnel carried every request: one HBONE connection, one upstream connection.
+        Assert.Equal(connectionsBefore + 1, await mesh.StatAsync(node, "listener.upstream.downstream_cx_total"));
+        Assert.Equal(0, await mesh.StatAsync(node, "cluster.outbound|80||echo.default.svc.cluster.local.upstream_cx_connect_fail"));
+
+        // And a new connection after several renewals uses a current certificate and works.
+        using var fresh = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        Assert.Equal(HttpStatusCode.OK, (await fresh.GetAsync($"http://{client}:9001/after")).StatusCode);
+    }
 }

@@ -18,11 +18,27 @@ internal static class ControlCommand
         var trustDomain = new Option<string>("--trust-domain") { Description = "The mesh trust domain (SPIFFE).", DefaultValueFactory = _ => "cluster.local" };
         var caCert = new Option<FileInfo?>("--ca-cert") { Description = "Sign with this intermediate CA certificate (PEM) instead of a generated root." };
         var caKey = new Option<FileInfo?>("--ca-key") { Description = "The intermediate CA's private key (PEM, ECDSA)." };
+        var certTtl = new Option<TimeSpan>("--workload-cert-ttl")
+        {
+            Description = "Longest lifetime of a workload certificate (e.g. 24h, 30m); proxies renew at half life.",
+            DefaultValueFactory = _ => TimeSpan.FromHours(24),
+            CustomParser = r =>
+            {
+                var text = r.Tokens.Single().Value;
+                if (Skein.Core.Resources.Duration.TryParse(text, out var value) && value >= TimeSpan.FromSeconds(2))
+                {
+                    return value;
+                }
+
+                r.AddError($"--workload-cert-ttl \"{text}\" is not a duration of at least 2s (e.g. 24h, 30m, 90s)");
+                return TimeSpan.Zero;
+            },
+        };
         var caChain = new Option<FileInfo?>("--ca-chain") { Description = "The certificates above the intermediate, ending at the root (PEM)." };
 
         var command = new Command("control", "Run the control plane: config store, xDS server, REST API.")
         {
-            config, state, address, xdsPort, apiPort, metricsPort, trustDomain, caCert, caKey, caChain,
+            config, state, address, xdsPort, apiPort, metricsPort, trustDomain, certTtl, caCert, caKey, caChain,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -35,6 +51,7 @@ internal static class ControlCommand
                 ApiPort = parse.GetValue(apiPort),
                 MetricsPort = parse.GetValue(metricsPort),
                 TrustDomain = parse.GetRequiredValue(trustDomain),
+                WorkloadCertTtl = parse.GetValue(certTtl),
                 CaCertFile = parse.GetValue(caCert)?.FullName,
                 CaKeyFile = parse.GetValue(caKey)?.FullName,
                 CaChainFile = parse.GetValue(caChain)?.FullName,

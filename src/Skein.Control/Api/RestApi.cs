@@ -25,7 +25,8 @@ public static class RestApi
                 .Where(r => name is null || r.Metadata.Name == name)
                 .Select(r => System.Text.Json.JsonSerializer.SerializeToNode(r, r.GetType(), ResourceJson.Options))
                 .ToList();
-            return Results.Json(new { version = snapshot.Version, items }, ResourceJson.Options);
+            // Items are already shaped by ResourceJson; the envelope keeps "items" even when empty.
+            return Results.Json(new { version = snapshot.Version, items });
         }).RequireHost(host);
 
         app.MapGet("/api/v1/config-errors", (ConfigStore store) =>

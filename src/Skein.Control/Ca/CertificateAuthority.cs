@@ -13,6 +13,9 @@ public sealed class CertificateAuthority : IDisposable
     public static readonly TimeSpan MaxTtl = TimeSpan.FromDays(7);
     private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
 
+    /// <summary>How far back notBefore is set for leaves, to tolerate clocks a little behind ours.</summary>
+    public static TimeSpan Backdate(TimeSpan ttl) => ttl < TimeSpan.FromHours(1) ? TimeSpan.FromSeconds(1) : ClockSkew;
+
     private readonly X509Certificate2 _signer;
     private readonly ECDsa _signerKey;
 
@@ -123,7 +126,8 @@ public sealed class CertificateAuthority : IDisposable
         var serial = RandomNumberGenerator.GetBytes(16);
         serial[0] &= 0x7f; // a positive serial
         var generator = X509SignatureGenerator.CreateForECDsa(_signerKey);
-        using var leaf = request.Create(_signer.SubjectName, generator, now - ClockSkew, notAfter, serial);
+        // Short-lived test certificates get a small backdate so that half life stays meaningful.
+        using var leaf = request.Create(_signer.SubjectName, generator, now - Backdate(notAfter - now), notAfter, serial);
         return X509CertificateLoader.LoadCertificate(leaf.RawData);
     }
 

@@ -20,6 +20,7 @@ public sealed class CertificateService(
     NodeAuthenticator authenticator,
     ConfigStore store,
     CaStatistics statistics,
+    ControlPlaneOptions options,
     ILogger<CertificateService> logger) : IstioCertificateService.IstioCertificateServiceBase
 {
     public override Task<IstioCertificateResponse> CreateCertificate(IstioCertificateRequest request, ServerCallContext context)
@@ -62,7 +63,8 @@ public sealed class CertificateService(
             throw Deny(StatusCode.PermissionDenied, node, id.ToString(), $"no workload with service account {ns}/{serviceAccount} is placed on node {node}");
         }
 
-        var ttl = request.ValidityDuration > 0 ? TimeSpan.FromSeconds(request.ValidityDuration) : CertificateAuthority.DefaultTtl;
+        var requestedTtl = request.ValidityDuration > 0 ? TimeSpan.FromSeconds(request.ValidityDuration) : options.WorkloadCertTtl;
+        var ttl = requestedTtl < options.WorkloadCertTtl ? requestedTtl : options.WorkloadCertTtl;
         using var leaf = ca.Issue(csr.PublicKey, id, ttl);
         statistics.Issued(leaf.NotAfter);
         logger.LogInformation("issued {Id} to node {Node}, valid until {NotAfter:u}", id, node, leaf.NotAfter.ToUniversalTime());

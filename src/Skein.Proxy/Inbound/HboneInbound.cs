@@ -64,7 +64,9 @@ public sealed class HboneInbound(
         }
         else
         {
+            // Plaintext is a deliberate, visible choice (PeerAuthentication PERMISSIVE/DISABLE); each request is still checked below.
             stats.Increment("inbound.plaintext_cx_total");
+            logger.LogInformation("plaintext (h2c) HBONE connection from {Peer} to workload {Workload}: no identity, no encryption", peer, workloadUid);
         }
 
         await using var server = new HboneServerConnection(transport);

@@ -76,6 +76,7 @@ public sealed class HboneConnector(
         var network = await DirectConnector.DialAsync(address, ct, sourceIp);
         if (certificate is null)
         {
+            logger.LogInformation("plaintext (h2c) HBONE connection to {Address}: the destination's PeerAuthentication allows it; no encryption", address);
             return await HboneClientConnection.StartAsync(network, ConnectionOptions, ct);
         }
 

@@ -42,9 +42,9 @@ public sealed class TestMesh : IAsyncDisposable
 
     public void WriteConfig(string file, string yaml) => File.WriteAllText(Path.Combine(ConfigDir, file), yaml);
 
-    public async Task<TestProcess> StartControlAsync()
+    public async Task<TestProcess> StartControlAsync(params string[] extraArgs)
     {
-        Control = Track(TestProcess.Skein("control", ["control", "--config", ConfigDir, "--state", StateDir, "--address", ControlAddress.ToString()]));
+        Control = Track(TestProcess.Skein("control", ["control", "--config", ConfigDir, "--state", StateDir, "--address", ControlAddress.ToString(), .. extraArgs]));
         await WaitOkAsync(Control, new Uri(Api, "readyz"));
         return Control;
     }

@@ -1,0 +1,66 @@
+using System.CommandLine;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+
+namespace Skein.Cli.Commands;
+
+/// <summary><c>skein check</c>: reads a running control plane and reports configuration errors and risky settings.</summary>
+internal static class CheckCommand
+{
+    public static Command Create()
+    {
+        var server = new Option<string>("--server") { Description = "Control plane REST address.", DefaultValueFactory = _ => "http://127.0.0.1:20001" };
+        var command = new Command("check", "Report rejected configuration and risky settings (plaintext PeerAuthentication) of a running mesh; exits 1 on errors.") { server };
+        command.SetAction(async (parse, ct) =>
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(parse.GetRequiredValue(server)), Timeout = TimeSpan.FromSeconds(10) };
+            JsonObject errors, policies;
+            try
+            {
+                errors = (await http.GetFromJsonAsync<JsonObject>("/api/v1/config-errors", ct))!;
+                policies = (await http.GetFromJsonAsync<JsonObject>("/api/v1/resources?kind=PeerAuthentication", ct))!;
+            }
+            catch (HttpRequestException e)
+            {
+                Console.Error.WriteLine($"error: cannot reach the control plane at {http.BaseAddress}: {e.Message}");
+                return 2;
+            }
+
+            var errorList = errors["errors"]?.AsArray() ?? [];
+            foreach (var error in errorList)
+            {
+                Console.Out.WriteLine($"error: {error!["text"]!.GetValue<string>()}");
+            }
+
+            var warnings = 0;
+            foreach (var policy in policies["items"]?.AsArray() ?? [])
+            {
+                var name = $"{policy!["metadata"]!["namespace"]}/{policy["metadata"]!["name"]}";
+                var scope = policy["spec"]?["selector"] is null ? "every workload in its namespace" : "the workloads it selects";
+                if (policy["spec"]?["mtls"]?["mode"]?.GetValue<string>() is "DISABLE")
+                {
+                    Console.Out.WriteLine($"warning: PeerAuthentication {name} sets mTLS DISABLE for {scope}: that traffic is plaintext, unauthenticated and unencrypted");
+                    warnings++;
+                }
+                else if (policy["spec"]?["mtls"]?["mode"]?.GetValue<string>() is "PERMISSIVE")
+                {
+                    Console.Out.WriteLine($"warning: PeerAuthentication {name} is PERMISSIVE for {scope}: plaintext callers are accepted alongside mTLS");
+                    warnings++;
+                }
+
+                foreach (var (port, mode) in policy["spec"]?["portLevelMtls"]?.AsObject() ?? [])
+                {
+                    if (mode?["mode"]?.GetValue<string>() is "DISABLE")
+                    {
+                        Console.Out.WriteLine($"warning: PeerAuthentication {name} sets mTLS DISABLE on port {port}: traffic to that port is plaintext");
+                        warnings++;
+                    }
+                }
+            }
+
+            Console.Out.WriteLine($"{errorList.Count} error(s), {warnings} warning(s).");
+            return errorList.Count > 0 ? 1 : 0;
+        });
+        return command;
+    }
+}
