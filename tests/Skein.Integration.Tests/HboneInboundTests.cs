@@ -24,7 +24,9 @@ public sealed class HboneInboundTests
         public ValueTask DisposeAsync() => Mesh.DisposeAsync();
     }
 
-    private static async Task<Setup> StartAsync(string extraYaml = "")
+    private static Task<Setup> StartAsync(string extraYaml = "") => StartAsync(_ => extraYaml);
+
+    private static async Task<Setup> StartAsync(Func<LoopbackBlock, string> extraYaml)
     {
         var mesh = new TestMesh();
         var echo = mesh.Block.Host(10);
@@ -32,7 +34,7 @@ public sealed class HboneInboundTests
             Yaml.Service("echo", "default", 80, 8080, "echo") +
             Yaml.Workload("echo-1", "default", "node-1", echo, "echo").Replace("addresses:", "serviceAccount: echo\n  addresses:") +
             Yaml.Workload("client-1", "default", "node-1", mesh.Block.Host(11), "client").Replace("addresses:", "serviceAccount: client\n  addresses:") +
-            extraYaml);
+            extraYaml(mesh.Block));
         await mesh.StartEchoAsync("echo-1", new IPEndPoint(echo, 8080));
         await mesh.StartControlAsync();
         await mesh.StartProxyAsync("node-1", mesh.Block.Host(2));
@@ -220,5 +222,60 @@ public sealed class HboneInboundTests
             return result["status"]!.GetValue<int>() == 200;
         }, TimeSpan.FromSeconds(15), "plaintext to be accepted");
         Assert.True(result!["body"]!.GetValue<string>().Contains("/through-node"), result.ToJsonString() + s.Mesh.Logs);
+    }
+
+    [Fact]
+    public async Task The_outbound_side_refuses_a_destination_presenting_the_wrong_spiffe_id()
+    {
+        // echo-2 runs as sa/echo on node-2; what answers at its address is an impostor with a valid mesh
+        // certificate for another identity. node-1's proxy must refuse to tunnel there.
+        await using var s = await StartAsync(block =>
+            Yaml.Service("echo2", "default", 80, 8080, "echo2") +
+            Yaml.Workload("echo-2", "default", "node-2", block.Host(12), "echo2").Replace("addresses:", "serviceAccount: echo\n  addresses:"));
+        var impostorCert = s.Pki.Issue("spiffe://cluster.local/ns/default/sa/impostor");
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(s.Mesh.Block.Host(12), 15008));
+        listener.Listen();
+        var handshakes = 0;
+        _ = Task.Run(async () =>
+        {
+            while (true)
+            {
+                Socket peer;
+                try
+                {
+                    peer = await listener.AcceptAsync();
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                    return;
+                }
+
+                Interlocked.Increment(ref handshakes);
+                var tls = new SslStream(new NetworkStream(peer, ownsSocket: true));
+                try
+                {
+                    await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                    {
+                        ServerCertificate = impostorCert,
+                        EnabledSslProtocols = SslProtocols.Tls13,
+                        ApplicationProtocols = [SslApplicationProtocol.Http2],
+                    });
+                }
+                catch (Exception e) when (e is IOException or AuthenticationException)
+                {
+                }
+
+                await tls.DisposeAsync();
+            }
+        });
+
+        var client = s.Mesh.Block.Host(11);
+        await s.Mesh.WaitListeningAsync(new IPEndPoint(client, 15080));
+        var (code, _) = await Curl.RunAsync("--socks5-hostname", $"{client}:15080", "http://echo2.default/");
+        Assert.NotEqual(0, code);
+        Assert.True(handshakes >= 1, "the proxy never dialled the destination");
+        await TestMesh.EventuallyAsync(() => Task.FromResult(s.Mesh.Logs.Contains("it presented spiffe://cluster.local/ns/default/sa/impostor, expected spiffe://cluster.local/ns/default/sa/echo")),
+            TimeSpan.FromSeconds(5), "the refusal to be logged");
     }
 }

@@ -81,9 +81,9 @@ public sealed class HboneConnector(
         }
 
         var tls = new SslStream(network, leaveInnerStreamOpen: false);
+        string? refusal = null;
         try
         {
-            string? refusal = null;
             await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
             {
                 TargetHost = "", // HBONE sends no SNI: the destination address picks the certificate
@@ -107,8 +107,10 @@ public sealed class HboneConnector(
         catch (System.Security.Authentication.AuthenticationException e)
         {
             await tls.DisposeAsync();
-            logger.LogWarning("mTLS to {Address} failed: {Reason}", address, e.Message);
-            throw new HopException($"mTLS handshake with {address} failed: {e.Message}", retryable: true);
+            var reason = refusal is null ? e.Message : $"refused the destination's certificate: {refusal}";
+            logger.LogWarning("mTLS to {Address} failed: {Reason}", address, reason);
+            // Another endpoint may well be genuine: let the caller try it.
+            throw new HopException($"mTLS handshake with {address} failed: {reason}", retryable: true);
         }
         catch
         {
