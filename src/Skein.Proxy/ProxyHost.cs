@@ -38,11 +38,13 @@ public static class ProxyHost
         {
             var adminAddress = System.Net.IPAddress.IsLoopback(options.Address) ? options.Address : System.Net.IPAddress.Loopback;
             k.Listen(adminAddress, options.AdminPort, l => l.Protocols = HttpProtocols.Http1);
+            k.Listen(options.Address, options.MetricsPort, l => l.Protocols = HttpProtocols.Http1);
         });
 
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton<ProxyStats>();
+        services.AddSingleton<TcpMetrics>();
         services.AddSingleton<ProxyStateStore>();
         services.AddSingleton<XdsStatus>();
         services.AddSingleton<ControlPlaneChannel>();
@@ -68,7 +70,7 @@ public static class ProxyHost
         services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
 
         var app = builder.Build();
-        AdminEndpoints.Map(app);
+        AdminEndpoints.Map(app, options);
         return app;
     }
 }

@@ -26,4 +26,7 @@ public sealed class ProxyOptions
     public string TrustDomain { get; init; } = "cluster.local";
 
     public int AdminPort { get; init; } = 15000;
+
+    /// <summary>Prometheus metrics port (Istio's 15020), on the node address.</summary>
+    public int MetricsPort { get; init; } = 15020;
 }

@@ -16,13 +16,14 @@ internal static class ProxyCommand
         var address = new Option<IPAddress>("--address") { Description = "The node's address; all proxy listeners bind here.", CustomParser = CommonOptions.ParseAddress, DefaultValueFactory = _ => IPAddress.Loopback };
         var socksPort = CommonOptions.Port("--socks-port", 15080, "SOCKS5 and HTTP CONNECT port.");
         var adminPort = CommonOptions.Port("--admin-port", 15000, "Admin API port (always on loopback).");
+        var metricsPort = CommonOptions.Port("--metrics-port", 15020, "Prometheus metrics port (Istio's standard metric names).");
         var rootCert = new Option<FileInfo?>("--root-cert") { Description = "The mesh root certificate (PEM); default $SKEIN_ROOT_CERT. The control plane's <state>/root-cert.pem." };
         var tokenFile = new Option<FileInfo?>("--token-file") { Description = "File holding this node's join token (`skein token`); default $SKEIN_TOKEN holds the token itself." };
         var trustDomain = new Option<string>("--trust-domain") { Description = "The mesh trust domain.", DefaultValueFactory = _ => "cluster.local" };
 
         var command = new Command("proxy", "Run a proxy. Roles: node (L4, per host). Waypoint and gateway roles arrive with L7 support.")
         {
-            role, node, control, address, socksPort, adminPort, rootCert, tokenFile, trustDomain,
+            role, node, control, address, socksPort, adminPort, metricsPort, rootCert, tokenFile, trustDomain,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -53,6 +54,7 @@ internal static class ProxyCommand
                 Address = parse.GetRequiredValue(address),
                 SocksPort = parse.GetValue(socksPort),
                 AdminPort = parse.GetValue(adminPort),
+                MetricsPort = parse.GetValue(metricsPort),
             };
             await using var app = ProxyHost.Build(options);
             return await HostRunner.RunAsync(app, ct);

@@ -14,17 +14,26 @@ namespace Skein.Proxy.Admin;
 /// <summary>The proxy's admin API (loopback only): <c>/config_dump</c>, <c>/ready</c>, <c>/stats</c>.</summary>
 public static class AdminEndpoints
 {
-    public static void Map(IEndpointRouteBuilder app)
+    public static void Map(IEndpointRouteBuilder app, ProxyOptions proxy)
     {
-        app.MapGet("/ready", (XdsStatus xds) =>
+        app.MapGet("/metrics", (TcpMetrics metrics) => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"))
+            .RequireHost($"*:{proxy.MetricsPort}");
+        MapAdmin(app, $"*:{proxy.AdminPort}");
+    }
+
+    private static void MapAdmin(IEndpointRouteBuilder app, string host)
+    {
+        // Admin answers only on its own (loopback) port, never on the metrics port.
+        var admin = app.MapGroup("").RequireHost(host);
+        admin.MapGet("/ready", (XdsStatus xds) =>
             xds.HasConfig(TypeUrls.NodeTypes) ? Results.Text("LIVE\n") : Results.Text("waiting for config from the control plane\n", statusCode: 503));
 
-        app.MapGet("/stats", (ProxyStats stats, string? format) =>
+        admin.MapGet("/stats", (ProxyStats stats, string? format) =>
             format == "json"
                 ? Results.Json(stats.Snapshot().ToDictionary(p => p.Key, p => p.Value))
                 : Results.Text(stats.RenderText()));
 
-        app.MapGet("/config_dump", (ProxyOptions options, ProxyStateStore state, XdsStatus xds, UpstreamListeners upstreams, WorkloadListeners workloadListeners, WorkloadCertificates certificates) =>
+        admin.MapGet("/config_dump", (ProxyOptions options, ProxyStateStore state, XdsStatus xds, UpstreamListeners upstreams, WorkloadListeners workloadListeners, WorkloadCertificates certificates) =>
         {
             var mesh = state.Current;
             return Results.Json(new

@@ -139,7 +139,7 @@ public sealed class ProxyProtocolListener(
             }
 
             await SocksReplyAsync(client, 0x00, handshakeCt);
-            await outbound.RelayAsync(client, connection, ct);
+            await outbound.RelayAsync(client, connection, source, ct);
         }
         finally
         {
@@ -209,7 +209,7 @@ public sealed class ProxyProtocolListener(
         }
 
         await client.WriteAsync("HTTP/1.1 200 Connection Established\r\n\r\n"u8.ToArray(), handshakeCt);
-        await outbound.RelayAsync(client, connection, ct);
+        await outbound.RelayAsync(client, connection, source, ct);
     }
 
     /// <summary>Reads up to the blank line ending the header, byte by byte so no tunnel payload is consumed.</summary>

@@ -105,7 +105,7 @@ public sealed class UpstreamListeners(OutboundProxy outbound, ProxyStateStore st
             return;
         }
 
-        await outbound.RelayAsync(client, connection, ct);
+        await outbound.RelayAsync(client, connection, source, ct);
     }
 
     public async ValueTask DisposeAsync()

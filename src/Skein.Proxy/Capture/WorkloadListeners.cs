@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Skein.Proxy.Inbound;
 using Skein.Proxy.State;
+using Skein.Proxy.Transport;
 
 namespace Skein.Proxy.Capture;
 
@@ -20,7 +21,6 @@ public sealed class WorkloadListeners(
     ProxyProtocolListener socks,
     ILogger<WorkloadListeners> logger) : BackgroundService
 {
-    public const int HbonePort = 15008;
     private readonly Dictionary<IPEndPoint, (string Uid, SocketListener Listener)> _listeners = [];
     private readonly HashSet<IPEndPoint> _reportedFailures = [];
     private readonly SemaphoreSlim _changed = new(0);
@@ -30,7 +30,7 @@ public sealed class WorkloadListeners(
     {
         lock (_listeners)
         {
-            return [.. _listeners.Select(p => $"{p.Key} ({(p.Key.Port == HbonePort ? "hbone inbound" : "socks5/connect")} for {p.Value.Uid})").Order(StringComparer.Ordinal)];
+            return [.. _listeners.Select(p => $"{p.Key} ({(p.Key.Port == HboneConnector.HbonePort ? "hbone inbound" : "socks5/connect")} for {p.Value.Uid})").Order(StringComparer.Ordinal)];
         }
     }
 
@@ -83,7 +83,7 @@ public sealed class WorkloadListeners(
                     continue; // the node's own listeners already own this address
                 }
 
-                wanted[new IPEndPoint(ip, HbonePort)] = workload.Uid;
+                wanted[new IPEndPoint(ip, HboneConnector.HbonePort)] = workload.Uid;
                 wanted[new IPEndPoint(ip, options.SocksPort)] = workload.Uid;
             }
         }
@@ -100,7 +100,7 @@ public sealed class WorkloadListeners(
             {
                 try
                 {
-                    var listener = ep.Port == HbonePort
+                    var listener = ep.Port == HboneConnector.HbonePort
                         ? SocketListener.Start(ep, (s, c) => inbound.ServeAsync(s, uid, c), logger)
                         : SocketListener.Start(ep, (s, c) => socks.ServeAsync(s, state.Current.Workloads.GetValueOrDefault(uid), c), logger);
                     _listeners[ep] = (uid, listener);

@@ -29,6 +29,7 @@ public sealed class HboneInbound(
     WorkloadCertificates certificates,
     MeshTrust trust,
     ProxyStats stats,
+    TcpMetrics metrics,
     ILogger<HboneInbound> logger)
 {
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
@@ -183,7 +184,23 @@ public sealed class HboneInbound(
             stats.Increment("inbound.connections_total");
             var prefix = $"inbound.workload.{workload.Namespace}.{workload.Name}";
             stats.Increment($"{prefix}.cx_{(peerId is null ? "plaintext" : "mtls")}");
-            await BidirectionalCopy.RunAsync(tunnel, upstream, stats.Get($"{prefix}.rx_bytes_total"), stats.Get($"{prefix}.tx_bytes_total"), ct);
+            // The source workload is the one the verified identity and (bound) source address agree on.
+            var sourceWorkload = mesh.WorkloadsByIp.GetValueOrDefault(peer.Address) is { } byIp &&
+                                 (peerId is null || WorkloadIdentity.Of(byIp, options.TrustDomain) == peerId) ? byIp : null;
+            var service = mesh.Services.Values.FirstOrDefault(s => workload.Services.TryGetValue(MeshState.ServiceKey(s), out var ports) &&
+                                                                   ports.Ports.Any(p => p.TargetPort == authority.Port));
+            var series = metrics.Series(TcpLabels.For("destination", sourceWorkload, peerId?.ToString(), workload,
+                peerId is null ? null : WorkloadIdentity.Of(workload, options.TrustDomain).ToString(), service, peerId is not null));
+            series.Opened.Add(1);
+            try
+            {
+                await BidirectionalCopy.RunAsync(tunnel, upstream,
+                    new Tally(stats.Get($"{prefix}.rx_bytes_total"), series.Sent), new Tally(stats.Get($"{prefix}.tx_bytes_total"), series.Received), ct);
+            }
+            finally
+            {
+                series.Closed.Add(1);
+            }
         }
     }
 

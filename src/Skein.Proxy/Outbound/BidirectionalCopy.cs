@@ -10,7 +10,7 @@ public static class BidirectionalCopy
 
     /// <summary>Returns the bytes sent from client to upstream and from upstream to client.</summary>
     /// <remarks>Counters are updated per chunk so long-lived connections show their bytes while still open.</remarks>
-    public static async Task<(long Sent, long Received)> RunAsync(Stream client, Stream upstream, Telemetry.Counter? sentCounter, Telemetry.Counter? receivedCounter, CancellationToken ct)
+    public static async Task<(long Sent, long Received)> RunAsync(Stream client, Stream upstream, Tally sentCounter, Tally receivedCounter, CancellationToken ct)
     {
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var up = PumpAsync(client, upstream, sentCounter, abort);
@@ -19,7 +19,7 @@ public static class BidirectionalCopy
         return (up.Result, down.Result);
     }
 
-    private static async Task<long> PumpAsync(Stream from, Stream to, Telemetry.Counter? counter, CancellationTokenSource abort)
+    private static async Task<long> PumpAsync(Stream from, Stream to, Tally counter, CancellationTokenSource abort)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         long total = 0;
@@ -36,7 +36,7 @@ public static class BidirectionalCopy
 
                 await to.WriteAsync(buffer.AsMemory(0, n), abort.Token);
                 total += n;
-                counter?.Add(n);
+                counter.Add(n);
             }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
@@ -74,4 +74,14 @@ public static class BidirectionalCopy
 public interface IHalfClosable
 {
     void CloseWrite();
+}
+
+/// <summary>Up to two counters fed by the same byte stream (Envoy-style stats and Istio metrics) without allocating.</summary>
+public readonly record struct Tally(Telemetry.Counter? First, Telemetry.Counter? Second = null)
+{
+    public void Add(long n)
+    {
+        First?.Add(n);
+        Second?.Add(n);
+    }
 }

@@ -14,6 +14,8 @@ public sealed class OutboundProxy(
     PeakEwmaBalancer balancer,
     IDestinationConnector connector,
     ProxyStats stats,
+    TcpMetrics metrics,
+    ProxyOptions options,
     ILogger<OutboundProxy> logger)
 {
     private const int MaxConnectAttempts = 3;
@@ -64,18 +66,25 @@ public sealed class OutboundProxy(
     }
 
     /// <summary>Relays bytes both ways until both sides finish, and counts them under the destination's cluster.</summary>
-    public async Task RelayAsync(Stream client, OutboundConnection connection, CancellationToken ct)
+    public async Task RelayAsync(Stream client, OutboundConnection connection, Workload? source, CancellationToken ct)
     {
         var cluster = connection.Resolved.Cluster;
         var endpoint = connection.Endpoint!;
+        var mutualTls = connection.Hop!.Security == HopSecurity.Mtls;
+        var series = metrics.Series(TcpLabels.For("source", source,
+            source is null || !mutualTls ? null : Principal(source),
+            endpoint.Workload, endpoint.Workload is null || !mutualTls ? null : Principal(endpoint.Workload),
+            connection.Resolved.Service, mutualTls));
         stats.Increment("outbound.connections_total");
         stats.Increment($"cluster.{cluster}.upstream_cx_total");
         stats.Increment($"cluster.{cluster}.upstream_cx_active");
+        series.Opened.Add(1);
         balancer.Begin(endpoint);
         try
         {
             var (sent, received) = await BidirectionalCopy.RunAsync(client, connection.Upstream!,
-                stats.Get($"cluster.{cluster}.upstream_cx_tx_bytes_total"), stats.Get($"cluster.{cluster}.upstream_cx_rx_bytes_total"), ct);
+                new Tally(stats.Get($"cluster.{cluster}.upstream_cx_tx_bytes_total"), series.Sent),
+                new Tally(stats.Get($"cluster.{cluster}.upstream_cx_rx_bytes_total"), series.Received), ct);
             stats.Increment("outbound.bytes_sent", sent);
             stats.Increment("outbound.bytes_received", received);
         }
@@ -83,6 +92,10 @@ public sealed class OutboundProxy(
         {
             balancer.End(endpoint);
             stats.Decrement($"cluster.{cluster}.upstream_cx_active");
+            series.Closed.Add(1);
         }
     }
+
+    /// <summary>Istio's principal form (<c>spiffe://td/ns/x/sa/y</c>) of a workload's identity.</summary>
+    private string Principal(Workload workload) => Identity.WorkloadIdentity.Of(workload, options.TrustDomain).ToString();
 }
