@@ -89,7 +89,7 @@ public class TunnelTests
 
         // A local socket pair stands in for the captured application connection.
         var (app, proxySide) = await HboneHarness.ConnectAsync(tls: false);
-        var copy = BidirectionalCopy.RunAsync(proxySide, tunnel, null, null, CancellationToken.None);
+        var copy = BidirectionalCopy.RunAsync(proxySide, tunnel, default, default, CancellationToken.None);
         var payload = RandomNumberGenerator.GetBytes(300_000);
         await app.WriteAsync(payload);
         ((System.Net.Sockets.NetworkStream)app).Socket.Shutdown(System.Net.Sockets.SocketShutdown.Send);

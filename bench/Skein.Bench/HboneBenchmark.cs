@@ -1,0 +1,338 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+
+namespace Skein.Bench;
+
+/// <summary>Where the driver finds the repository and writes its results, and how long each measurement runs.</summary>
+public sealed record BenchOptions(string Repo, string OutDir, int Seconds);
+
+/// <summary>One measured path (direct, haproxy or skein) and everything measured on it; null means it failed.</summary>
+public sealed class TargetResult(string name)
+{
+    /// <summary>The path's short name.</summary>
+    public string Name { get; } = name;
+
+    /// <summary>Keep-alive requests per second (wrk, 64 connections).</summary>
+    public WrkResult? Rps { get; set; }
+
+    /// <summary>Latency at a fixed 1000 rps.</summary>
+    public LatencyResult? Latency { get; set; }
+
+    /// <summary>New connections per second (wrk with Connection: close).</summary>
+    public WrkResult? ConnPerSecond { get; set; }
+
+    /// <summary>iperf3 bulk throughput in Gbit/s.</summary>
+    public double? Gbps { get; set; }
+
+    /// <summary>Per proxy process: name, CPU seconds during the measurements, peak RSS in MiB.</summary>
+    public List<(string Process, double CpuSeconds, double PeakRssMiB)> Proxies { get; } = [];
+
+    /// <summary>What went wrong, for the report.</summary>
+    public List<string> Problems { get; } = [];
+}
+
+/// <summary>Client → proxy A → mTLS → proxy B → server, for Skein (HBONE) and HAProxy (TLS per connection), against direct.</summary>
+public sealed class HboneBenchmark(BenchOptions options)
+{
+    private const int FixedRate = 1000;
+    private readonly string _raw = Path.Combine(options.OutDir, "raw");
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(3) };
+
+    /// <summary>Runs the whole benchmark and writes hbone.md and hbone.svg; returns the exit code.</summary>
+    public async Task<int> RunAsync(CancellationToken ct)
+    {
+        var skeinDll = Path.Combine(options.Repo, "src/Skein.Cli/bin/Release/net10.0/skein.dll");
+        if (!File.Exists(skeinDll))
+        {
+            Console.Error.WriteLine($"{skeinDll} not found: run `dotnet build -c Release` first");
+            return 2;
+        }
+
+        foreach (var tool in new[] { "wrk", "nginx", "haproxy", "iperf3" })
+        {
+            if (!OnPath(tool))
+            {
+                Console.Error.WriteLine($"{tool} not found: run bench/run-hbone.sh (it installs wrk haproxy nginx iperf3)");
+                return 2;
+            }
+        }
+
+        Directory.CreateDirectory(_raw);
+        var work = Directory.CreateTempSubdirectory("skein-bench-");
+        using var children = new ChildProcesses(_raw);
+        var results = new List<TargetResult>();
+        string verification = "not checked";
+        var started = DateTime.UtcNow;
+        try
+        {
+            await StartBackendAsync(work.FullName, children, ct);
+
+            results.Add(await MeasureAsync("direct", Topology.Backend, 8080, 5201, [], ct));
+
+            List<(string, Process)> haproxy = [];
+            try
+            {
+                haproxy = await StartHaproxyAsync(work.FullName, children, ct);
+                results.Add(await MeasureAsync("haproxy", Topology.HaproxyA, 9080, 9201, haproxy, ct));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                var failed = new TargetResult("haproxy");
+                failed.Problems.Add($"setup failed: {e.Message} (see raw/haproxy-a.log, raw/haproxy-b.log)");
+                results.Add(failed);
+                Console.Error.WriteLine($"haproxy: {e.Message}");
+            }
+
+            // Stopped before Skein runs, so the two proxies never compete for the cores.
+            foreach (var (_, p) in haproxy)
+            {
+                ChildProcesses.Stop(p);
+            }
+
+            TargetResult skein;
+            List<(string, Process)> nodes = [];
+            try
+            {
+                nodes = await StartSkeinAsync(skeinDll, work.FullName, children, ct);
+                skein = await MeasureAsync("skein", Topology.Client, 9080, 9201, nodes, ct);
+                verification = await VerifyHboneAsync(ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                skein = new TargetResult("skein");
+                skein.Problems.Add($"setup failed: {e.Message}");
+                Console.Error.WriteLine($"skein: {e.Message}");
+            }
+
+            foreach (var (name, p) in nodes.Where(n => n.Item2.HasExited))
+            {
+                skein.Problems.Add($"{name} exited during the run with code {p.ExitCode} (see raw/{name}.log)");
+            }
+
+            results.Add(skein);
+        }
+        finally
+        {
+            children.Dispose();
+            try
+            {
+                work.Delete(recursive: true);
+            }
+            catch (IOException)
+            {
+                // A leftover temp directory is harmless.
+            }
+        }
+
+        var report = Report.Markdown(results, verification, options.Seconds, FixedRate, started);
+        await File.WriteAllTextAsync(Path.Combine(options.OutDir, "hbone.md"), report, CancellationToken.None);
+        await File.WriteAllTextAsync(Path.Combine(options.OutDir, "hbone.svg"), Report.Svg(results), CancellationToken.None);
+        Console.WriteLine();
+        Console.WriteLine(report);
+        Console.WriteLine($"wrote {Path.Combine(options.OutDir, "hbone.md")} and hbone.svg; raw outputs and logs in {_raw}");
+        return 0;
+    }
+
+    private async Task<TargetResult> MeasureAsync(string name, string host, int httpPort, int bulkPort, List<(string Name, Process Process)> proxies, CancellationToken ct)
+    {
+        var r = new TargetResult(name);
+        var url = $"http://{host}:{httpPort}/";
+        Console.WriteLine($"== {name}: {url}, bulk {host}:{bulkPort}");
+
+        // Warm-up (JIT, pools, TLS sessions) so each path is measured in its steady state; not counted.
+        await Step(r, "warm-up", async () => await LoadTools.WrkAsync(url, 16, 2, null, ct));
+        var cpuBefore = proxies.Select(p => ProcStats.CpuSeconds(p.Process.Id)).ToArray();
+
+        await Step(r, "rps", async () =>
+        {
+            r.Rps = await LoadTools.WrkAsync(url, 64, options.Seconds, null, ct);
+            await File.WriteAllTextAsync(Path.Combine(_raw, $"{name}-wrk-rps.txt"), r.Rps.Raw, ct);
+            Console.WriteLine($"   rps {r.Rps.RequestsPerSecond:F0} ({r.Rps.Errors} errors)");
+        });
+        await Step(r, "latency", async () =>
+        {
+            r.Latency = await FixedRateLoad.RunAsync(new IPEndPoint(IPAddress.Parse(host), httpPort), FixedRate, options.Seconds, 32, ct);
+            await File.WriteAllTextAsync(Path.Combine(_raw, $"{name}-latency.txt"), r.Latency.ToString(), ct);
+            Console.WriteLine($"   p50 {r.Latency.P50Ms:F3} ms, p99 {r.Latency.P99Ms:F3} ms at {r.Latency.AchievedRps:F0} rps ({r.Latency.Errors} lost)");
+        });
+        await Step(r, "conn/s", async () =>
+        {
+            r.ConnPerSecond = await LoadTools.WrkAsync(url, 64, options.Seconds, "Connection: close", ct);
+            await File.WriteAllTextAsync(Path.Combine(_raw, $"{name}-wrk-connclose.txt"), r.ConnPerSecond.Raw, ct);
+            Console.WriteLine($"   conn/s {r.ConnPerSecond.RequestsPerSecond:F0} ({r.ConnPerSecond.Errors} errors)");
+        });
+        await Step(r, "bulk", async () =>
+        {
+            var (gbps, raw) = await LoadTools.IperfAsync(host, bulkPort, 5, ct);
+            r.Gbps = gbps;
+            await File.WriteAllTextAsync(Path.Combine(_raw, $"{name}-iperf3.json"), raw, ct);
+            Console.WriteLine($"   bulk {gbps:F2} Gbit/s");
+        });
+
+        for (var i = 0; i < proxies.Count; i++)
+        {
+            var (pname, p) = proxies[i];
+            if (p.HasExited)
+            {
+                r.Problems.Add($"{pname} exited with code {p.ExitCode} (see raw/{pname}.log)");
+                continue;
+            }
+
+            r.Proxies.Add((pname, ProcStats.CpuSeconds(p.Id) - cpuBefore[i], ProcStats.PeakRssMiB(p.Id)));
+        }
+
+        return r;
+    }
+
+    private static async Task Step(TargetResult r, string what, Func<Task> step)
+    {
+        try
+        {
+            await step();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            r.Problems.Add($"{what}: {e.GetType().Name}: {e.Message}");
+            Console.Error.WriteLine($"   {what} FAILED: {e.Message}");
+        }
+    }
+
+    private async Task StartBackendAsync(string work, ChildProcesses children, CancellationToken ct)
+    {
+        var dir = Path.Combine(work, "nginx");
+        Directory.CreateDirectory(Path.Combine(dir, "tmp"));
+        await File.WriteAllTextAsync(Path.Combine(dir, "nginx.conf"), Topology.NginxConf(dir), ct);
+        children.Start("nginx", "nginx", ["-p", dir, "-c", Path.Combine(dir, "nginx.conf"), "-e", Path.Combine(dir, "nginx-error.log")]);
+        children.Start("iperf3-server", "iperf3", ["-s", "-B", Topology.Backend, "-p", "5201"]);
+        await WaitForPortAsync(Topology.Backend, 8080, TimeSpan.FromSeconds(10), ct);
+        await WaitForPortAsync(Topology.Backend, 5201, TimeSpan.FromSeconds(10), ct);
+    }
+
+    private static async Task<List<(string, Process)>> StartHaproxyAsync(string work, ChildProcesses children, CancellationToken ct)
+    {
+        var dir = Path.Combine(work, "haproxy");
+        Directory.CreateDirectory(dir);
+        Topology.WriteHaproxyCertificates(dir);
+        await File.WriteAllTextAsync(Path.Combine(dir, "a.cfg"), Topology.HaproxyAConf(dir), ct);
+        await File.WriteAllTextAsync(Path.Combine(dir, "b.cfg"), Topology.HaproxyBConf(dir), ct);
+        var b = children.Start("haproxy-b", "haproxy", ["-db", "-f", Path.Combine(dir, "b.cfg")]);
+        var a = children.Start("haproxy-a", "haproxy", ["-db", "-f", Path.Combine(dir, "a.cfg")]);
+        await WaitForPortAsync(Topology.HaproxyB, 8080, TimeSpan.FromSeconds(10), ct);
+        await WaitForPortAsync(Topology.HaproxyA, 9080, TimeSpan.FromSeconds(10), ct);
+        return [("haproxy-a", a), ("haproxy-b", b)];
+    }
+
+    private async Task<List<(string, Process)>> StartSkeinAsync(string dll, string work, ChildProcesses children, CancellationToken ct)
+    {
+        var config = Path.Combine(work, "skein-config");
+        var state = Path.Combine(work, "skein-state");
+        Directory.CreateDirectory(config);
+        Directory.CreateDirectory(state);
+        await File.WriteAllTextAsync(Path.Combine(config, "bench.yaml"), Topology.SkeinConfig, ct);
+        await File.WriteAllTextAsync(Path.Combine(_raw, "skein-bench.yaml"), Topology.SkeinConfig, ct);
+        children.Start("skein-control", "dotnet", [dll, "control", "--config", config, "--state", state, "--address", Topology.Control]);
+        await WaitForHttpAsync($"http://{Topology.Control}:20001/readyz", TimeSpan.FromSeconds(30), ct);
+
+        var nodes = new List<(string, Process)>();
+        foreach (var (node, address) in new[] { ("node-a", Topology.NodeA), ("node-b", Topology.NodeB) })
+        {
+            var (code, token, err) = await ChildProcesses.RunAsync("dotnet", [dll, "token", "--state", state, "--node", node], ct);
+            if (code != 0)
+            {
+                throw new InvalidOperationException($"skein token --node {node} exited {code}: {err}");
+            }
+
+            var env = new Dictionary<string, string>
+            {
+                ["SKEIN_ROOT_CERT"] = Path.Combine(state, "root-cert.pem"),
+                ["SKEIN_TOKEN"] = token.Trim(),
+            };
+            nodes.Add(($"skein-{node}", children.Start($"skein-{node}", "dotnet",
+                [dll, "proxy", "--role", "node", "--node", node, "--address", address, "--control", $"{Topology.Control}:15012"], env)));
+        }
+
+        await WaitForHttpAsync($"http://{Topology.NodeA}:15000/ready", TimeSpan.FromSeconds(30), ct);
+        await WaitForHttpAsync($"http://{Topology.NodeB}:15000/ready", TimeSpan.FromSeconds(30), ct);
+        // Certificates are issued asynchronously: ready means a request really made it through the tunnel.
+        await WaitForHttpAsync($"http://{Topology.Client}:9080/", TimeSpan.FromSeconds(30), ct);
+        return nodes;
+    }
+
+    private async Task<string> VerifyHboneAsync(CancellationToken ct)
+    {
+        const string Key = "cluster.outbound|8080||backend.bench.svc.cluster.local.upstream_cx_mtls";
+        var parts = new List<string>();
+        foreach (var (node, address) in new[] { ("node-a", Topology.NodeA), ("node-b", Topology.NodeB) })
+        {
+            var json = await _http.GetStringAsync($"http://{address}:15000/stats?format=json", ct);
+            await File.WriteAllTextAsync(Path.Combine(_raw, $"skein-{node}-stats.json"), json, ct);
+            var stats = JsonNode.Parse(json)!.AsObject().ToDictionary(p => p.Key, p => p.Value!.GetValue<long>());
+            if (node == "node-a")
+            {
+                var mtls = stats.GetValueOrDefault(Key);
+                var plain = stats.Where(p => p.Key.EndsWith(".upstream_cx_plaintext", StringComparison.Ordinal)).Sum(p => p.Value);
+                parts.Add($"node-a `{Key}` = {mtls}{(mtls > 0 ? " (HBONE over mTLS: yes)" : " (**NOT verified**)")}, plaintext upstream connections = {plain}");
+            }
+            else
+            {
+                parts.Add($"node-b `inbound.mtls_cx_total` = {stats.GetValueOrDefault("inbound.mtls_cx_total")}");
+            }
+        }
+
+        return string.Join("; ", parts);
+    }
+
+    private async Task WaitForHttpAsync(string url, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        string last = "no attempt";
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var response = await _http.GetAsync(url, ct);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+
+                last = $"HTTP {(int)response.StatusCode}";
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+            {
+                last = e.Message;
+            }
+
+            await Task.Delay(200, ct);
+        }
+
+        throw new TimeoutException($"{url} not ready after {timeout.TotalSeconds:F0} s (last: {last})");
+    }
+
+    private static async Task WaitForPortAsync(string host, int port, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                await s.ConnectAsync(IPAddress.Parse(host), port, ct);
+                return;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100, ct);
+            }
+        }
+    }
+
+    private static bool OnPath(string tool) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Append("/usr/sbin").Any(d => File.Exists(Path.Combine(d, tool)));
+
+    /// <summary>Formats a number with invariant culture.</summary>
+    public static string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
+}
