@@ -49,6 +49,11 @@ public sealed class MetricsTests
         Assert.Contains("destination_service=\"echo.default.svc.cluster.local\"", destination);
         Assert.True(long.Parse(destination[(destination.LastIndexOf(' ') + 1)..]) > 0, destination);
 
+        // The admin API breaks memory down for diagnosis (managed heap versus the rest of the working set).
+        var memory = await mesh.GetJsonAsync(TestMesh.AdminUri(node, "memory"));
+        Assert.True(memory["workingSetBytes"]!.GetValue<long>() > memory["managedHeapBytes"]!.GetValue<long>());
+        Assert.False(memory["serverGc"]!.GetValue<bool>());
+
         // promtool (Debian's prometheus package, installed by scripts/test.sh) must accept the exposition.
         var file = Path.Combine(mesh.Root, "metrics.txt");
         await File.WriteAllTextAsync(file, text);

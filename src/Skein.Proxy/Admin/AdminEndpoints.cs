@@ -28,6 +28,28 @@ public static class AdminEndpoints
         admin.MapGet("/ready", (XdsStatus xds) =>
             xds.HasConfig(TypeUrls.NodeTypes) ? Results.Text("LIVE\n") : Results.Text("waiting for config from the control plane\n", statusCode: 503));
 
+        admin.MapGet("/memory", () =>
+        {
+            // Where the process's memory goes: the managed heap (and its fragmentation) versus everything else.
+            var info = GC.GetGCMemoryInfo();
+            using var self = System.Diagnostics.Process.GetCurrentProcess();
+            return Results.Json(new
+            {
+                workingSetBytes = self.WorkingSet64,
+                peakWorkingSetBytes = self.PeakWorkingSet64,
+                managedHeapBytes = info.HeapSizeBytes,
+                committedBytes = info.TotalCommittedBytes,
+                fragmentedBytes = info.FragmentedBytes,
+                pinnedObjects = info.PinnedObjectsCount,
+                totalAllocatedBytes = GC.GetTotalAllocatedBytes(),
+                gen0Collections = GC.CollectionCount(0),
+                gen1Collections = GC.CollectionCount(1),
+                gen2Collections = GC.CollectionCount(2),
+                serverGc = System.Runtime.GCSettings.IsServerGC,
+                generations = info.GenerationInfo.ToArray().Select(g => new { sizeAfterBytes = g.SizeAfterBytes, fragmentationAfterBytes = g.FragmentationAfterBytes }),
+            });
+        });
+
         admin.MapGet("/stats", (ProxyStats stats, string? format) =>
             format == "json"
                 ? Results.Json(stats.Snapshot().ToDictionary(p => p.Key, p => p.Value))
