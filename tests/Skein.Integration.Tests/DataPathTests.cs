@@ -9,20 +9,10 @@ namespace Skein.Integration.Tests;
 public sealed class DataPathTests
 {
     /// <summary>An echo service and a client workload on one node; the client's own :15080 is where it speaks SOCKS as itself.</summary>
-    private static async Task<(TestMesh Mesh, IPAddress Node, IPAddress Client)> StartEchoMeshAsync(string extraYaml = "")
+    private static async Task<(TestMesh Mesh, IPAddress Node, IPAddress Client)> StartEchoMeshAsync()
     {
         var mesh = new TestMesh();
-        var node = mesh.Block.Host(2);
-        var echo = mesh.Block.Host(10);
-        var client = mesh.Block.Host(11);
-        mesh.WriteConfig("mesh.yaml",
-            Yaml.Service("echo", "default", 80, 8080, "echo") +
-            Yaml.Workload("echo-1", "default", "node-1", echo, "echo") +
-            Yaml.Workload("client-1", "default", "node-1", client, "client") + extraYaml);
-        await mesh.StartEchoAsync("echo-1", new IPEndPoint(echo, 8080));
-        await mesh.StartControlAsync();
-        await mesh.StartProxyAsync("node-1", node);
-        await mesh.WaitListeningAsync(new IPEndPoint(client, 15080));
+        var (node, _, client) = await mesh.StartEchoAndClientAsync();
         return (mesh, node, client);
     }
 

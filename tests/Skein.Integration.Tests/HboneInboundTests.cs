@@ -32,8 +32,8 @@ public sealed class HboneInboundTests
         var echo = mesh.Block.Host(10);
         mesh.WriteConfig("mesh.yaml",
             Yaml.Service("echo", "default", 80, 8080, "echo") +
-            Yaml.Workload("echo-1", "default", "node-1", echo, "echo").Replace("addresses:", "serviceAccount: echo\n  addresses:") +
-            Yaml.Workload("client-1", "default", "node-1", mesh.Block.Host(11), "client").Replace("addresses:", "serviceAccount: client\n  addresses:") +
+            Yaml.Workload("echo-1", "default", "node-1", echo, "echo", "echo") +
+            Yaml.Workload("client-1", "default", "node-1", mesh.Block.Host(11), "client", "client") +
             extraYaml(mesh.Block));
         await mesh.StartEchoAsync("echo-1", new IPEndPoint(echo, 8080));
         await mesh.StartControlAsync();
@@ -231,7 +231,7 @@ public sealed class HboneInboundTests
         // certificate for another identity. node-1's proxy must refuse to tunnel there.
         await using var s = await StartAsync(block =>
             Yaml.Service("echo2", "default", 80, 8080, "echo2") +
-            Yaml.Workload("echo-2", "default", "node-2", block.Host(12), "echo2").Replace("addresses:", "serviceAccount: echo\n  addresses:"));
+            Yaml.Workload("echo-2", "default", "node-2", block.Host(12), "echo2", "echo"));
         var impostorCert = s.Pki.Issue("spiffe://cluster.local/ns/default/sa/impostor");
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(s.Mesh.Block.Host(12), 15008));

@@ -18,8 +18,8 @@ public sealed class IdentityTests
     {
         var mesh = new TestMesh();
         mesh.WriteConfig("mesh.yaml",
-            Yaml.Workload("web-1", "shop", "node-a", mesh.Block.Host(10), "web").Replace("addresses:", "serviceAccount: web\n  addresses:") +
-            Yaml.Workload("db-1", "shop", "node-b", mesh.Block.Host(20), "db").Replace("addresses:", "serviceAccount: db\n  addresses:"));
+            Yaml.Workload("web-1", "shop", "node-a", mesh.Block.Host(10), "web", "web") +
+            Yaml.Workload("db-1", "shop", "node-b", mesh.Block.Host(20), "db", "db"));
         await mesh.StartControlAsync();
         return mesh;
     }
@@ -107,8 +107,8 @@ public sealed class IdentityTests
 
         // Moving the workload to node-b moves its identity too.
         mesh.WriteConfig("mesh.yaml",
-            Yaml.Workload("web-1", "shop", "node-b", mesh.Block.Host(10), "web").Replace("addresses:", "serviceAccount: web\n  addresses:") +
-            Yaml.Workload("db-1", "shop", "node-b", mesh.Block.Host(20), "db").Replace("addresses:", "serviceAccount: db\n  addresses:"));
+            Yaml.Workload("web-1", "shop", "node-b", mesh.Block.Host(10), "web", "web") +
+            Yaml.Workload("db-1", "shop", "node-b", mesh.Block.Host(20), "db", "db"));
         await TestMesh.EventuallyAsync(async () => (await Identities(nodeA)).Length == 0, TimeSpan.FromSeconds(10), "node-a to drop web's certificate");
         await TestMesh.EventuallyAsync(async () => (await Identities(nodeB)).Length == 2, TimeSpan.FromSeconds(10), "node-b to obtain web's certificate");
     }
@@ -164,23 +164,14 @@ public sealed class IdentityTests
     public async Task Certificates_renew_at_half_life_without_dropping_an_open_connection()
     {
         await using var mesh = new TestMesh();
-        var node = mesh.Block.Host(2);
-        var echo = mesh.Block.Host(10);
-        var client = mesh.Block.Host(11);
-        mesh.WriteConfig("mesh.yaml",
-            Yaml.Service("echo", "default", 80, 8080, "echo") +
-            Yaml.Workload("echo-1", "default", "node-1", echo, "echo") +
-            Yaml.Workload("client-1", "default", "node-1", client, "client", ("echo", 80, 9001)));
-        await mesh.StartEchoAsync("echo-1", new IPEndPoint(echo, 8080));
-        await mesh.StartControlAsync("--workload-cert-ttl", "6s");
-        await mesh.StartProxyAsync("node-1", node);
-        await mesh.WaitListeningAsync(new IPEndPoint(client, 9001));
+        var (node, _, client) = await mesh.StartEchoAndClientAsync(9001, "", "--workload-cert-ttl", "6s");
 
-        async Task<string> Serial() => (await mesh.ConfigDumpAsync(node))["certificates"]!.AsArray()[0]!["serial"]!.GetValue<string>();
+        async Task<string> Serial() => (await mesh.ConfigDumpAsync(node))["certificates"]!.AsArray()
+            .Single(c => c!["identity"]!.GetValue<string>() == "spiffe://cluster.local/ns/default/sa/client")!["serial"]!.GetValue<string>();
 
         // One keep-alive HTTP connection through the upstream listener: one HBONE mTLS tunnel for its whole life.
         using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan, UseProxy = false });
-        await TestMesh.EventuallyAsync(async () => (await mesh.ConfigDumpAsync(node))["certificates"]!.AsArray().Count == 1, TimeSpan.FromSeconds(10), "the first certificate");
+        await TestMesh.EventuallyAsync(async () => (await mesh.ConfigDumpAsync(node))["certificates"]!.AsArray().Count == 2, TimeSpan.FromSeconds(10), "the first certificates");
         var first = await Serial();
         var connectionsBefore = await mesh.StatAsync(node, "listener.upstream.downstream_cx_total"); // the readiness probe
         var serials = new HashSet<string> { first };

@@ -10,17 +10,7 @@ public sealed class MetricsTests
     public async Task Tcp_metrics_carry_istio_labels_from_both_reporters_and_pass_promtool()
     {
         await using var mesh = new TestMesh();
-        var node = mesh.Block.Host(2);
-        var echo = mesh.Block.Host(10);
-        var client = mesh.Block.Host(11);
-        mesh.WriteConfig("mesh.yaml",
-            Yaml.Service("echo", "default", 80, 8080, "echo") +
-            Yaml.Workload("echo-1", "default", "node-1", echo, "echo").Replace("addresses:", "serviceAccount: echo\n  addresses:") +
-            Yaml.Workload("client-1", "default", "node-1", client, "client", ("echo", 80, 9001)).Replace("addresses:", "serviceAccount: client\n  addresses:"));
-        await mesh.StartEchoAsync("echo-1", new IPEndPoint(echo, 8080));
-        await mesh.StartControlAsync();
-        await mesh.StartProxyAsync("node-1", node);
-        await mesh.WaitListeningAsync(new IPEndPoint(client, 9001));
+        var (node, _, client) = await mesh.StartEchoAndClientAsync(upstreamPort: 9001);
 
         for (var i = 0; i < 3; i++)
         {

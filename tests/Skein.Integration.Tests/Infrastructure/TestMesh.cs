@@ -62,6 +62,28 @@ public sealed class TestMesh : IAsyncDisposable
         return proxy;
     }
 
+    /// <summary>
+    /// The mesh most tests need: Service echo (80 → 8080) backed by echo-1 (sa echo) and a client-1 workload
+    /// (sa client, optionally with a localhost upstream to echo), one node proxy; returns their addresses once
+    /// the client's own SOCKS port (and upstream, if any) is listening.
+    /// </summary>
+    public async Task<(IPAddress Node, IPAddress Echo, IPAddress Client)> StartEchoAndClientAsync(int? upstreamPort = null, string extraYaml = "", params string[] controlArgs)
+    {
+        var node = Block.Host(2);
+        var echo = Block.Host(10);
+        var client = Block.Host(11);
+        (string, int, int)[] upstreams = upstreamPort is { } port ? [("echo", 80, port)] : [];
+        WriteConfig("mesh.yaml",
+            Yaml.Service("echo", "default", 80, 8080, "echo") +
+            Yaml.Workload("echo-1", "default", "node-1", echo, "echo", "echo") +
+            Yaml.Workload("client-1", "default", "node-1", client, "client", "client", upstreams) + extraYaml);
+        await StartEchoAsync("echo-1", new IPEndPoint(echo, 8080));
+        await StartControlAsync(controlArgs);
+        await StartProxyAsync("node-1", node);
+        await WaitListeningAsync(new IPEndPoint(client, upstreamPort ?? 15080));
+        return (node, echo, client);
+    }
+
     public async Task<TestProcess> StartEchoAsync(string pod, IPEndPoint listen, string ns = "default")
     {
         var echo = Track(TestProcess.Sample(pod, "Skein.Samples.Echo", ["--listen", listen.ToString()], new Dictionary<string, string> { ["POD_NAME"] = pod, ["NAMESPACE"] = ns }));

@@ -22,7 +22,10 @@ public static class Yaml
 
         """;
 
-    public static string Workload(string name, string ns, string node, IPAddress address, string app, params (string Service, int Port, int LocalPort)[] upstreams)
+    public static string Workload(string name, string ns, string node, IPAddress address, string app, params (string Service, int Port, int LocalPort)[] upstreams) =>
+        Workload(name, ns, node, address, app, "default", upstreams);
+
+    public static string Workload(string name, string ns, string node, IPAddress address, string app, string serviceAccount, params (string Service, int Port, int LocalPort)[] upstreams)
     {
         var text = $"""
             apiVersion: skein.dev/v1alpha1
@@ -34,6 +37,7 @@ public static class Yaml
                 app: {app}
             spec:
               node: {node}
+              serviceAccount: {serviceAccount}
               addresses: [{address}]
 
             """;
