@@ -45,6 +45,11 @@ public static class ProxyHost
         services.AddSingleton(options);
         services.AddSingleton<ProxyStats>();
         services.AddSingleton<TcpMetrics>();
+        services.AddSingleton<AccessLog>();
+        if (options.AccessLogFormat != "off")
+        {
+            services.AddHostedService(sp => sp.GetRequiredService<AccessLog>());
+        }
         services.AddSingleton<ProxyStateStore>();
         services.AddSingleton<XdsStatus>();
         services.AddSingleton<ControlPlaneChannel>();

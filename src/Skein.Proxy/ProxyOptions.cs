@@ -27,6 +27,9 @@ public sealed class ProxyOptions
 
     public int AdminPort { get; init; } = 15000;
 
+    /// <summary>Access log line format: <c>text</c> (Envoy's shape) or <c>json</c>; <c>off</c> disables it.</summary>
+    public string AccessLogFormat { get; init; } = "text";
+
     /// <summary>Prometheus metrics port (Istio's 15020), on the node address.</summary>
     public int MetricsPort { get; init; } = 15020;
 }

@@ -33,6 +33,12 @@ public sealed class DataPathTests
         Assert.True(await mesh.StatAsync(node, "listener.socks5.downstream_cx_total") >= 4);
         Assert.True(await mesh.StatAsync(node, "cluster.outbound|80||echo.default.svc.cluster.local.upstream_cx_mtls") >= 4);
         Assert.True(await mesh.StatAsync(node, "inbound.workload.default.echo-1.cx_mtls") >= 4);
+
+        // Each connection leaves an access log line on both sides, with identities and the security used.
+        await TestMesh.EventuallyAsync(() => Task.FromResult(
+                mesh.Logs.Contains("outbound node-1 client-1.default spiffe://cluster.local/ns/default/sa/client -> echo-1.default spiffe://cluster.local/ns/default/sa/echo echo.default.svc.cluster.local mutual_tls") &&
+                mesh.Logs.Contains("inbound node-1 client-1.default spiffe://cluster.local/ns/default/sa/client -> echo-1.default spiffe://cluster.local/ns/default/sa/echo echo.default.svc.cluster.local mutual_tls")),
+            TimeSpan.FromSeconds(5), "outbound and inbound access log lines");
         Assert.True(await mesh.StatAsync(node, "cluster.outbound|80||echo.default.svc.cluster.local.upstream_cx_total") >= 4);
     }
 
@@ -88,6 +94,13 @@ public sealed class DataPathTests
         Assert.Contains("405", output);
         Assert.Contains("CONNECT", output);
         Assert.True(await mesh.StatAsync(node, "outbound.unknownhost") >= 1);
+
+        // The refusals explain themselves in the access log: Envoy's flag, the reason, and the hop that failed.
+        await TestMesh.EventuallyAsync(() => Task.FromResult(
+                mesh.Logs.Contains("\"- - -\" 0 NR nosuchservice.nowhere.invalid_is_neither_a_mesh_service_nor_a_resolvable_host") &&
+                mesh.Logs.Contains("failed_hop=source-proxy/node-1") &&
+                mesh.Logs.Contains("0 NR service_echo.default_has_no_port_81")),
+            TimeSpan.FromSeconds(5), "access log lines for the refusals");
     }
 
     [Fact]

@@ -19,11 +19,13 @@ internal static class ProxyCommand
         var metricsPort = CommonOptions.Port("--metrics-port", 15020, "Prometheus metrics port (Istio's standard metric names).");
         var rootCert = new Option<FileInfo?>("--root-cert") { Description = "The mesh root certificate (PEM); default $SKEIN_ROOT_CERT. The control plane's <state>/root-cert.pem." };
         var tokenFile = new Option<FileInfo?>("--token-file") { Description = "File holding this node's join token (`skein token`); default $SKEIN_TOKEN holds the token itself." };
+        var accessLog = new Option<string>("--access-log-format") { Description = "Access log lines on stdout: text (Envoy's shape), json, or off.", DefaultValueFactory = _ => "text" };
+        accessLog.AcceptOnlyFromAmong("text", "json", "off");
         var trustDomain = new Option<string>("--trust-domain") { Description = "The mesh trust domain.", DefaultValueFactory = _ => "cluster.local" };
 
         var command = new Command("proxy", "Run a proxy. Roles: node (L4, per host). Waypoint and gateway roles arrive with L7 support.")
         {
-            role, node, control, address, socksPort, adminPort, metricsPort, rootCert, tokenFile, trustDomain,
+            role, node, control, address, socksPort, adminPort, metricsPort, rootCert, tokenFile, trustDomain, accessLog,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -55,6 +57,7 @@ internal static class ProxyCommand
                 SocksPort = parse.GetValue(socksPort),
                 AdminPort = parse.GetValue(adminPort),
                 MetricsPort = parse.GetValue(metricsPort),
+                AccessLogFormat = parse.GetRequiredValue(accessLog),
             };
             await using var app = ProxyHost.Build(options);
             return await HostRunner.RunAsync(app, ct);

@@ -30,6 +30,7 @@ public sealed class HboneInbound(
     MeshTrust trust,
     ProxyStats stats,
     TcpMetrics metrics,
+    AccessLog accessLog,
     ILogger<HboneInbound> logger)
 {
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
@@ -135,7 +136,7 @@ public sealed class HboneInbound(
         var mesh = state.Current;
         if (!mesh.WorkloadsByIp.TryGetValue(authority.Ip, out var workload) || workload.Node != options.Node)
         {
-            await RejectAsync(request, 503, $"no workload at {authority.Ip} on node {options.Node}", source);
+            await RejectAsync(request, 503, $"no workload at {authority.Ip} on node {options.Node}", source, "NR");
             return;
         }
 
@@ -174,7 +175,7 @@ public sealed class HboneInbound(
         catch (Exception e) when (e is SocketException or IOException)
         {
             stats.Increment("inbound.upstream_cx_connect_fail");
-            await RejectAsync(request, 503, $"connect to {workload.Name} at {target} failed: {e.Message}", source);
+            await RejectAsync(request, 503, $"connect to {workload.Name} at {target} failed: {e.Message}", source, "UF");
             return;
         }
 
@@ -192,22 +193,57 @@ public sealed class HboneInbound(
             var series = metrics.Series(TcpLabels.For("destination", sourceWorkload, peerId?.ToString(), workload,
                 peerId is null ? null : WorkloadIdentity.Of(workload, options.TrustDomain).ToString(), service, peerId is not null));
             series.Opened.Add(1);
+            var start = DateTimeOffset.UtcNow;
+            var timer = System.Diagnostics.Stopwatch.StartNew();
+            long sent = 0, received = 0;
             try
             {
-                await BidirectionalCopy.RunAsync(tunnel, upstream,
+                (sent, received) = await BidirectionalCopy.RunAsync(tunnel, upstream,
                     new Tally(stats.Get($"{prefix}.rx_bytes_total"), series.Sent), new Tally(stats.Get($"{prefix}.tx_bytes_total"), series.Received), ct);
             }
             finally
             {
                 series.Closed.Add(1);
+                accessLog.Write(new AccessLogRecord
+                {
+                    Start = start,
+                    Direction = "inbound",
+                    Node = options.Node,
+                    SourceWorkload = sourceWorkload?.Name,
+                    SourceNamespace = sourceWorkload?.Namespace,
+                    SourcePrincipal = peerId?.ToString(),
+                    SourceAddress = peer.ToString(),
+                    DestinationWorkload = workload.Name,
+                    DestinationNamespace = workload.Namespace,
+                    DestinationPrincipal = peerId is null ? null : WorkloadIdentity.Of(workload, options.TrustDomain).ToString(),
+                    DestinationService = service?.Hostname,
+                    UpstreamHost = target.ToString(),
+                    Requested = request.Authority,
+                    BytesSent = sent,
+                    BytesReceived = received,
+                    Duration = timer.Elapsed,
+                    Security = peerId is null ? "plaintext" : "mutual_tls",
+                });
             }
         }
     }
 
-    private async Task RejectAsync(HboneRequest request, int status, string reason, string source)
+    private async Task RejectAsync(HboneRequest request, int status, string reason, string source, string flags = "-")
     {
         logger.LogWarning("HBONE {Status} for {Source} -> {Authority}: {Reason}", status, source, request.Authority, reason);
         stats.Increment($"inbound.rejected_{status}");
+        accessLog.Write(new AccessLogRecord
+        {
+            Start = DateTimeOffset.UtcNow,
+            Direction = "inbound",
+            Node = options.Node,
+            SourcePrincipal = source.StartsWith("spiffe://", StringComparison.Ordinal) ? source : null,
+            SourceAddress = source.StartsWith("spiffe://", StringComparison.Ordinal) ? null : source,
+            Requested = request.Authority,
+            ResponseFlags = flags,
+            Details = AccessLogRecord.ToDetails($"{status} {reason}"),
+            FailedHop = status == 503 && flags == "UF" ? $"destination-workload/{request.Authority}" : $"destination-proxy/{options.Node}",
+        });
         await request.RejectAsync(status, reason);
     }
 }

@@ -15,6 +15,7 @@ public sealed class OutboundProxy(
     IDestinationConnector connector,
     ProxyStats stats,
     TcpMetrics metrics,
+    AccessLog accessLog,
     ProxyOptions options,
     ILogger<OutboundProxy> logger)
 {
@@ -27,6 +28,7 @@ public sealed class OutboundProxy(
         {
             stats.Increment($"outbound.{resolved.Error.ToString().ToLowerInvariant()}");
             logger.LogWarning("outbound to {Destination} refused: {Detail}", destination, resolved.Detail);
+            LogRefusal(destination, source, resolved, null, resolved.Error == OutboundError.NoEndpoints ? "UH" : "NR", resolved.Detail, $"source-proxy/{options.Node}");
             return new OutboundConnection(resolved, null, null, resolved.Error, resolved.Detail);
         }
 
@@ -50,6 +52,8 @@ public sealed class OutboundProxy(
                 stats.Increment($"cluster.{cluster}.upstream_cx_refused");
                 logger.LogWarning("hop to {Endpoint} for {Cluster} refused: {Error}", endpoint.Address, cluster, e.Message);
                 var error = e.Status == 401 ? OutboundError.Denied : OutboundError.ConnectFailed;
+                LogRefusal(destination, source, resolved, endpoint, e.Status == 401 ? "-" : "UF", e.Message,
+                    e.Status is null ? $"source-proxy/{options.Node}" : $"destination-proxy/{endpoint.Workload?.Node}");
                 return new OutboundConnection(resolved, endpoint, null, error, $"{endpoint.Workload?.Name ?? endpoint.Address.ToString()}: {e.Message}");
             }
             catch (Exception e) when (e is SocketException or IOException)
@@ -62,6 +66,8 @@ public sealed class OutboundProxy(
         }
 
         var detail = $"could not connect to any endpoint of {cluster} ({tried.Count} tried): {last?.Message}";
+        LogRefusal(destination, source, resolved, null, tried.Count > 1 ? "UF,URX" : "UF", detail,
+            last is HopException { Status: not null } ? "destination-proxy" : "connect-to-destination");
         return new OutboundConnection(resolved, null, null, OutboundError.ConnectFailed, detail);
     }
 
@@ -80,9 +86,12 @@ public sealed class OutboundProxy(
         stats.Increment($"cluster.{cluster}.upstream_cx_active");
         series.Opened.Add(1);
         balancer.Begin(endpoint);
+        var start = DateTimeOffset.UtcNow;
+        var timer = Stopwatch.StartNew();
+        long sent = 0, received = 0;
         try
         {
-            var (sent, received) = await BidirectionalCopy.RunAsync(client, connection.Upstream!,
+            (sent, received) = await BidirectionalCopy.RunAsync(client, connection.Upstream!,
                 new Tally(stats.Get($"cluster.{cluster}.upstream_cx_tx_bytes_total"), series.Sent),
                 new Tally(stats.Get($"cluster.{cluster}.upstream_cx_rx_bytes_total"), series.Received), ct);
             stats.Increment("outbound.bytes_sent", sent);
@@ -93,8 +102,44 @@ public sealed class OutboundProxy(
             balancer.End(endpoint);
             stats.Decrement($"cluster.{cluster}.upstream_cx_active");
             series.Closed.Add(1);
+            accessLog.Write(new AccessLogRecord
+            {
+                Start = start,
+                Direction = "outbound",
+                Node = options.Node,
+                SourceWorkload = source?.Name,
+                SourceNamespace = source?.Namespace,
+                SourcePrincipal = mutualTls && source is not null ? Principal(source) : null,
+                DestinationWorkload = endpoint.Workload?.Name,
+                DestinationNamespace = endpoint.Workload?.Namespace,
+                DestinationPrincipal = mutualTls && endpoint.Workload is { } w ? Principal(w) : null,
+                DestinationService = connection.Resolved.Service?.Hostname,
+                UpstreamHost = endpoint.Address.ToString(),
+                BytesSent = sent,
+                BytesReceived = received,
+                Duration = timer.Elapsed,
+                Security = mutualTls ? "mutual_tls" : connection.Hop.Security == HopSecurity.Plaintext ? "plaintext" : "none",
+            });
         }
     }
+
+    private void LogRefusal(Destination destination, Workload? source, ResolvedDestination resolved, UpstreamEndpoint? endpoint, string flags, string reason, string failedHop) =>
+        accessLog.Write(new AccessLogRecord
+        {
+            Start = DateTimeOffset.UtcNow,
+            Direction = "outbound",
+            Node = options.Node,
+            SourceWorkload = source?.Name,
+            SourceNamespace = source?.Namespace,
+            DestinationWorkload = endpoint?.Workload?.Name,
+            DestinationNamespace = endpoint?.Workload?.Namespace,
+            DestinationService = resolved.Service?.Hostname,
+            UpstreamHost = endpoint?.Address.ToString(),
+            Requested = destination.ToString(),
+            ResponseFlags = flags,
+            Details = AccessLogRecord.ToDetails(reason),
+            FailedHop = failedHop,
+        });
 
     /// <summary>Istio's principal form (<c>spiffe://td/ns/x/sa/y</c>) of a workload's identity.</summary>
     private string Principal(Workload workload) => Identity.WorkloadIdentity.Of(workload, options.TrustDomain).ToString();
