@@ -41,8 +41,6 @@ public sealed class ControlPlaneCertificate(CertificateAuthority ca, ControlPlan
         }
 
         using var leaf = ca.Issue(request.PublicKey, IdentityFor(ca.TrustDomain), CertificateAuthority.DefaultTtl, ["skein-control", "localhost"], addresses);
-        using var withKey = leaf.CopyWithPrivateKey(key);
-        // Round-trip through PKCS#12 so SslStream on Linux can use the key without an ephemeral-key quirk.
-        return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
+        return CertificateKeys.WithPrivateKey(leaf, key);
     }
 }

@@ -169,9 +169,7 @@ public sealed class WorkloadCertificates(
             throw new InvalidOperationException($"the CA returned an unusable certificate: {(result.IsValid ? $"it is for {result.Id}" : result.Message)}");
         }
 
-        using var withKey = leaf.CopyWithPrivateKey(key);
-        // PKCS#12 round trip: SslStream on Linux needs a key it can hand to OpenSSL, not an ephemeral handle.
-        var usable = X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
+        var usable = CertificateKeys.WithPrivateKey(leaf, key);
         return new WorkloadCertificate(id, usable, intermediates);
     }
 }

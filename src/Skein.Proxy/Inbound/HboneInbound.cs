@@ -120,36 +120,36 @@ public sealed class HboneInbound(
 
     private async Task HandleAsync(HboneRequest request, string workloadUid, SpiffeId? peerId, IPEndPoint peer, CancellationToken ct)
     {
-        var source = peerId?.ToString() ?? $"plaintext {peer.Address}";
+        var caller = new Caller(peerId, peer);
         if (request.Method != "CONNECT")
         {
-            await RejectAsync(request, 400, $"method {request.Method} is not allowed: HBONE accepts CONNECT only", source);
+            await RejectAsync(request, 400, $"method {request.Method} is not allowed: HBONE accepts CONNECT only", caller);
             return;
         }
 
         if (!ProxyProtocolListener.TryParseAuthority(request.Authority, out var authority) || authority.Ip is null)
         {
-            await RejectAsync(request, 400, $"authority \"{request.Authority}\" is not ip:port", source);
+            await RejectAsync(request, 400, $"authority \"{request.Authority}\" is not ip:port", caller);
             return;
         }
 
         var mesh = state.Current;
         if (!mesh.WorkloadsByIp.TryGetValue(authority.Ip, out var workload) || workload.Node != options.Node)
         {
-            await RejectAsync(request, 503, $"no workload at {authority.Ip} on node {options.Node}", source, "NR");
+            await RejectAsync(request, 503, $"no workload at {authority.Ip} on node {options.Node}", caller, "NR");
             return;
         }
 
         if (workload.Uid != workloadUid)
         {
-            await RejectAsync(request, 400, $"authority {request.Authority} is not the workload this connection was made to", source);
+            await RejectAsync(request, 400, $"authority {request.Authority} is not the workload this connection was made to", caller);
             return;
         }
 
         if (peerId is null && mesh.MtlsModeFor(workload, authority.Port) == MtlsMode.Strict)
         {
             stats.Increment("inbound.denied_plaintext");
-            await RejectAsync(request, 401, $"{workload.Name}.{workload.Namespace} port {authority.Port} requires mTLS (PeerAuthentication STRICT)", source);
+            await RejectAsync(request, 401, $"{workload.Name}.{workload.Namespace} port {authority.Port} requires mTLS (PeerAuthentication STRICT)", caller);
             return;
         }
 
@@ -157,25 +157,25 @@ public sealed class HboneInbound(
         var decision = AuthorizationEvaluator.Evaluate(mesh, workload, new ConnectionAttributes(peerId, peer.Address, authority.Ip, authority.Port));
         if (decision.Audited.Count > 0)
         {
-            logger.LogInformation("audit: {Source} -> {Workload}:{Port} matched {Policies}", source, workload.Name, authority.Port, string.Join(", ", decision.Audited));
+            logger.LogInformation("audit: {Source} -> {Workload}:{Port} matched {Policies}", caller, workload.Name, authority.Port, string.Join(", ", decision.Audited));
         }
 
         if (!decision.Allowed)
         {
             stats.Increment("inbound.denied_policy");
-            await RejectAsync(request, 401, decision.Reason, source);
+            await RejectAsync(request, 401, decision.Reason, caller);
             return;
         }
 
         NetworkStream upstream;
         try
         {
-            upstream = await DirectConnector.DialAsync(target, ct);
+            upstream = await TcpDialer.DialAsync(target, ct);
         }
         catch (Exception e) when (e is SocketException or IOException)
         {
             stats.Increment("inbound.upstream_cx_connect_fail");
-            await RejectAsync(request, 503, $"connect to {workload.Name} at {target} failed: {e.Message}", source, "UF");
+            await RejectAsync(request, 503, $"connect to {workload.Name} at {target} failed: {e.Message}", caller, "UF");
             return;
         }
 
@@ -188,10 +188,12 @@ public sealed class HboneInbound(
             // The source workload is the one the verified identity and (bound) source address agree on.
             var sourceWorkload = mesh.WorkloadsByIp.GetValueOrDefault(peer.Address) is { } byIp &&
                                  (peerId is null || WorkloadIdentity.Of(byIp, options.TrustDomain) == peerId) ? byIp : null;
-            var service = mesh.Services.Values.FirstOrDefault(s => workload.Services.TryGetValue(MeshState.ServiceKey(s), out var ports) &&
-                                                                   ports.Ports.Any(p => p.TargetPort == authority.Port));
-            var series = metrics.Series(TcpLabels.For("destination", sourceWorkload, peerId?.ToString(), workload,
-                peerId is null ? null : WorkloadIdentity.Of(workload, options.TrustDomain).ToString(), service, peerId is not null));
+            // The service this port serves, from the workload's own few service entries (not a scan of the mesh).
+            var service = workload.Services.Where(p => p.Value.Ports.Any(port => port.TargetPort == authority.Port))
+                .Select(p => mesh.Services.GetValueOrDefault(p.Key)).FirstOrDefault(s => s is not null);
+            var sourcePrincipal = peerId?.ToString();
+            var destinationPrincipal = peerId is null ? null : WorkloadIdentity.Of(workload, options.TrustDomain).ToString();
+            var series = metrics.Series(TcpLabels.For("destination", sourceWorkload, sourcePrincipal, workload, destinationPrincipal, service, peerId is not null));
             series.Opened.Add(1);
             var start = DateTimeOffset.UtcNow;
             var timer = System.Diagnostics.Stopwatch.StartNew();
@@ -211,11 +213,11 @@ public sealed class HboneInbound(
                     Node = options.Node,
                     SourceWorkload = sourceWorkload?.Name,
                     SourceNamespace = sourceWorkload?.Namespace,
-                    SourcePrincipal = peerId?.ToString(),
+                    SourcePrincipal = sourcePrincipal,
                     SourceAddress = peer.ToString(),
                     DestinationWorkload = workload.Name,
                     DestinationNamespace = workload.Namespace,
-                    DestinationPrincipal = peerId is null ? null : WorkloadIdentity.Of(workload, options.TrustDomain).ToString(),
+                    DestinationPrincipal = destinationPrincipal,
                     DestinationService = service?.Hostname,
                     UpstreamHost = target.ToString(),
                     Requested = request.Authority,
@@ -228,22 +230,28 @@ public sealed class HboneInbound(
         }
     }
 
-    private async Task RejectAsync(HboneRequest request, int status, string reason, string source, string flags = "-")
+    private async Task RejectAsync(HboneRequest request, int status, string reason, Caller caller, string flags = "-")
     {
-        logger.LogWarning("HBONE {Status} for {Source} -> {Authority}: {Reason}", status, source, request.Authority, reason);
+        logger.LogWarning("HBONE {Status} for {Source} -> {Authority}: {Reason}", status, caller, request.Authority, reason);
         stats.Increment($"inbound.rejected_{status}");
         accessLog.Write(new AccessLogRecord
         {
             Start = DateTimeOffset.UtcNow,
             Direction = "inbound",
             Node = options.Node,
-            SourcePrincipal = source.StartsWith("spiffe://", StringComparison.Ordinal) ? source : null,
-            SourceAddress = source.StartsWith("spiffe://", StringComparison.Ordinal) ? null : source,
+            SourcePrincipal = caller.Identity?.ToString(),
+            SourceAddress = caller.Address.ToString(),
             Requested = request.Authority,
             ResponseFlags = flags,
             Details = AccessLogRecord.ToDetails($"{status} {reason}"),
             FailedHop = status == 503 && flags == "UF" ? $"destination-workload/{request.Authority}" : $"destination-proxy/{options.Node}",
         });
         await request.RejectAsync(status, reason);
+    }
+
+    /// <summary>Who is calling: the verified identity (none over plaintext) and the TCP peer.</summary>
+    private readonly record struct Caller(SpiffeId? Identity, IPEndPoint Address)
+    {
+        public override string ToString() => Identity?.ToString() ?? $"plaintext {Address.Address}";
     }
 }

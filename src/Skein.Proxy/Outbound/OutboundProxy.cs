@@ -77,10 +77,9 @@ public sealed class OutboundProxy(
         var cluster = connection.Resolved.Cluster;
         var endpoint = connection.Endpoint!;
         var mutualTls = connection.Hop!.Security == HopSecurity.Mtls;
-        var series = metrics.Series(TcpLabels.For("source", source,
-            source is null || !mutualTls ? null : Principal(source),
-            endpoint.Workload, endpoint.Workload is null || !mutualTls ? null : Principal(endpoint.Workload),
-            connection.Resolved.Service, mutualTls));
+        var sourcePrincipal = mutualTls && source is not null ? Principal(source) : null;
+        var destinationPrincipal = mutualTls && endpoint.Workload is { } destination ? Principal(destination) : null;
+        var series = metrics.Series(TcpLabels.For("source", source, sourcePrincipal, endpoint.Workload, destinationPrincipal, connection.Resolved.Service, mutualTls));
         stats.Increment("outbound.connections_total");
         stats.Increment($"cluster.{cluster}.upstream_cx_total");
         stats.Increment($"cluster.{cluster}.upstream_cx_active");
@@ -109,10 +108,10 @@ public sealed class OutboundProxy(
                 Node = options.Node,
                 SourceWorkload = source?.Name,
                 SourceNamespace = source?.Namespace,
-                SourcePrincipal = mutualTls && source is not null ? Principal(source) : null,
+                SourcePrincipal = sourcePrincipal,
                 DestinationWorkload = endpoint.Workload?.Name,
                 DestinationNamespace = endpoint.Workload?.Namespace,
-                DestinationPrincipal = mutualTls && endpoint.Workload is { } w ? Principal(w) : null,
+                DestinationPrincipal = destinationPrincipal,
                 DestinationService = connection.Resolved.Service?.Hostname,
                 UpstreamHost = endpoint.Address.ToString(),
                 BytesSent = sent,

@@ -34,7 +34,7 @@ public sealed class HboneConnector(
     {
         if (endpoint.Workload is not { } destination)
         {
-            return new HopStream(await DirectConnector.DialAsync(endpoint.Address, ct), HopSecurity.Passthrough);
+            return new HopStream(await TcpDialer.DialAsync(endpoint.Address, ct), HopSecurity.Passthrough);
         }
 
         var mode = state.Current.MtlsModeFor(destination, endpoint.Address.Port);
@@ -73,7 +73,7 @@ public sealed class HboneConnector(
 
     private async Task<HboneClientConnection> DialAsync(IPEndPoint address, IPAddress? sourceIp, WorkloadCertificate? certificate, SpiffeId expected, CancellationToken ct)
     {
-        var network = await DirectConnector.DialAsync(address, ct, sourceIp);
+        var network = await TcpDialer.DialAsync(address, ct, sourceIp);
         if (certificate is null)
         {
             logger.LogInformation("plaintext (h2c) HBONE connection to {Address}: the destination's PeerAuthentication allows it; no encryption", address);

@@ -38,8 +38,7 @@ public sealed class TestPki(X509Certificate2 issuer, ECDsa issuerKey)
         var from = notBefore ?? DateTimeOffset.UtcNow.AddMinutes(-5);
         var until = notAfter ?? DateTimeOffset.UtcNow.AddHours(1);
         using var cert = request.Create(issuer.SubjectName, X509SignatureGenerator.CreateForECDsa(issuerKey), from, until, RandomNumberGenerator.GetBytes(8));
-        using var withKey = cert.CopyWithPrivateKey(key);
-        return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
+        return CertificateKeys.WithPrivateKey(cert, key);
     }
 
     /// <summary>Writes a certificate and its key as PEM files for foreign clients (node, openssl).</summary>

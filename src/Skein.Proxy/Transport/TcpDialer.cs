@@ -1,17 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
-using Skein.Core.Protos.Workload;
-using Skein.Proxy.Outbound;
 
 namespace Skein.Proxy.Transport;
 
-/// <summary>Plain TCP straight to an address: the path for destinations outside the mesh, and HBONE's underlying dial.</summary>
-public sealed class DirectConnector : IDestinationConnector
+/// <summary>Plain TCP dials: to destinations outside the mesh, to a local workload, and under every HBONE connection.</summary>
+public static class TcpDialer
 {
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
-
-    public async ValueTask<HopStream> ConnectAsync(UpstreamEndpoint endpoint, Workload? source, CancellationToken ct) =>
-        new(await DialAsync(endpoint.Address, ct), HopSecurity.Passthrough);
 
     /// <summary>Connects to <paramref name="address"/>, from <paramref name="bindTo"/> when that address is local to this host.</summary>
     /// <remarks>
