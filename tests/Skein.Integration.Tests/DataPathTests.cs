@@ -109,7 +109,14 @@ public sealed class DataPathTests
         var (mesh, node, client) = await StartEchoMeshAsync();
         await using var _ = mesh;
         using var http = TestMesh.SocksClient(client);
-        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("http://echo.default/before")).StatusCode);
+        try
+        {
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("http://echo.default/before")).StatusCode);
+        }
+        catch (HttpRequestException e)
+        {
+            Assert.Fail($"the first request failed: {e.Message}\n{mesh.Logs}");
+        }
 
         mesh.Control!.KillHard();
         await mesh.Control.WaitForExitAsync(TimeSpan.FromSeconds(10));

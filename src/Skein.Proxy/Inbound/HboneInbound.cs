@@ -77,8 +77,10 @@ public sealed class HboneInbound(
 
     private async Task<(SslStream Stream, SpiffeId PeerId)?> AuthenticateAsync(NetworkStream network, string workloadUid, IPEndPoint peer, CancellationToken ct)
     {
+        // A workload just placed here may be dialled before its first certificate arrives: wait briefly, as
+        // the outbound side does, instead of failing the handshake.
         if (!state.Current.Workloads.TryGetValue(workloadUid, out var workload) ||
-            certificates.Get(WorkloadIdentity.Of(workload, options.TrustDomain)) is not { } certificate)
+            await certificates.GetAsync(WorkloadIdentity.Of(workload, options.TrustDomain), TimeSpan.FromSeconds(5), ct) is not { } certificate)
         {
             logger.LogWarning("mTLS from {Peer} refused: no certificate for workload {Workload} yet", peer, workloadUid);
             return null;
