@@ -208,3 +208,38 @@ public sealed class GatewayStatusTests
         Assert.Equal(["skein-waypoint"], result.BuiltInResources.Select(r => r.Metadata.Name));
     }
 }
+
+/// <summary>metadata.generation as the store keeps it, and observedGeneration following it.</summary>
+public sealed class GenerationTests
+{
+    private const string Gateway = """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {name: gw, namespace: infra, labels: {l: "LABEL"}}
+        spec:
+          gatewayClassName: skein
+          listeners: [{name: http, port: PORT, protocol: HTTP}]
+        """;
+
+    [Fact]
+    public void Spec_changes_bump_the_generation_and_metadata_changes_do_not()
+    {
+        var store = TestConfig.Store(Gateway.Replace("PORT", "80", StringComparison.Ordinal).Replace("LABEL", "a", StringComparison.Ordinal), "gw.yaml");
+        long GenerationNow() => store.Current.Resources[new ResourceKey("Gateway", "infra", "gw")].Metadata.Generation;
+        Assert.Equal(1, GenerationNow());
+
+        void Load(string port, string label) => store.Apply("gw.yaml", Skein.Core.Configuration.ResourceLoader.LoadText(
+            Gateway.Replace("PORT", port, StringComparison.Ordinal).Replace("LABEL", label, StringComparison.Ordinal), "gw.yaml"));
+
+        Load("80", "b");
+        Assert.Equal(1, GenerationNow());
+        Load("8080", "b");
+        Assert.Equal(2, GenerationNow());
+        Load("8080", "b");
+        Assert.Equal(2, GenerationNow());
+
+        var compiler = new Skein.Control.Gateway.GatewayApiCompiler(new Skein.Control.ControlPlaneOptions { ConfigDirectory = "." });
+        var status = (GatewayStatus)compiler.Compile(store.Current).Statuses[new ResourceKey("Gateway", "infra", "gw")];
+        Assert.All(status.Conditions.Concat(status.Listeners.SelectMany(l => l.Conditions)), c => Assert.Equal(2, c.ObservedGeneration));
+    }
+}
