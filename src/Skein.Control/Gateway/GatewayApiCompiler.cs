@@ -54,7 +54,7 @@ public sealed class GatewayApiCompiler(ControlPlaneOptions options)
                 waypoints.AddServiceListeners(state, proto, routes);
             }
 
-            compiled.Add(new CompiledGateway(state.Resource, state.Role, state.Node, state.Addresses, state.Accepted, proto));
+            compiled.Add(new CompiledGateway(state.Resource, state.Role, state.Node, state.Addresses, proto));
         }
 
         _transitions.Carry(statuses);
@@ -145,11 +145,13 @@ public sealed class GatewayApiCompiler(ControlPlaneOptions options)
                     }
                 }
 
-                compiled.Parents.Add(ParentStatus(parent, conditions, accepted
-                    ? conditions.True("Accepted", "Accepted")
-                    : attachment.Accepted
-                        ? conditions.False("Accepted", "UnsupportedValue", compiled.Problems.UnsupportedMessage!)
-                        : conditions.False("Accepted", attachment.Reason, attachment.Message), compiled.Problems));
+                var acceptedCondition = (accepted, compiled.Problems.UnsupportedMessage) switch
+                {
+                    (true, _) => conditions.True("Accepted", "Accepted"),
+                    (false, { } unsupported) when attachment.Accepted => conditions.False("Accepted", "UnsupportedValue", unsupported),
+                    _ => conditions.False("Accepted", attachment.Reason, attachment.Message),
+                };
+                compiled.Parents.Add(ParentStatus(parent, conditions, acceptedCondition, compiled.Problems));
             }
         }
 
