@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Skein.Control.Api;
 using Skein.Control.Ca;
 using Skein.Control.Compiler;
+using Skein.Control.Dashboard;
 using Skein.Control.Sources;
 using Skein.Control.Store;
 using Skein.Control.Xds;
@@ -74,6 +75,7 @@ public static class ControlPlaneHost
         app.MapGrpcService<DeltaAdsService>().RequireHost($"*:{options.XdsPort}");
         app.MapGrpcService<CertificateService>().RequireHost($"*:{options.XdsPort}");
         RestApi.Map(app, $"*:{options.ApiPort}");
+        DashboardEndpoints.Map(app, $"*:{options.ApiPort}", DashboardAssets.Load());
         app.MapGet("/metrics", (ProxyRegistry registry, ConfigStore store, CaStatistics ca) => Results.Text(ControlPlaneMetrics.Render(registry, store, ca), "text/plain; version=0.0.4"))
             .RequireHost($"*:{options.MetricsPort}");
         return app;

@@ -201,6 +201,7 @@ internal static class DemoCommand
         {
             Console.WriteLine($"Skein demo is up in {elapsed.TotalSeconds:0.0} s.");
             Console.WriteLine();
+            Console.WriteLine($"  dashboard       {DemoTopology.DashboardUrl}");
             Console.WriteLine($"  control plane   xDS {DemoTopology.ControlAddress}:15012   API http://{DemoTopology.ControlAddress}:20001   metrics http://{DemoTopology.ControlAddress}:15014/metrics");
             foreach (var node in DemoTopology.Nodes)
             {

@@ -8,6 +8,9 @@ internal static class DemoTopology
     public const string Namespace = "bookstore";
     public static readonly IPAddress ControlAddress = IPAddress.Loopback;
 
+    /// <summary>The control plane serves the dashboard at the root of its API port.</summary>
+    public static readonly Uri DashboardUrl = new($"http://{ControlAddress}:20001/");
+
     public static readonly IReadOnlyList<DemoNode> Nodes =
     [
         new("node-a", IPAddress.Parse("127.0.10.1")),

@@ -1,0 +1,95 @@
+using System.Globalization;
+using Skein.Browser.Tests.Infrastructure;
+using Skein.Integration.Tests.Infrastructure;
+
+namespace Skein.Browser.Tests;
+
+/// <summary>The dashboard against a running <c>skein demo</c>, in headless Chromium: live graph, service detail, tabs.</summary>
+public sealed class DashboardDemoTests(ChromiumBrowser chromium) : IClassFixture<ChromiumBrowser>
+{
+    private static readonly string[] DemoServices = ["frontend", "catalog", "reviews", "payments", "inventory"];
+
+    [Fact]
+    public async Task The_demo_graph_shows_its_services_with_live_numbers_and_a_click_opens_the_service_detail()
+    {
+        await using var demo = TestProcess.Skein("demo", ["demo", "--rps", "20"]);
+        await demo.WaitForOutputAsync("Press Ctrl-C", TimeSpan.FromSeconds(90));
+        Assert.Contains("dashboard       http://127.0.0.1:20001/", demo.Output);
+
+        await using var dashboard = await DashboardPage.OpenAsync(chromium.Browser, new Uri("http://127.0.0.1:20001/"));
+        try
+        {
+            // Every demo service is drawn, and each receives traffic: its inbound rate is live and nonzero.
+            await DashboardPage.EventuallyAsync(async () =>
+            {
+                var nodes = await dashboard.NodesAsync();
+                var ok = DemoServices.All(s => nodes.Any(n => n["id"] == $"service:bookstore/{s}" && Number(n["rpsIn"]) > 0));
+                return (ok, string.Join('\n', nodes.Select(n => $"{n["id"]} rpsIn={n["rpsIn"]}")));
+            }, TimeSpan.FromSeconds(60), "every demo service in the graph with a nonzero request rate");
+
+            var edges = await dashboard.EdgesAsync();
+            Assert.Contains(edges, e => e["target"] == "service:bookstore/catalog" && Number(e["rps"]) > 0 && Number(e["p99Ms"]) > 0);
+            // The demo runs mTLS STRICT: workload-to-workload edges carry the lock.
+            Assert.Contains(edges, e => e["mtls"] == "mutual_tls");
+            Assert.DoesNotContain(edges, e => e["mtls"] == "plaintext");
+            Assert.True(await dashboard.Page.Locator(".edge-label[data-mtls='mutual_tls'] svg.icon-mtls").CountAsync() > 0, "edge labels show a lock for mTLS");
+
+            await dashboard.ClickNodeAsync("service:bookstore/catalog");
+            var detail = dashboard.Page.Locator("#detail[data-id='service:bookstore/catalog']");
+            await detail.WaitForAsync(new() { Timeout = 10_000 });
+            Assert.Equal("catalog", await dashboard.Page.Locator("#detail-title").TextContentAsync());
+
+            // catalog has two endpoints (v1 on node-a, v2 on node-b), live golden metrics and a time series.
+            var endpoints = dashboard.Page.Locator("#detail [data-testid='endpoints'] tbody tr");
+            await DashboardPage.EventuallyAsync(async () =>
+            {
+                var rows = await endpoints.AllTextContentsAsync();
+                var ok = rows.Any(r => r.Contains("catalog-v1", StringComparison.Ordinal)) && rows.Any(r => r.Contains("catalog-v2", StringComparison.Ordinal));
+                return (ok, string.Join('\n', rows));
+            }, TimeSpan.FromSeconds(15), "catalog's endpoints catalog-v1 and catalog-v2 in the detail panel");
+
+            Assert.True(Number(await detail.Locator("[data-metric='rps']").GetAttributeAsync("data-value") ?? "") > 0, "the detail panel shows catalog's request rate");
+            await DashboardPage.EventuallyAsync(async () =>
+            {
+                var points = await detail.Locator("figure.chart").First.GetAttributeAsync("data-points");
+                return (Number(points ?? "0") >= 1, $"chart points: {points}");
+            }, TimeSpan.FromSeconds(15), "the request-rate chart to have data");
+
+            await dashboard.ScreenshotAsync("dashboard.png");
+
+            // The other views: every demo proxy connected with the current config, and the workloads' certificates.
+            await dashboard.Page.ClickAsync("#tab-btn-proxies");
+            await DashboardPage.EventuallyAsync(async () =>
+            {
+                var rows = await dashboard.Page.Locator("#proxies-table tbody tr").AllTextContentsAsync();
+                return (rows.Count(r => r.Contains("node-a", StringComparison.Ordinal) || r.Contains("node-b", StringComparison.Ordinal)) == 2 && rows.All(r => r.Contains('✓')), string.Join('\n', rows));
+            }, TimeSpan.FromSeconds(10), "node-a and node-b listed, each at the current config version");
+            await dashboard.ScreenshotAsync("dashboard-proxies.png");
+
+            await dashboard.Page.ClickAsync("#tab-btn-certificates");
+            await DashboardPage.EventuallyAsync(async () =>
+            {
+                var identities = await dashboard.Page.Locator("#certificates-table tbody tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.identity)");
+                return (identities.Contains("spiffe://cluster.local/ns/bookstore/sa/catalog"), string.Join('\n', identities));
+            }, TimeSpan.FromSeconds(10), "catalog's certificate in the certificates tab");
+            await dashboard.ScreenshotAsync("dashboard-certificates.png");
+
+            Assert.Empty(dashboard.Problems);
+        }
+        catch
+        {
+            await dashboard.ScreenshotAsync("dashboard-failure.png");
+            throw;
+        }
+        finally
+        {
+            demo.Signal(2);
+            await demo.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        Assert.Empty(OrphanScan.ChildrenOf(demo.Pid));
+    }
+
+    private static double Number(string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : 0;
+}
