@@ -24,7 +24,8 @@ public sealed class DashboardDemoTests(ChromiumBrowser chromium) : IClassFixture
             {
                 var nodes = await dashboard.NodesAsync();
                 var ok = DemoServices.All(s => nodes.Any(n => n["id"] == $"service:bookstore/{s}" && Number(n["rpsIn"]) > 0));
-                return (ok, string.Join('\n', nodes.Select(n => $"{n["id"]} rpsIn={n["rpsIn"]}")));
+                var banner = await dashboard.Page.Locator("#banner").TextContentAsync();
+                return (ok, $"banner: {banner}\n" + string.Join('\n', nodes.Select(n => $"{n["id"]} rpsIn={n["rpsIn"]}")));
             }, TimeSpan.FromSeconds(60), "every demo service in the graph with a nonzero request rate");
 
             var edges = await dashboard.EdgesAsync();

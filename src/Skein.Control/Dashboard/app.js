@@ -17,6 +17,7 @@ const state = {
   detail: null, // { id, data } for the selected service's /api/v1/services response
   selectedId: null,
   failures: new Map(), // API path -> message, for the banner
+  lastGood: new Map(), // API path -> Date of its last good answer
   lastSuccess: null,
   polls: 0,
   structureKey: "",
@@ -164,11 +165,13 @@ async function poll() {
   state.failures.clear();
   results.forEach((result, i) => {
     const key = keys[i];
+    const path = requests[key].split("?")[0];
     if (result.status === "fulfilled") {
+      state.lastGood.set(path, new Date());
       if (key === "detail") { if (state.selectedId === selected.id) state.detail = { id: selected.id, data: result.value }; }
       else state[key] = result.value;
     } else {
-      state.failures.set(requests[key].split("?")[0], result.reason?.message ?? "failed");
+      state.failures.set(path, result.reason?.message ?? "failed");
     }
   });
   if (results.some((r) => r.status === "fulfilled")) state.lastSuccess = new Date();
@@ -215,11 +218,17 @@ function renderBanner() {
     return;
   }
   const all = state.failures.size >= 4;
-  const since = state.lastSuccess ? `Showing data from ${state.lastSuccess.toLocaleTimeString([], { hour12: false })}.` : "No data received yet.";
+  const clock = (d) => d.toLocaleTimeString([], { hour12: false });
+  const since = all
+    ? (state.lastSuccess ? `Showing the data from ${clock(state.lastSuccess)}.` : "No data received yet.")
+    : "The rest is live.";
   banner.replaceChildren(
     h("strong", {}, all ? "The control plane API is not answering." : "Some dashboard data could not be refreshed."),
     " ",
-    h("span", {}, [...state.failures].map(([path, message]) => `${path}: ${message}`).join(" · ")),
+    h("span", {}, [...state.failures].map(([path, message]) => {
+      const good = state.lastGood.get(path);
+      return `${path}: ${message}${all ? "" : good ? ` (last good ${clock(good)})` : " (never answered)"}`;
+    }).join(" · ")),
     " ",
     h("span", { class: "banner-since" }, `${since} Retrying every ${POLL_MS / 1000} s.`),
   );
@@ -229,8 +238,10 @@ function renderBanner() {
 function renderLive() {
   const live = $("live");
   const ok = state.failures.size === 0;
-  live.dataset.state = ok ? "live" : state.lastSuccess ? "stale" : "down";
-  $("live-text").textContent = ok ? `live · ${new Date().toLocaleTimeString([], { hour12: false })}` : state.lastSuccess ? "stale" : "no connection";
+  const all = state.failures.size >= 4;
+  live.dataset.state = ok ? "live" : !all ? "partial" : state.lastSuccess ? "stale" : "down";
+  const clock = new Date().toLocaleTimeString([], { hour12: false });
+  $("live-text").textContent = { live: `live · ${clock}`, partial: `partly live · ${clock}`, stale: "stale", down: "no connection" }[live.dataset.state];
 }
 
 function renderSummary() {
