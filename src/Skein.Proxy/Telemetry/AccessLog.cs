@@ -48,20 +48,42 @@ public sealed class AccessLog(ProxyOptions options, ProxyStats stats) : Backgrou
         }
     }
 
-    /// <summary>Envoy's default line for TCP (request fields are "-"), with the mesh fields Istio appends.</summary>
+    /// <summary>
+    /// Envoy's default line shape: for TCP the request fields are "-"; for HTTP the request line, response code,
+    /// user agent and request id are filled in. The mesh fields Istio appends follow.
+    /// </summary>
     public static string Text(AccessLogRecord r)
     {
         var sb = new StringBuilder(256);
         sb.Append('[').Append(r.Start.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)).Append("] ");
-        sb.Append("\"- - -\" 0 ").Append(r.ResponseFlags).Append(' ').Append(r.Details).Append(' ');
+        if (r.IsHttp)
+        {
+            sb.Append('"').Append(r.Method).Append(' ').Append(Dash(r.Path)).Append(' ').Append(Dash(r.Protocol)).Append("\" ");
+        }
+        else
+        {
+            sb.Append("\"- - -\" ");
+        }
+
+        sb.Append(r.ResponseCode.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(r.ResponseFlags).Append(' ').Append(r.Details).Append(' ');
         sb.Append(r.BytesReceived.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(r.BytesSent.ToString(CultureInfo.InvariantCulture)).Append(' ');
         sb.Append(((long)r.Duration.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)).Append(" - ");
-        sb.Append('"').Append(r.SourceAddress ?? "-").Append("\" \"-\" \"").Append(r.ConnectionId).Append("\" \"").Append(r.Requested ?? "-").Append("\" \"");
-        sb.Append(r.UpstreamHost ?? "-").Append("\" ");
+        sb.Append('"').Append(Dash(r.SourceAddress)).Append("\" \"").Append(Dash(r.UserAgent)).Append("\" \"").Append(r.RequestId ?? r.ConnectionId).Append("\" \"");
+        sb.Append(r.Authority ?? r.Requested ?? "-").Append("\" \"").Append(Dash(r.UpstreamHost)).Append("\" ");
+        if (r.IsHttp)
+        {
+            sb.Append(Dash(r.UpstreamCluster)).Append(' ').Append(Dash(r.RouteName)).Append(' ');
+        }
+
         sb.Append(r.Direction).Append(' ').Append(r.Node).Append(' ');
         sb.Append(Name(r.SourceWorkload, r.SourceNamespace)).Append(' ').Append(r.SourcePrincipal ?? "-").Append(" -> ");
         sb.Append(Name(r.DestinationWorkload, r.DestinationNamespace)).Append(' ').Append(r.DestinationPrincipal ?? "-").Append(' ');
         sb.Append(r.DestinationService ?? "-").Append(' ').Append(r.Security);
+        if (r.RetryCount > 0)
+        {
+            sb.Append(" retries=").Append(r.RetryCount.ToString(CultureInfo.InvariantCulture));
+        }
+
         if (r.FailedHop is { } hop)
         {
             sb.Append(" failed_hop=").Append(hop);
@@ -70,31 +92,55 @@ public sealed class AccessLog(ProxyOptions options, ProxyStats stats) : Backgrou
         return sb.ToString();
     }
 
-    public static string Json(AccessLogRecord r) => JsonSerializer.Serialize(new Dictionary<string, object?>
+    /// <summary>One JSON object with Envoy's access log field names (and Istio's for the mesh fields).</summary>
+    public static string Json(AccessLogRecord r)
     {
-        ["start_time"] = r.Start.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
-        ["direction"] = r.Direction,
-        ["node"] = r.Node,
-        ["connection_id"] = r.ConnectionId,
-        ["source_workload"] = r.SourceWorkload,
-        ["source_namespace"] = r.SourceNamespace,
-        ["source_principal"] = r.SourcePrincipal,
-        ["downstream_remote_address"] = r.SourceAddress,
-        ["destination_workload"] = r.DestinationWorkload,
-        ["destination_namespace"] = r.DestinationNamespace,
-        ["destination_principal"] = r.DestinationPrincipal,
-        ["destination_service"] = r.DestinationService,
-        ["upstream_host"] = r.UpstreamHost,
-        ["authority"] = r.Requested,
-        ["bytes_sent"] = r.BytesSent,
-        ["bytes_received"] = r.BytesReceived,
-        ["duration"] = (long)r.Duration.TotalMilliseconds,
-        ["connection_security_policy"] = r.Security,
-        ["response_code"] = 0,
-        ["response_flags"] = r.ResponseFlags,
-        ["response_code_details"] = r.Details,
-        ["failed_hop"] = r.FailedHop,
-    });
+        var fields = new Dictionary<string, object?>
+        {
+            ["start_time"] = r.Start.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
+            ["direction"] = r.Direction,
+            ["node"] = r.Node,
+            ["connection_id"] = r.ConnectionId,
+            ["source_workload"] = r.SourceWorkload,
+            ["source_namespace"] = r.SourceNamespace,
+            ["source_principal"] = r.SourcePrincipal,
+            ["downstream_remote_address"] = r.SourceAddress,
+            ["destination_workload"] = r.DestinationWorkload,
+            ["destination_namespace"] = r.DestinationNamespace,
+            ["destination_principal"] = r.DestinationPrincipal,
+            ["destination_service"] = r.DestinationService,
+            ["upstream_host"] = r.UpstreamHost,
+            ["authority"] = r.Authority ?? r.Requested,
+            ["bytes_sent"] = r.BytesSent,
+            ["bytes_received"] = r.BytesReceived,
+            ["duration"] = (long)r.Duration.TotalMilliseconds,
+            ["connection_security_policy"] = r.Security,
+            ["response_code"] = r.ResponseCode,
+            ["response_flags"] = r.ResponseFlags,
+            ["response_code_details"] = r.Details,
+            ["failed_hop"] = r.FailedHop,
+        };
+        if (r.Policy is not null)
+        {
+            fields["policy"] = r.Policy;
+        }
+
+        if (r.IsHttp)
+        {
+            fields["method"] = r.Method;
+            fields["path"] = r.Path;
+            fields["protocol"] = r.Protocol;
+            fields["request_id"] = r.RequestId;
+            fields["route_name"] = r.RouteName;
+            fields["upstream_cluster"] = r.UpstreamCluster;
+            fields["user_agent"] = r.UserAgent;
+            fields["retry_count"] = r.RetryCount;
+        }
+
+        return JsonSerializer.Serialize(fields);
+    }
+
+    private static string Dash(string? value) => string.IsNullOrEmpty(value) ? "-" : value;
 
     private static string Name(string? workload, string? ns) => workload is null ? "-" : $"{workload}.{ns}";
 }
