@@ -6,24 +6,38 @@ using Microsoft.Extensions.Hosting;
 
 namespace Skein.Proxy.Telemetry;
 
-/// <summary>Writes access log records to standard output, in Envoy's TCP text shape or as JSON lines.</summary>
+/// <summary>Writes access log records to standard output (Envoy's text shape or JSON lines) and hands them to the ALS stream.</summary>
 /// <remarks>
-/// The data path only enqueues: a bounded channel drops (and counts) records when the writer falls behind,
-/// so a slow terminal or pipe never slows traffic.
+/// The data path only enqueues: bounded channels drop (and count) records when a writer falls behind, so a
+/// slow terminal, pipe or control plane never slows traffic. Sampling keeps every error and a share of the
+/// rest; streamed entries carry the share as Envoy's <c>sample_rate</c> so the control plane can scale counts.
 /// </remarks>
-public sealed class AccessLog(ProxyOptions options, ProxyStats stats) : BackgroundService
+public sealed class AccessLog(AccessLogSettings settings, AccessLogStreamer streamer, ProxyStats stats) : BackgroundService
 {
-    private readonly Channel<AccessLogRecord> _queue = Channel.CreateBounded<AccessLogRecord>(
+    private readonly Channel<(AccessLogRecord Record, string Format)> _queue = Channel.CreateBounded<(AccessLogRecord, string)>(
         new BoundedChannelOptions(4096) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
 
     public void Write(AccessLogRecord record)
     {
-        if (options.AccessLogFormat == "off")
+        var policy = settings.For(record.Direction == "outbound" ? record.SourceNamespace : record.DestinationNamespace ?? record.SourceNamespace);
+        if (policy.Disabled)
         {
             return;
         }
 
-        if (!_queue.Writer.TryWrite(record))
+        var rate = policy.SamplingPercentage / 100;
+        if (!record.IsError && rate < 1 && Random.Shared.NextDouble() >= rate)
+        {
+            stats.Increment("access_log.sampled_out");
+            return;
+        }
+
+        if (policy.Stream)
+        {
+            streamer.Enqueue(record.IsError || rate >= 1 ? record : record with { SampleRate = rate });
+        }
+
+        if (policy.Format != "off" && !_queue.Writer.TryWrite((record, policy.Format)))
         {
             stats.Increment("access_log.dropped");
         }
@@ -34,9 +48,9 @@ public sealed class AccessLog(ProxyOptions options, ProxyStats stats) : Backgrou
         var output = Console.Out;
         try
         {
-            await foreach (var record in _queue.Reader.ReadAllAsync(stoppingToken))
+            await foreach (var (record, format) in _queue.Reader.ReadAllAsync(stoppingToken))
             {
-                await output.WriteLineAsync(options.AccessLogFormat == "json" ? Json(record) : Text(record));
+                await output.WriteLineAsync(format == "json" ? Json(record) : Text(record));
                 if (_queue.Reader.Count == 0)
                 {
                     await output.FlushAsync(stoppingToken);

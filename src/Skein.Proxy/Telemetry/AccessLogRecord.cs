@@ -66,6 +66,9 @@ public sealed record AccessLogRecord
     /// <summary>Retries after the first attempt (Envoy's attempt count minus one).</summary>
     public int RetryCount { get; init; }
 
+    /// <summary>The share of like records this one stands for (Envoy's sample_rate, (0, 1]).</summary>
+    public double SampleRate { get; init; } = 1;
+
     /// <summary>Whether this is an HTTP request record rather than a TCP connection record.</summary>
     public bool IsHttp => Method is not null;
 
