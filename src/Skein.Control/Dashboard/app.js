@@ -7,6 +7,7 @@ const REQUEST_TIMEOUT_MS = 4000;
 const DEGRADED_RATIO = 0.001;
 const FAILING_RATIO = 0.05;
 const CERT_NEAR_EXPIRY_MS = 60 * 60 * 1000;
+const SERIES_BUCKET_MS = 10_000;
 
 const state = {
   window: "5m",
@@ -72,8 +73,8 @@ function fmtMs(v) {
   if (v === undefined || v === null || Number.isNaN(v)) return "–";
   if (v < 1) return `${v.toFixed(2)} ms`;
   if (v < 100) return `${v.toFixed(1)} ms`;
-  if (v < 10000) return `${Math.round(v)} ms`;
-  return `${(v / 1000).toFixed(1)} s`;
+  if (v < 1000) return `${Math.round(v)} ms`;
+  return `${(v / 1000).toFixed(v < 10000 ? 2 : 1)} s`;
 }
 function fmtPct(v) {
   if (v === undefined || v === null || Number.isNaN(v)) return "–";
@@ -322,7 +323,7 @@ function initGraph() {
   cy.on("tap", (e) => { if (e.target === cy) select(null); });
   cy.on("render", scheduleOverlay);
   new ResizeObserver(() => { cy.resize(); scheduleOverlay(); }).observe($("graph-wrap"));
-  $("fit").addEventListener("click", () => cy.fit(undefined, 40));
+  $("fit").addEventListener("click", () => fitGraph());
   $("relayout").addEventListener("click", () => runLayout());
 }
 
@@ -415,7 +416,16 @@ function runLayout() {
   cy.layout(dagre
     ? { name: "dagre", rankDir: "LR", nodeSep: 44, rankSep: 170, edgeSep: 16, padding: 30, animate: false, fit: true }
     : { name: "breadthfirst", directed: true, padding: 30, animate: false, fit: true }).run();
+  fitGraph();
+}
+
+/** Fits the graph to the view, but never blows a small graph up past a comfortable reading size. */
+function fitGraph() {
   cy.fit(undefined, 40);
+  if (cy.zoom() > 1.25) {
+    cy.zoom(1.25);
+    cy.center();
+  }
 }
 
 function scheduleOverlay() {
@@ -554,7 +564,7 @@ function renderDetail() {
   if (!id) {
     if (!panel.hidden) {
       panel.hidden = true;
-      if (cy) { cy.resize(); cy.fit(undefined, 40); }
+      if (cy) { cy.resize(); fitGraph(); }
     }
     delete panel.dataset.id;
     return;
@@ -566,7 +576,7 @@ function renderDetail() {
     if (cy) {
       const zoom = cy.zoom();
       cy.resize();
-      cy.fit(undefined, 40);
+      fitGraph();
       const el = cy.getElementById(id);
       if (cy.zoom() < 0.75 && el.nonempty()) {
         cy.zoom(Math.max(zoom, 0.75));
@@ -627,15 +637,16 @@ function header(kindLabel, title, subtitle) {
 function serviceDetail(node) {
   const detail = state.detail?.id === node.id ? state.detail.data : null;
   const agg = aggregate(edgesInto(node.id));
-  const series = detail?.series ?? [];
+  const series = completeBuckets(detail?.series ?? []);
   const out = [
     header("Service", node.name, `namespace ${node.namespace ?? "–"}`),
     kpis(agg),
     section(`Golden metrics (${state.window}, 10 s buckets)`,
       series.length === 0 ? emptyNote(detail ? "No requests in this window." : "Loading…") : h("div", { class: "charts" },
         chart("Requests / s", series, (p) => p.rps, fmtRate, "#2f6fdb"),
-        chart("Error ratio", series, (p) => p.errorRatio, fmtPct, "#d64545"),
-        chart("p99 latency", series, (p) => p.p99Ms, fmtMs, "#8250df"))),
+        // Without requests a bucket has no error ratio or latency: a gap, not a zero.
+        chart("Error ratio", series, (p) => (p.rps > 0 ? p.errorRatio : null), fmtPct, "#d64545"),
+        chart("p99 latency", series, (p) => (p.rps > 0 ? p.p99Ms : null), fmtMs, "#8250df"))),
     section("Endpoints", endpointsTable(detail)),
     section("Routes", listOf(detail?.routes, detail ? "No routes apply to this service." : "Loading…", "routes")),
     section("Policies", listOf(detail?.policies, detail ? "No policies apply to this service." : "Loading…", "policies")),
@@ -645,6 +656,12 @@ function serviceDetail(node) {
   return out;
 }
 
+/** Drops the bucket still filling up (its rate would read low), judged by the server's clock. */
+function completeBuckets(series) {
+  const now = Date.parse(state.topology?.generatedAt ?? "") || Date.now();
+  return series.filter((p) => Date.parse(p.t) + SERIES_BUCKET_MS <= now + 500);
+}
+
 function endpointsTable(detail) {
   if (!detail) return emptyNote("Loading…");
   const endpoints = detail.endpoints ?? [];
@@ -652,7 +669,14 @@ function endpointsTable(detail) {
   return h("table", { class: "compact", dataset: { testid: "endpoints" } },
     h("thead", {}, h("tr", {}, h("th", {}, "workload"), h("th", {}, "address"), h("th", {}, "node"))),
     h("tbody", {}, endpoints.map((e) => h("tr", { class: "clickable", onclick: () => e.workload && select(workloadId(e.workload, detail)) },
-      h("td", {}, e.workload ?? "–"), h("td", { class: "mono" }, e.address ?? "–"), h("td", {}, e.node ?? "–")))));
+      h("td", {}, shortName(e.workload, detail)), h("td", { class: "mono" }, e.address ?? "–"), h("td", {}, e.node ?? "–")))));
+}
+
+/** "bookstore/catalog-v1" reads as "catalog-v1" next to a service of the same namespace. */
+function shortName(workload, detail) {
+  if (!workload) return "–";
+  const ns = selectedService()?.namespace ?? String(detail?.service ?? "").split("/")[0];
+  return ns && workload.startsWith(`${ns}/`) ? workload.slice(ns.length + 1) : workload;
 }
 
 function workloadId(workload, detail) {
@@ -703,26 +727,45 @@ function edgeDetail(id) {
   ];
 }
 
-/** A small SVG time series: area + line, latest value, max, and the time span. Drawn here to avoid a chart dependency. */
+/** A small SVG time series: area + line (gaps where a bucket has no value), latest value, max, and the time span. Drawn here to avoid a chart dependency. */
 function chart(title, series, pick, format, color) {
   const W = 300, H = 64, PAD = 2;
-  const values = series.map((p) => Number(pick(p)) || 0);
+  const values = series.map((p) => {
+    const v = pick(p);
+    return v === null || v === undefined || Number.isNaN(Number(v)) ? null : Number(v);
+  });
+  const present = values.filter((v) => v !== null);
   const times = series.map((p) => new Date(p.t).getTime());
-  const max = Math.max(...values, 0);
+  const max = Math.max(...present, 0);
   const top = max > 0 ? max * 1.1 : 1;
   const t0 = times[0], t1 = times[times.length - 1];
   const x = (i) => (t1 > t0 ? ((times[i] - t0) / (t1 - t0)) : (series.length > 1 ? i / (series.length - 1) : 1)) * (W - 2 * PAD) + PAD;
   const y = (v) => H - PAD - (v / top) * (H - 2 * PAD);
-  const line = values.map((v, i) => `${i === 0 ? "M" : "L"}${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(" ");
-  const area = `${line} L${x(values.length - 1).toFixed(1)},${H - PAD} L${x(0).toFixed(1)},${H - PAD} Z`;
-  const latest = values[values.length - 1];
-  const svg = h("svg", { viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: "none", class: "chart-svg", role: "img", "aria-label": `${title}, latest ${format(latest)}` },
-    h("line", { x1: 0, x2: W, y1: H - PAD, y2: H - PAD, class: "chart-axis" }),
-    h("path", { d: area, fill: color, "fill-opacity": 0.12, stroke: "none" }),
-    h("path", { d: line, fill: "none", stroke: color, "stroke-width": 1.6, "vector-effect": "non-scaling-stroke", "stroke-linejoin": "round" }));
-  if (values.length === 1) svg.append(h("circle", { cx: x(0), cy: y(values[0]), r: 2.5, fill: color }));
-  return h("figure", { class: "chart", dataset: { series: title, points: values.length, latest } },
-    h("figcaption", {}, h("span", {}, title), h("span", { class: "chart-latest", style: `color:${color}` }, format(latest))),
+
+  // Runs of consecutive values become separate line and area segments.
+  const runs = [];
+  values.forEach((v, i) => {
+    if (v === null) return;
+    if (i > 0 && values[i - 1] !== null) runs[runs.length - 1].push(i);
+    else runs.push([i]);
+  });
+  const svg = h("svg", { viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: "none", class: "chart-svg", role: "img" },
+    h("line", { x1: 0, x2: W, y1: H - PAD, y2: H - PAD, class: "chart-axis" }));
+  for (const run of runs) {
+    const line = run.map((i, k) => `${k === 0 ? "M" : "L"}${x(i).toFixed(1)},${y(values[i]).toFixed(1)}`).join(" ");
+    if (run.length === 1) {
+      svg.append(h("circle", { cx: x(run[0]), cy: y(values[run[0]]), r: 1.8, fill: color }));
+      continue;
+    }
+    const area = `${line} L${x(run[run.length - 1]).toFixed(1)},${H - PAD} L${x(run[0]).toFixed(1)},${H - PAD} Z`;
+    svg.append(
+      h("path", { d: area, fill: color, "fill-opacity": 0.12, stroke: "none" }),
+      h("path", { d: line, fill: "none", stroke: color, "stroke-width": 1.6, "vector-effect": "non-scaling-stroke", "stroke-linejoin": "round" }));
+  }
+  const latest = present.length ? present[present.length - 1] : null;
+  svg.setAttribute("aria-label", `${title}, latest ${latest === null ? "none" : format(latest)}`);
+  return h("figure", { class: "chart", dataset: { series: title, points: present.length, latest: latest ?? "" } },
+    h("figcaption", {}, h("span", {}, title), h("span", { class: "chart-latest", style: `color:${color}` }, latest === null ? "–" : format(latest))),
     svg,
     h("div", { class: "chart-foot" }, h("span", {}, fmtTime(series[0]?.t)), h("span", {}, `max ${format(max)}`), h("span", {}, fmtTime(series[series.length - 1]?.t))));
 }
