@@ -23,6 +23,12 @@ internal static class DemoCommand
         };
         command.SetAction(async (parse, ct) =>
         {
+            if (DemoTopology.ParseBlock(Environment.GetEnvironmentVariable(DemoTopology.BlockVariable)) is null)
+            {
+                Console.Error.WriteLine($"error: {DemoTopology.BlockVariable} must be a number from 0 to 255 (the second octet of the demo's 127.N.x.y addresses)");
+                return 2;
+            }
+
             var workDir = parse.GetValue(dir);
             var keep = workDir is not null;
             var root = workDir?.FullName ?? Path.Combine(Path.GetTempPath(), $"skein-demo-{Environment.ProcessId}");
@@ -364,8 +370,8 @@ internal static class DemoCommand
         {
             await using var resource = typeof(DemoCommand).Assembly.GetManifestResourceStream("Skein.Cli.Demo.bookstore.yaml")
                 ?? throw new InvalidOperationException("embedded demo config is missing");
-            await using var file = File.Create(path);
-            await resource.CopyToAsync(file);
+            using var reader = new StreamReader(resource);
+            await File.WriteAllTextAsync(path, DemoTopology.MoveToBlock(await reader.ReadToEndAsync()));
         }
 
         public async ValueTask DisposeAsync()

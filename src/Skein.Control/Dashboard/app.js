@@ -209,6 +209,7 @@ function render() {
   const model = $("graph-model");
   model.dataset.polls = String(state.polls);
   model.dataset.generatedAt = state.topology?.generatedAt ?? "";
+  model.dataset.window = state.topology?.window ?? "";
 }
 
 function renderBanner() {
@@ -445,7 +446,12 @@ function renderEdgeLabels() {
   const scale = Math.min(1, Math.max(0.7, cy.zoom()));
   const crowded = cy.zoom() < 0.6;
   const seen = new Set();
-  cy.edges().forEach((edge) => {
+  // Labels are placed one by one, the selection's and the busiest first, each at the first spot along its
+  // edge that covers neither a node nor a label already placed (crossing edges share a midpoint).
+  const taken = cy.nodes().filter((n) => n.data("kind") !== "namespace").map((n) => n.renderedBoundingBox({ includeLabels: true }));
+  const focus = (edge) => (state.selectedId && edge.connectedNodes().union(edge).some((el) => el.id() === state.selectedId) ? 1 : 0);
+  const ordered = cy.edges().toArray().sort((a, b) => focus(b) - focus(a) || (b.data("rps") ?? 0) - (a.data("rps") ?? 0));
+  ordered.forEach((edge) => {
     const id = edge.id();
     seen.add(id);
     let label = layer.querySelector(`[data-edge-id="${CSS.escape(id)}"]`);
@@ -468,13 +474,28 @@ function renderEdgeLabels() {
       );
       label.title = `${d.source} → ${d.target}`;
     }
-    const p = edge.renderedMidpoint();
+    const p = labelSpot(edge, label.offsetWidth * scale, label.offsetHeight * scale, taken);
     label.style.transform = `translate(${p.x}px, ${p.y}px) scale(${scale}) translate(-50%, -50%)`;
     label.hidden = crowded && !(state.selectedId && edge.connectedNodes().union(edge).some((el) => el.id() === state.selectedId));
     label.classList.toggle("faded", edge.hasClass("faded"));
     label.classList.toggle("selected", id === state.selectedId);
   });
   for (const label of [...layer.children]) if (!seen.has(label.dataset.edgeId)) label.remove();
+}
+
+const LABEL_SPOTS = [0.5, 0.38, 0.62, 0.28, 0.72, 0.2, 0.8];
+
+function labelSpot(edge, w, hgt, taken) {
+  const a = edge.renderedSourceEndpoint();
+  const b = edge.renderedTargetEndpoint();
+  const boxAt = (t) => {
+    const x = a.x + (b.x - a.x) * t, y = a.y + (b.y - a.y) * t;
+    return { x, y, x1: x - w / 2 - 3, x2: x + w / 2 + 3, y1: y - hgt / 2 - 2, y2: y + hgt / 2 + 2 };
+  };
+  const overlaps = (box) => taken.some((o) => box.x1 < o.x2 && box.x2 > o.x1 && box.y1 < o.y2 && box.y2 > o.y1);
+  const box = LABEL_SPOTS.map(boxAt).find((candidate) => !overlaps(candidate)) ?? boxAt(0.5);
+  taken.push(box);
+  return box;
 }
 
 /** Mirrors the canvas in the DOM (hidden): ids, kinds, live numbers and on-screen positions. */
@@ -764,7 +785,7 @@ function chart(title, series, pick, format, color) {
   }
   const latest = present.length ? present[present.length - 1] : null;
   svg.setAttribute("aria-label", `${title}, latest ${latest === null ? "none" : format(latest)}`);
-  return h("figure", { class: "chart", dataset: { series: title, points: present.length, latest: latest ?? "" } },
+  return h("figure", { class: "chart", dataset: { series: title, points: present.length, latest: latest ?? "", max } },
     h("figcaption", {}, h("span", {}, title), h("span", { class: "chart-latest", style: `color:${color}` }, latest === null ? "–" : format(latest))),
     svg,
     h("div", { class: "chart-foot" }, h("span", {}, fmtTime(series[0]?.t)), h("span", {}, `max ${format(max)}`), h("span", {}, fmtTime(series[series.length - 1]?.t))));

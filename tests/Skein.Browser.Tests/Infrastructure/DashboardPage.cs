@@ -80,6 +80,26 @@ public sealed class DashboardPage : IAsyncDisposable
             box.Y + float.Parse(node["y"], System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    /// <summary>
+    /// Clicks the node until <paramref name="opened"/> shows: a poll that brings a new node re-lays the graph
+    /// out, which can move the node between reading its position and the click landing.
+    /// </summary>
+    public async Task ClickNodeUntilAsync(string id, ILocator opened)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await ClickNodeAsync(id);
+            try
+            {
+                await opened.WaitForAsync(new LocatorWaitForOptions { Timeout = 3_000 });
+                return;
+            }
+            catch (Microsoft.Playwright.PlaywrightException) when (attempt < 3)
+            {
+            }
+        }
+    }
+
     public async Task ScreenshotAsync(string name) =>
         await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts.Screenshots, name), FullPage = false });
 
