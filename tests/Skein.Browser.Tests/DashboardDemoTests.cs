@@ -32,6 +32,14 @@ public sealed class DashboardDemoTests(ChromiumBrowser chromium) : IClassFixture
                 return (ok, $"banner: {banner}\n" + string.Join('\n', nodes.Select(n => $"{n["id"]} rpsIn={n["rpsIn"]}")));
             }, TimeSpan.FromSeconds(60), "every demo service in the graph with a nonzero request rate");
 
+            // Each service leads to the workloads behind it: catalog to both its versions, on two nodes.
+            await DashboardPage.EventuallyAsync(async () =>
+            {
+                var links = (await dashboard.MembersAsync()).Concat(await dashboard.EdgesAsync())
+                    .Where(e => e["source"] == "service:bookstore/catalog").Select(e => e["target"]).ToList();
+                return (links.Contains("workload:bookstore/catalog-v1") && links.Contains("workload:bookstore/catalog-v2"), string.Join('\n', links));
+            }, TimeSpan.FromSeconds(10), "the catalog service linked to catalog-v1 and catalog-v2");
+
             var edges = await dashboard.EdgesAsync();
             Assert.Contains(edges, e => e["target"] == "service:bookstore/catalog" && Number(e["rps"]) > 0 && Number(e["p99Ms"]) > 0);
             // The demo runs mTLS STRICT: workload-to-workload edges carry the lock.

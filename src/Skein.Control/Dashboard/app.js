@@ -15,6 +15,7 @@ const state = {
   proxies: null,
   configErrors: null,
   certificates: null,
+  inventory: null, // { version, services, workloads } from /api/v1/resources, refetched when the config version moves
   detail: null, // { id, data } for the selected service's /api/v1/services response
   selectedId: null,
   failures: new Map(), // API path -> message, for the banner
@@ -176,8 +177,35 @@ async function poll() {
     }
   });
   if (results.some((r) => r.status === "fulfilled")) state.lastSuccess = new Date();
+  await refreshInventory();
   state.polls++;
   render();
+}
+
+/**
+ * Services and workloads from the configuration: the graph draws which workloads back each service it
+ * shows, including ones no traffic has reached yet. Fetched again only when the config version changes.
+ */
+async function refreshInventory() {
+  const version = state.configErrors?.version ?? state.proxies?.configVersion;
+  if (version === undefined || state.inventory?.version === version) return;
+  try {
+    const [services, workloads] = await Promise.all([getJson("/api/v1/resources?kind=Service"), getJson("/api/v1/resources?kind=Workload")]);
+    state.inventory = { version, services: services.items ?? [], workloads: workloads.items ?? [] };
+  } catch (e) {
+    state.failures.set("/api/v1/resources", e.message);
+  }
+}
+
+/** The workloads a Service selects, as the control plane matches them: same namespace, every selector label equal. */
+function membersOf(serviceNode) {
+  const inventory = state.inventory;
+  if (!inventory) return [];
+  const service = inventory.services.find((r) => r.metadata?.namespace === serviceNode.namespace && r.metadata?.name === serviceNode.name);
+  const selector = Object.entries(service?.spec?.selector ?? {});
+  if (selector.length === 0) return [];
+  return inventory.workloads.filter((w) => w.metadata?.namespace === serviceNode.namespace &&
+    selector.every(([k, v]) => (w.metadata?.labels ?? {})[k] === v));
 }
 
 function schedulePolling() {
@@ -249,10 +277,8 @@ function renderLive() {
 function renderSummary() {
   const topo = state.topology;
   const parts = [];
-  if (topo) {
-    const services = topo.nodes.filter((n) => n.kind === "service").length;
-    const workloads = topo.nodes.filter((n) => n.kind === "workload").length;
-    parts.push(`${services} services`, `${workloads} workloads`);
+  if (topo && cy) {
+    parts.push(`${cy.nodes("[kind = 'service']").length} services`, `${cy.nodes("[kind = 'workload']").length} workloads`);
   }
   if (state.proxies) parts.push(`config v${state.proxies.configVersion}`);
   $("summary").textContent = parts.join(" · ");
@@ -295,6 +321,9 @@ function graphStyle() {
     { selector: "edge[health = 'failing']", style: { "line-color": "#d64545", "target-arrow-color": "#d64545" } },
     { selector: "edge[health = 'idle']", style: { "line-color": "#b8c2cc", "target-arrow-color": "#b8c2cc", "line-style": "dashed" } },
     { selector: "edge[mtls = 'plaintext']", style: { "line-style": "dashed", "line-dash-pattern": [8, 4] } },
+    { selector: "edge[?member]", style: {
+      "line-color": "#9aa5b1", "target-arrow-color": "#9aa5b1", "line-style": "dotted", "width": 1.2, "target-arrow-shape": "vee", "arrow-scale": 0.7,
+    } },
     { selector: ":selected", style: { "overlay-color": "#2f6fdb", "overlay-opacity": 0.12, "overlay-padding": 6 } },
     { selector: "node:selected", style: { "border-width": 4 } },
     { selector: ".faded", style: { "opacity": 0.25 } },
@@ -320,7 +349,7 @@ function initGraph() {
     if (e.target.data("kind") === "namespace") return;
     select(e.target.id());
   });
-  cy.on("tap", "edge", (e) => select(e.target.id()));
+  cy.on("tap", "edge", (e) => select(e.target.data("member") ? e.target.target().id() : e.target.id()));
   cy.on("tap", (e) => { if (e.target === cy) select(null); });
   cy.on("render", scheduleOverlay);
   new ResizeObserver(() => { cy.resize(); scheduleOverlay(); }).observe($("graph-wrap"));
@@ -367,6 +396,21 @@ function graphElements(topo) {
     } };
   });
 
+  // Each service leads to the workloads behind it (from config), unless traffic already connects them.
+  const members = [];
+  for (const n of [...nodes.values()].filter((x) => x.kind === "service")) {
+    for (const w of membersOf(n)) {
+      const id = `workload:${w.metadata.namespace}/${w.metadata.name}`;
+      if (!nodes.has(id)) {
+        nodes.set(id, { id, kind: "workload", namespace: w.metadata.namespace, name: w.metadata.name,
+          app: w.metadata.labels?.app, version: w.metadata.labels?.version, node: w.spec?.node });
+      }
+      if (!edges.some((e) => e.data.source === n.id && e.data.target === id)) {
+        members.push({ group: "edges", data: { id: `member:${n.id}|${id}`, source: n.id, target: id, member: true, width: 1.2 } });
+      }
+    }
+  }
+
   const elements = [...namespaces].sort().map((ns) => ({ group: "nodes", data: { id: `namespace:${ns}`, kind: "namespace", label: ns } }));
   for (const n of nodes.values()) {
     const agg = inbound.get(n.id);
@@ -375,7 +419,7 @@ function graphElements(topo) {
       rpsIn: agg?.rps ?? 0, health: agg ? healthOf(agg.requests ? agg.errors / agg.requests : 0, agg.requests) : "idle",
     } });
   }
-  return elements.concat(edges);
+  return elements.concat(edges, members);
 }
 
 function renderGraph() {
@@ -450,7 +494,7 @@ function renderEdgeLabels() {
   // edge that covers neither a node nor a label already placed (crossing edges share a midpoint).
   const taken = cy.nodes().filter((n) => n.data("kind") !== "namespace").map((n) => n.renderedBoundingBox({ includeLabels: true }));
   const focus = (edge) => (state.selectedId && edge.connectedNodes().union(edge).some((el) => el.id() === state.selectedId) ? 1 : 0);
-  const ordered = cy.edges().toArray().sort((a, b) => focus(b) - focus(a) || (b.data("rps") ?? 0) - (a.data("rps") ?? 0));
+  const ordered = cy.edges("[!member]").toArray().sort((a, b) => focus(b) - focus(a) || (b.data("rps") ?? 0) - (a.data("rps") ?? 0));
   ordered.forEach((edge) => {
     const id = edge.id();
     seen.add(id);
@@ -512,7 +556,10 @@ function renderGraphModel() {
       x: Math.round(p.x), y: Math.round(p.y),
     } }, d.label));
   });
-  cy.edges().forEach((edge) => {
+  cy.edges("[?member]").forEach((edge) => {
+    items.push(h("span", { class: "model-member", dataset: { source: edge.data("source"), target: edge.data("target") } }));
+  });
+  cy.edges("[!member]").forEach((edge) => {
     const d = edge.data();
     items.push(h("span", { class: "model-edge", dataset: {
       id: d.id, source: d.source, target: d.target, protocol: d.protocol ?? "", rps: d.rps ?? 0, requests: d.requests ?? 0,
@@ -672,7 +719,7 @@ function serviceDetail(node) {
     section("Routes", listOf(detail?.routes, detail ? "No routes apply to this service." : "Loading…", "routes")),
     section("Policies", listOf(detail?.policies, detail ? "No policies apply to this service." : "Loading…", "policies")),
     section("Inbound", trafficTable(edgesInto(node.id), "in")),
-    section("Outbound", trafficTable(edgesFrom(node.id), "out")),
+    edgesFrom(node.id).length ? section("Outbound", trafficTable(edgesFrom(node.id), "out")) : "",
   ];
   return out;
 }
@@ -713,8 +760,10 @@ function listOf(items, emptyText, testid) {
 
 function workloadDetail(node) {
   const kindLabel = node.kind === "external" ? "External" : "Workload";
+  const backs = (state.topology?.nodes ?? []).filter((n) => n.kind === "service" && membersOf(n).some((w) => `workload:${w.metadata.namespace}/${w.metadata.name}` === node.id));
   const rows = [
     ["namespace", node.namespace], ["app", node.app], ["version", node.version], ["node", node.node], ["identity", node.identity],
+    ["backs", backs.map((n) => n.name).join(", ")],
   ].filter(([, v]) => v);
   return [
     header(kindLabel, node.name ?? node.id, node.kind === "external" ? "outside the mesh" : ""),

@@ -62,6 +62,9 @@ public sealed class DashboardPage : IAsyncDisposable
 
     public async Task<IReadOnlyList<Dictionary<string, string>>> EdgesAsync() => await ReadModelAsync(".model-edge");
 
+    /// <summary>Service-to-workload links the page draws from the configuration (no traffic numbers).</summary>
+    public async Task<IReadOnlyList<Dictionary<string, string>>> MembersAsync() => await ReadModelAsync(".model-member");
+
     private async Task<IReadOnlyList<Dictionary<string, string>>> ReadModelAsync(string selector)
     {
         var json = await Page.EvaluateAsync<JsonElement>(
