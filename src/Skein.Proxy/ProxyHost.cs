@@ -68,6 +68,7 @@ public static class ProxyHost
         services.AddSingleton<IXdsHandler, AuthorizationHandler>();
         services.AddSingleton<IXdsHandler, WorkloadMtlsHandler>();
         services.AddSingleton<IXdsHandler, UpstreamHandler>();
+        services.AddSingleton<IXdsHandler, TelemetryHandler>();
         services.AddSingleton<ProxyProtocolListener>();
         services.AddHostedService(sp => sp.GetRequiredService<ProxyProtocolListener>());
         services.AddSingleton<WorkloadListeners>();

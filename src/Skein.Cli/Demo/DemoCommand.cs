@@ -54,6 +54,8 @@ internal static class DemoCommand
             Directory.CreateDirectory(configDir);
             Directory.CreateDirectory(logDir);
             await WriteEmbeddedConfigAsync(Path.Combine(configDir, "bookstore.yaml"));
+            var injectDir = Path.Combine(root, "inject");
+            await DemoFailures.WriteAsync(injectDir);
 
             if (FindBusyPort() is { } busy)
             {
@@ -205,6 +207,7 @@ internal static class DemoCommand
 
         private void PrintLayout(TimeSpan elapsed, string configDir, bool check)
         {
+            var injectDir = Path.Combine(root, "inject");
             Console.WriteLine($"Skein demo is up in {elapsed.TotalSeconds:0.0} s.");
             Console.WriteLine();
             Console.WriteLine($"  dashboard       {DemoTopology.DashboardUrl}");
@@ -227,6 +230,13 @@ internal static class DemoCommand
             Console.WriteLine($"  curl {nodeA.Admin}config_dump                  # what the proxy received over xDS");
             Console.WriteLine($"  skein get Workload -n bookstore");
             Console.WriteLine($"  edit {Path.Combine(configDir, "bookstore.yaml")}   # changes reach the proxies live");
+            Console.WriteLine("  skein top                                         # live edges: rps, errors, p50/p99, bytes, mTLS");
+            Console.WriteLine();
+            Console.WriteLine("Inject a failure (a DENY AuthorizationPolicy: payments refuses the frontend), then ask why:");
+            Console.WriteLine($"  cp {Path.Combine(injectDir, DemoFailures.DenyPayments)} {configDir}/");
+            Console.WriteLine("  skein top                                         # frontend-v1 -> payments turns red");
+            Console.WriteLine("  skein explain --from frontend-v1 --to payments    # names the policy and the hop");
+            Console.WriteLine($"  rm {Path.Combine(configDir, DemoFailures.DenyPayments)}   # heal");
             Console.WriteLine();
             Console.WriteLine(check ? "Checking that traffic flows through the proxies ..." : "Press Ctrl-C to stop everything.");
         }

@@ -29,6 +29,7 @@ public sealed class MeshCompiler(ControlPlaneOptions options)
             [TypeUrls.Authorization] = mesh.Authorizations,
             [TypeUrls.WorkloadMtls] = mesh.Mtls,
             [TypeUrls.Upstream] = upstreams,
+            [TypeUrls.Telemetry] = TelemetryCompiler.Compile(snapshot),
         });
     }
 

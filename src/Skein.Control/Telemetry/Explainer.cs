@@ -34,7 +34,8 @@ public static class Explainer
                     "Send some traffic and try again; records stream to the control plane within a second."], []);
         }
 
-        // Counted records are those the topology counts: outbound, or HTTP, or from outside the mesh.
+        // Share over the records the topology counts (a node proxy logs a connection at both ends).
+        var counted = records.Where(e => e.Record.Direction == "outbound" || e.Record.Protocol == "http" || !e.Record.FromSkein).ToList();
         var failures = records.Where(e => e.Record.IsError).ToList();
         if (failures.Count == 0)
         {
@@ -42,7 +43,8 @@ public static class Explainer
         }
 
         subject = $"{subject} ({Label(failures[^1].Source)} → {Label(failures[^1].Target)})";
-        return Explain(subject, failures[^1], records, config, failures.Count, records.Count);
+        var basis = counted.Count > 0 ? counted : records;
+        return Explain(subject, failures[^1], records, config, basis.Count(e => e.Record.IsError), basis.Count);
     }
 
     private static Explanation Explain(string subject, RecentRecords.Entry failed, IReadOnlyList<RecentRecords.Entry> records, ConfigSnapshot config, int? failedCount, int? total)

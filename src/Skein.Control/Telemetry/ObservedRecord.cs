@@ -42,6 +42,9 @@ public sealed record ObservedRecord
     public string? FailedHop { get; init; }
     public string? Policy { get; init; }
     public string? RequestId { get; init; }
+
+    /// <summary>The reporting proxy's connection id (Skein proxies), which <c>skein explain --request-id</c> also accepts.</summary>
+    public string? ConnectionId { get; init; }
     public string? Method { get; init; }
     public string? Path { get; init; }
     public string? RouteName { get; init; }

@@ -17,7 +17,7 @@ public sealed class RecentRecords(int capacity)
     }
 
     /// <summary>Every record with this request id (or connection id), oldest first.</summary>
-    public IReadOnlyList<Entry> WithRequestId(string requestId) => Find(e => e.Record.RequestId == requestId);
+    public IReadOnlyList<Entry> WithRequestId(string requestId) => Find(e => e.Record.RequestId == requestId || e.Record.ConnectionId == requestId);
 
     /// <summary>Records whose ends match, newest last; a side matches its node id, "ns/name" or a bare name.</summary>
     public IReadOnlyList<Entry> Between(string? source, string? destination) =>

@@ -239,8 +239,14 @@ public sealed class HboneInbound(
         logger.LogWarning("HBONE {Status} for {Source} -> {Authority}: {Reason}", status, caller, request.Authority, reason);
         stats.Increment($"inbound.rejected_{status}");
         // The caller's workload, when its verified identity and address agree, so the record lands on the right edge.
-        var source = state.Current.WorkloadsByIp.GetValueOrDefault(caller.Address.Address) is { } byIp &&
+        var mesh = state.Current;
+        var source = mesh.WorkloadsByIp.GetValueOrDefault(caller.Address.Address) is { } byIp &&
                      caller.Identity is { } id && WorkloadIdentity.Of(byIp, options.TrustDomain) == id ? byIp : null;
+        // The service the refused port belongs to, so the refusal lands on the same edge as the caller's record.
+        var service = destination is not null && ProxyProtocolListener.TryParseAuthority(request.Authority, out var authority)
+            ? destination.Services.Where(p => p.Value.Ports.Any(port => port.TargetPort == authority.Port))
+                .Select(p => mesh.Services.GetValueOrDefault(p.Key)).FirstOrDefault(s => s is not null)
+            : null;
         accessLog.Write(new AccessLogRecord
         {
             Start = DateTimeOffset.UtcNow,
@@ -252,6 +258,7 @@ public sealed class HboneInbound(
             SourceAddress = caller.Address.ToString(),
             DestinationWorkload = destination?.Name,
             DestinationNamespace = destination?.Namespace,
+            DestinationService = service?.Hostname,
             Requested = request.Authority,
             ResponseFlags = flags,
             Details = denial is not null ? AccessLogRecord.RbacDenied(denial.Policy) : AccessLogRecord.ToDetails($"{status} {reason}"),
