@@ -1,27 +1,27 @@
 using System.Globalization;
+using Microsoft.Playwright;
 using Skein.Browser.Tests.Infrastructure;
-using Skein.Integration.Tests.Infrastructure;
 
 namespace Skein.Browser.Tests;
 
-/// <summary>The dashboard against a running <c>skein demo</c>, in headless Chromium: live graph, service detail, tabs.</summary>
-public sealed class DashboardDemoTests(ChromiumBrowser chromium) : IClassFixture<ChromiumBrowser>
+/// <summary>The dashboard against a running <c>skein demo</c>, in headless Chromium: live graph, service detail, tabs, an injected failure.</summary>
+public sealed class DashboardDemoTests(ChromiumBrowser chromium, RunningDemo demo) : IClassFixture<ChromiumBrowser>, IClassFixture<RunningDemo>
 {
     private static readonly string[] DemoServices = ["frontend", "catalog", "reviews", "payments", "inventory"];
 
     [Fact]
+    public async Task The_demo_prints_the_dashboard_url()
+    {
+        Assert.Contains($"dashboard       {demo.Dashboard}", demo.Process.Output);
+        using var http = new HttpClient();
+        Assert.Contains("<title>Skein dashboard</title>", await http.GetStringAsync(demo.Dashboard));
+    }
+
+    [Fact]
     public async Task The_demo_graph_shows_its_services_with_live_numbers_and_a_click_opens_the_service_detail()
     {
-        // A private 127.N.0.0/16 (below the integration tests' 127.60+ blocks) so a demo already running on
-        // the default addresses does not get in the way.
-        var block = 30 + (Environment.ProcessId % 30);
-        await using var demo = TestProcess.Skein("demo", ["demo", "--rps", "20"], new Dictionary<string, string> { ["SKEIN_DEMO_BLOCK"] = block.ToString(CultureInfo.InvariantCulture) });
-        await demo.WaitForOutputAsync("Press Ctrl-C", TimeSpan.FromSeconds(90));
-        var url = $"http://127.{block}.0.1:20001/";
-        Assert.Contains($"dashboard       {url}", demo.Output);
-
-        await using var dashboard = await DashboardPage.OpenAsync(chromium.Browser, new Uri(url));
-        try
+        await using var dashboard = await DashboardPage.OpenAsync(chromium.Browser, demo.Dashboard);
+        await dashboard.CaptureOnFailureAsync("dashboard-graph-test-failure.png", async () =>
         {
             // Every demo service is drawn, and each receives traffic: its inbound rate is live and nonzero.
             await DashboardPage.EventuallyAsync(async () =>
@@ -42,14 +42,14 @@ public sealed class DashboardDemoTests(ChromiumBrowser chromium) : IClassFixture
 
             var edges = await dashboard.EdgesAsync();
             Assert.Contains(edges, e => e["target"] == "service:bookstore/catalog" && Number(e["rps"]) > 0 && Number(e["p99Ms"]) > 0);
-            // The demo runs mTLS STRICT: workload-to-workload edges carry the lock.
+            // The demo runs mTLS STRICT: workload-to-service edges carry the lock, none the plaintext warning.
             Assert.Contains(edges, e => e["mtls"] == "mutual_tls");
             Assert.DoesNotContain(edges, e => e["mtls"] == "plaintext");
             Assert.True(await dashboard.Page.Locator(".edge-label[data-mtls='mutual_tls'] svg.icon-mtls").CountAsync() > 0, "edge labels show a lock for mTLS");
 
             // The shortest window: the demo has only just started, so its charts fill up sooner.
             await dashboard.Page.SelectOptionAsync("#window", "1m");
-            await dashboard.Page.Locator("#graph-model[data-window='1m']").WaitForAsync(new() { State = Microsoft.Playwright.WaitForSelectorState.Attached, Timeout = 10_000 });
+            await dashboard.Page.Locator("#graph-model[data-window='1m']").WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = 10_000 });
             var detail = dashboard.Page.Locator("#detail[data-id='service:bookstore/catalog']");
             await dashboard.ClickNodeUntilAsync("service:bookstore/catalog", detail);
             Assert.Equal("catalog", await dashboard.Page.Locator("#detail-title").TextContentAsync());
@@ -72,8 +72,16 @@ public sealed class DashboardDemoTests(ChromiumBrowser chromium) : IClassFixture
             }, TimeSpan.FromSeconds(45), "catalog's request-rate chart to show traffic");
 
             await dashboard.ScreenshotAsync("dashboard.png");
+            Assert.True(dashboard.Problems.Count == 0, string.Join("\n", dashboard.Problems));
+        });
+    }
 
-            // The other views: every demo proxy connected with the current config, and the workloads' certificates.
+    [Fact]
+    public async Task The_proxies_and_certificates_tabs_list_the_demo_nodes_and_workload_identities()
+    {
+        await using var dashboard = await DashboardPage.OpenAsync(chromium.Browser, demo.Dashboard);
+        await dashboard.CaptureOnFailureAsync("dashboard-tabs-test-failure.png", async () =>
+        {
             await dashboard.Page.ClickAsync("#tab-btn-proxies");
             await DashboardPage.EventuallyAsync(async () =>
             {
@@ -89,21 +97,45 @@ public sealed class DashboardDemoTests(ChromiumBrowser chromium) : IClassFixture
                 return (identities.Contains("spiffe://cluster.local/ns/bookstore/sa/catalog"), string.Join('\n', identities));
             }, TimeSpan.FromSeconds(10), "catalog's certificate in the certificates tab");
             await dashboard.ScreenshotAsync("dashboard-certificates.png");
-
             Assert.True(dashboard.Problems.Count == 0, string.Join("\n", dashboard.Problems));
-        }
-        catch
+        });
+    }
+
+    [Fact]
+    public async Task An_injected_deny_policy_turns_the_frontend_to_payments_edge_red_and_its_detail_names_the_policy()
+    {
+        await using var dashboard = await DashboardPage.OpenAsync(chromium.Browser, demo.Dashboard);
+        var injected = Path.Combine(demo.ConfigDir, "deny-payments.yaml");
+        try
         {
-            await dashboard.ScreenshotAsync("dashboard-failure.png");
-            throw;
+            await dashboard.CaptureOnFailureAsync("dashboard-deny-test-failure.png", async () =>
+            {
+                await dashboard.Page.SelectOptionAsync("#window", "1m");
+                File.Copy(Path.Combine(demo.InjectDir, "deny-payments.yaml"), injected);
+
+                const string edgeId = "edge:workload:bookstore/frontend-v1|service:bookstore/payments|tcp";
+                await DashboardPage.EventuallyAsync(async () =>
+                {
+                    var edge = (await dashboard.EdgesAsync()).FirstOrDefault(e => e["id"] == edgeId);
+                    return (edge?["health"] == "failing", edge is null ? "no frontend-v1 -> payments edge" : $"health {edge["health"]}, error ratio {edge["errorRatio"]}");
+                }, TimeSpan.FromSeconds(45), "the frontend-v1 -> payments edge to turn red (failing)");
+
+                await dashboard.Page.Locator($".edge-label[data-edge-id='{edgeId}']").ClickAsync();
+                var detail = dashboard.Page.Locator($"#detail[data-id='{edgeId}']");
+                await detail.WaitForAsync(new() { Timeout = 5_000 });
+                await DashboardPage.EventuallyAsync(async () =>
+                {
+                    var text = await detail.TextContentAsync() ?? "";
+                    return (text.Contains("deny-frontend-to-payments", StringComparison.Ordinal), text);
+                }, TimeSpan.FromSeconds(10), "the edge's last error to name the DENY policy");
+                await dashboard.ScreenshotAsync("dashboard-deny-injected.png");
+                Assert.True(dashboard.Problems.Count == 0, string.Join("\n", dashboard.Problems));
+            });
         }
         finally
         {
-            demo.Signal(2);
-            await demo.WaitForExitAsync(TimeSpan.FromSeconds(30));
+            File.Delete(injected);
         }
-
-        Assert.Empty(OrphanScan.ChildrenOf(demo.Pid));
     }
 
     private static double Number(string text) =>

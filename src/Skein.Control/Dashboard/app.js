@@ -791,10 +791,15 @@ function edgeDetail(id) {
     section("Security", h("p", { class: `mtls-line mtls-${e.mtls}` }, icon(e.mtls) ?? "", ` ${mtlsText}`)),
     section("Traffic", h("dl", { class: "props" }, rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v ?? "–")]))),
     section("Last error", last ? h("dl", { class: "props error-props" },
-      [["time", fmtDateTime(last.time)], ["response flags", last.responseFlags], ["reason", last.reason], ["failed hop", last.hop], ["request id", last.requestId]]
-        .filter(([, v]) => v).flatMap(([k, v]) => [h("dt", {}, k), h("dd", { class: k === "request id" || k === "response flags" ? "mono" : "" }, v)]))
+      [["time", fmtDateTime(last.time)], ["response flags", last.responseFlags], ["reason", readable(last.reason)], ["failed hop", last.hop], ["request id", last.requestId]]
+        .filter(([, v]) => v && v !== "-").flatMap(([k, v]) => [h("dt", {}, k), h("dd", { class: k === "request id" || k === "response flags" ? "mono" : "" }, v)]))
       : emptyNote("No errors in this window.")),
   ];
+}
+
+/** Envoy-style details ("upstream_reset_before_response_started") read better with spaces; resource names have no underscores. */
+function readable(text) {
+  return text && !text.includes(" ") ? text.replaceAll("_", " ") : text;
 }
 
 /** A small SVG time series: area + line (gaps where a bucket has no value), latest value, max, and the time span. Drawn here to avoid a chart dependency. */

@@ -103,6 +103,20 @@ public sealed class DashboardPage : IAsyncDisposable
         }
     }
 
+    /// <summary>Runs the test body; if it fails, keeps a screenshot of what the page showed.</summary>
+    public async Task CaptureOnFailureAsync(string screenshot, Func<Task> body)
+    {
+        try
+        {
+            await body();
+        }
+        catch
+        {
+            await ScreenshotAsync(screenshot);
+            throw;
+        }
+    }
+
     public async Task ScreenshotAsync(string name) =>
         await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts.Screenshots, name), FullPage = false });
 
