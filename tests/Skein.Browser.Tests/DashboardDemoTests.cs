@@ -72,6 +72,11 @@ public sealed class DashboardDemoTests(ChromiumBrowser chromium, RunningDemo dem
             }, TimeSpan.FromSeconds(45), "catalog's request-rate chart to show traffic");
 
             await dashboard.ScreenshotAsync("dashboard.png");
+
+            // The address names the selection, so a reload (or a shared link) opens the same detail.
+            Assert.EndsWith("#graph/service%3Abookstore%2Fcatalog", dashboard.Page.Url, StringComparison.Ordinal);
+            await dashboard.Page.ReloadAsync();
+            await detail.Locator("[data-testid='endpoints']").WaitForAsync(new() { Timeout = 10_000 });
             Assert.True(dashboard.Problems.Count == 0, string.Join("\n", dashboard.Problems));
         });
     }

@@ -571,6 +571,7 @@ function renderGraphModel() {
 
 function select(id) {
   state.selectedId = id;
+  if (!$("tab-graph").hidden) updateHash("graph");
   if (!id) {
     cy?.elements().unselect().removeClass("faded");
     state.detail = null;
@@ -925,7 +926,13 @@ function showTab(name) {
   document.querySelectorAll(".tabs [role=tab]").forEach((b) => b.setAttribute("aria-selected", String(b.dataset.tab === name)));
   document.querySelectorAll(".tab-panel").forEach((p) => { p.hidden = p.id !== `tab-${name}`; });
   if (name === "graph" && cy) { cy.resize(); scheduleOverlay(); }
-  if (location.hash !== `#${name}`) history.replaceState(null, "", `#${name}`);
+  updateHash(name);
+}
+
+/** The address says what is on screen (#proxies, #graph/<selected id>), so a view can be shared or reloaded. */
+function updateHash(tab) {
+  const hash = tab === "graph" && state.selectedId ? `#graph/${encodeURIComponent(state.selectedId)}` : `#${tab}`;
+  if (location.hash !== hash) history.replaceState(null, "", hash);
 }
 
 function start() {
@@ -935,8 +942,17 @@ function start() {
   $("detail-close").addEventListener("click", () => select(null));
   document.addEventListener("keydown", (e) => { if (e.key === "Escape") select(null); });
   initGraph();
-  const initial = location.hash.slice(1);
-  if (["graph", "errors", "certificates", "proxies"].includes(initial)) showTab(initial);
+  const hash = location.hash.slice(1);
+  const slash = hash.indexOf("/");
+  const tab = slash < 0 ? hash : hash.slice(0, slash);
+  if (tab === "graph" && slash > 0) {
+    try {
+      select(decodeURIComponent(hash.slice(slash + 1)));
+    } catch {
+      // A mangled address just opens the plain graph.
+    }
+  }
+  if (["graph", "errors", "certificates", "proxies"].includes(tab)) showTab(tab);
   schedulePolling();
 }
 
