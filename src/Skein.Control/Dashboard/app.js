@@ -21,6 +21,7 @@ const state = {
   failures: new Map(), // API path -> message, for the banner
   lastGood: new Map(), // API path -> Date of its last good answer
   lastSuccess: null,
+  allFailed: false, // every request of the last poll failed: the control plane is away
   polls: 0,
   structureKey: "",
 };
@@ -141,11 +142,12 @@ function detailPath(selected) {
 async function fetchDetail() {
   const selected = selectedService();
   if (!selected) return;
+  const path = detailPath(selected);
   try {
-    const data = await getJson(detailPath(selected));
+    const data = await getJson(path);
     if (state.selectedId === selected.id) state.detail = { id: selected.id, data };
   } catch (e) {
-    state.failures.set("/api/v1/services", e.message);
+    state.failures.set(path.split("?")[0], e.message);
     renderBanner();
   }
   renderDetail();
@@ -164,12 +166,16 @@ async function poll() {
 
   const keys = Object.keys(requests);
   const results = await Promise.allSettled(keys.map((k) => getJson(requests[k])));
+  // The window may have changed while this poll was out (a change polls at once): drop the stale answers.
+  const windowMoved = state.window !== decodeURIComponent(win);
   state.failures.clear();
+  state.allFailed = results.every((r) => r.status === "rejected");
   results.forEach((result, i) => {
     const key = keys[i];
     const path = requests[key].split("?")[0];
     if (result.status === "fulfilled") {
       state.lastGood.set(path, new Date());
+      if (windowMoved && (key === "topology" || key === "detail")) return;
       if (key === "detail") { if (state.selectedId === selected.id) state.detail = { id: selected.id, data: result.value }; }
       else state[key] = result.value;
     } else {
@@ -247,7 +253,7 @@ function renderBanner() {
     banner.replaceChildren();
     return;
   }
-  const all = state.failures.size >= 4;
+  const all = state.allFailed;
   const clock = (d) => d.toLocaleTimeString([], { hour12: false });
   const since = all
     ? (state.lastSuccess ? `Showing the data from ${clock(state.lastSuccess)}.` : "No data received yet.")
@@ -268,7 +274,7 @@ function renderBanner() {
 function renderLive() {
   const live = $("live");
   const ok = state.failures.size === 0;
-  const all = state.failures.size >= 4;
+  const all = state.allFailed;
   live.dataset.state = ok ? "live" : !all ? "partial" : state.lastSuccess ? "stale" : "down";
   const clock = new Date().toLocaleTimeString([], { hour12: false });
   $("live-text").textContent = { live: `live · ${clock}`, partial: `partly live · ${clock}`, stale: "stale", down: "no connection" }[live.dataset.state];
