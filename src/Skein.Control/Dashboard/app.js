@@ -108,7 +108,9 @@ function fmtTime(iso) {
 function fmtDateTime(iso) {
   if (!iso) return "–";
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? String(iso) : `${d.toISOString().slice(0, 10)} ${d.toLocaleTimeString([], { hour12: false })}`;
+  if (Number.isNaN(d.getTime())) return String(iso);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${d.toLocaleTimeString([], { hour12: false })}`;
 }
 function healthOf(errorRatio, requests) {
   if (!requests) return "idle";
