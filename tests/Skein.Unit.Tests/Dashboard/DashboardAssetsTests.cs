@@ -29,12 +29,31 @@ public sealed partial class DashboardAssetsTests
     }
 
     [Fact]
+    public void Every_module_a_script_imports_is_embedded()
+    {
+        var scripts = Assets.ByPath.Where(p => p.Key.EndsWith(".js", StringComparison.Ordinal) && !p.Key.StartsWith("/vendor/", StringComparison.Ordinal)).ToList();
+        Assert.True(scripts.Count > 1, "the page is split into modules");
+        foreach (var (path, asset) in scripts)
+        {
+            var text = System.Text.Encoding.UTF8.GetString(asset.Content);
+            foreach (Match import in ModuleImport().Matches(text))
+            {
+                var target = "/" + import.Groups["path"].Value;
+                Assert.True(Assets.ByPath.ContainsKey(target), $"{path} imports {target}, which is not embedded");
+            }
+        }
+    }
+
+    [Fact]
     public void ETags_differ_between_files_and_are_quoted()
     {
         var etags = Assets.ByPath.Values.Select(a => a.ETag).ToList();
         Assert.Equal(etags.Count, etags.Distinct().Count());
         Assert.All(etags, e => Assert.Matches("^\"[0-9a-f]{24}\"$", e));
     }
+
+    [GeneratedRegex("from \"\\./(?<path>[^\"]+\\.js)\"")]
+    private static partial Regex ModuleImport();
 
     [GeneratedRegex("(?:src|href)=\"(?<path>[^\"]+\\.(?:js|css))\"")]
     private static partial Regex Reference();
