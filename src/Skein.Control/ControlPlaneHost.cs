@@ -82,7 +82,8 @@ public static class ControlPlaneHost
         RestApi.Map(app, $"*:{options.ApiPort}");
         TelemetryApi.Map(app, $"*:{options.ApiPort}");
         DashboardEndpoints.Map(app, $"*:{options.ApiPort}", DashboardAssets.Load());
-        app.MapGet("/metrics", (ProxyRegistry registry, ConfigStore store, CaStatistics ca) => Results.Text(ControlPlaneMetrics.Render(registry, store, ca), "text/plain; version=0.0.4"))
+        app.MapGet("/metrics", (ProxyRegistry registry, ConfigStore store, CaStatistics ca, TelemetryStatistics telemetry, TopologyAggregator topology) =>
+                Results.Text(ControlPlaneMetrics.Render(registry, store, ca, telemetry, topology), "text/plain; version=0.0.4"))
             .RequireHost($"*:{options.MetricsPort}");
         return app;
     }

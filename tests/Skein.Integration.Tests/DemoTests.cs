@@ -88,6 +88,22 @@ public sealed class DemoTests
             Assert.Contains("AuthorizationPolicy bookstore/deny-frontend-to-payments (action DENY) matched and denied it", explain.Output);
             Assert.Contains("failed hop: destination-proxy/node-b", explain.Output);
 
+            // The control plane's own metrics: ALS intake, push latency after the config change, promtool-clean.
+            var metrics = await http.GetStringAsync("http://127.0.0.1:15014/metrics");
+            Assert.Contains("skein_xds_connected_proxies_by_role{role=\"node\"} 2", metrics);
+            Assert.True(Sample(metrics, "skein_access_log_entries_total{kind=\"tcp\"}") > 0, metrics);
+            Assert.True(Sample(metrics, "skein_xds_push_latency_seconds_count") > 0, metrics);
+            Assert.True(Sample(metrics, "skein_ca_certificates_active") >= 7, metrics);
+            Assert.True(Sample(metrics, "skein_topology_edges") >= 5, metrics);
+            var file = Path.Combine(root, "control-metrics.txt");
+            await File.WriteAllTextAsync(file, metrics);
+            await using (var promtool = TestProcess.Start("promtool", "sh", ["-c", $"promtool check metrics < {file}"]))
+            {
+                var exit = await promtool.WaitForExitAsync(TimeSpan.FromSeconds(20));
+                await Task.Delay(100);
+                Assert.True(exit == 0, $"promtool rejected the control plane metrics:\n{promtool.Output}");
+            }
+
             demo.Signal(2);
             await demo.WaitForExitAsync(TimeSpan.FromSeconds(30));
         }
@@ -96,6 +112,9 @@ public sealed class DemoTests
             Directory.Delete(root, recursive: true);
         }
     }
+
+    private static double Sample(string metrics, string series) =>
+        double.Parse(metrics.Split('\n').Single(l => l.StartsWith(series + " ", StringComparison.Ordinal))[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
 
     private static async Task<JsonObject> GetJsonAsync(HttpClient http, string url) =>
         JsonNode.Parse(await http.GetStringAsync(url))!.AsObject();

@@ -61,7 +61,7 @@ public static class AlsEntryReader
         {
             Start = c.StartTime?.ToDateTimeOffset() ?? DateTimeOffset.UtcNow,
             Protocol = protocol,
-            Reporter = Get(SkeinLogMetadata.Node) ?? reporter,
+            Reporter = reporter, // the authenticated node, never what the entry claims
             Direction = direction,
             FromSkein = skein is not null,
             SourceWorkload = Get(SkeinLogMetadata.SourceWorkload),
