@@ -44,8 +44,8 @@ export function renderDetail() {
       cy.resize();
       fitGraph();
       const el = cy.getElementById(id);
-      if (cy.zoom() < 0.75 && el.nonempty()) {
-        cy.zoom(Math.max(zoom, 0.75));
+      if (cy.zoom() < 0.6 && el.nonempty()) {
+        cy.zoom(Math.max(zoom, 0.6));
         cy.center(el);
       }
     }
