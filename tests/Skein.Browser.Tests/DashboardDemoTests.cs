@@ -134,6 +134,15 @@ public sealed class DashboardDemoTests(ChromiumBrowser chromium, RunningDemo dem
                     return (text.Contains("deny-frontend-to-payments", StringComparison.Ordinal), text);
                 }, TimeSpan.FromSeconds(10), "the edge's last error to name the DENY policy");
                 await dashboard.ScreenshotAsync("dashboard-deny-injected.png");
+
+                // The payments service's detail lists the policy among those that apply to it.
+                var payments = dashboard.Page.Locator("#detail[data-id='service:bookstore/payments']");
+                await dashboard.ClickNodeUntilAsync("service:bookstore/payments", payments);
+                await DashboardPage.EventuallyAsync(async () =>
+                {
+                    var policies = await payments.Locator("[data-testid='policies'] li").AllTextContentsAsync();
+                    return (policies.Contains("AuthorizationPolicy bookstore/deny-frontend-to-payments"), string.Join('\n', policies));
+                }, TimeSpan.FromSeconds(10), "the DENY policy listed under the payments service's policies");
                 Assert.True(dashboard.Problems.Count == 0, string.Join("\n", dashboard.Problems));
             });
         }
