@@ -15,6 +15,7 @@ public sealed class DashboardPage : IAsyncDisposable
         _context = context;
         Page = page;
         // Script errors and CSP violations show up as console errors or page errors; a test fails on any.
+        // Failed requests are left out: the page reports those in its banner, which the tests check.
         page.Console += (_, message) =>
         {
             if (message.Type == "error" && !message.Text.Contains("Failed to load resource", StringComparison.Ordinal))
