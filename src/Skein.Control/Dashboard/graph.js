@@ -107,7 +107,6 @@ function graphElements(topo) {
     const width = maxRps > 0 ? 1.5 + 3.5 * Math.sqrt((e.rps ?? 0) / maxRps) : 1.5;
     return { group: "edges", data: {
       ...e, id: `edge:${e.source}|${e.target}|${e.protocol ?? ""}`, width, health: healthOf(e.errorRatio ?? 0, e.requests ?? 0),
-      lastError: undefined,
     } };
   });
 
