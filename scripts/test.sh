@@ -9,6 +9,7 @@ command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v node >/dev/null 2>&1 || need+=(nodejs)   # Node's http2 module is a foreign HBONE peer in the interop tests
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)   # promtool checks the metrics exposition
+command -v chromium >/dev/null 2>&1 || need+=(chromium)   # the dashboard's browser tests drive Debian's Chromium with Playwright
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo

@@ -11,6 +11,8 @@ var root = new RootCommand("Skein: a service mesh with SPIFFE identities, HBONE 
     TokenCommand.Create(),
     CheckCommand.Create(),
     DemoCommand.Create(),
+    TopCommand.Create(),
+    ExplainCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync();

@@ -6,8 +6,10 @@ using Microsoft.Extensions.Logging;
 using Skein.Control.Api;
 using Skein.Control.Ca;
 using Skein.Control.Compiler;
+using Skein.Control.Dashboard;
 using Skein.Control.Sources;
 using Skein.Control.Store;
+using Skein.Control.Telemetry;
 using Skein.Control.Xds;
 
 namespace Skein.Control;
@@ -67,6 +69,9 @@ public static class ControlPlaneHost
         builder.Services.AddSingleton<ResourceStatusView>();
         builder.Services.AddSingleton<ProxyRegistry>();
         builder.Services.AddHostedService<FileConfigSource>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<TopologyAggregator>();
+        builder.Services.AddSingleton<TelemetryStatistics>();
         builder.Services.AddGrpc(o => o.EnableDetailedErrors = true);
         builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
 
@@ -74,8 +79,12 @@ public static class ControlPlaneHost
         app.Services.GetRequiredService<StoreReadiness>(); // subscribe before the file source's first load
         app.MapGrpcService<DeltaAdsService>().RequireHost($"*:{options.XdsPort}");
         app.MapGrpcService<CertificateService>().RequireHost($"*:{options.XdsPort}");
+        app.MapGrpcService<AccessLogReceiver>().RequireHost($"*:{options.XdsPort}");
         RestApi.Map(app, $"*:{options.ApiPort}");
-        app.MapGet("/metrics", (ProxyRegistry registry, ConfigStore store, CaStatistics ca) => Results.Text(ControlPlaneMetrics.Render(registry, store, ca), "text/plain; version=0.0.4"))
+        TelemetryApi.Map(app, $"*:{options.ApiPort}");
+        DashboardEndpoints.Map(app, $"*:{options.ApiPort}", DashboardAssets.Load());
+        app.MapGet("/metrics", (ProxyRegistry registry, ConfigStore store, CaStatistics ca, TelemetryStatistics telemetry, TopologyAggregator topology) =>
+                Results.Text(ControlPlaneMetrics.Render(registry, store, ca, telemetry, topology), "text/plain; version=0.0.4"))
             .RequireHost($"*:{options.MetricsPort}");
         return app;
     }

@@ -45,11 +45,12 @@ public static class ProxyHost
         services.AddSingleton(options);
         services.AddSingleton<ProxyStats>();
         services.AddSingleton<TcpMetrics>();
+        services.AddSingleton<AccessLogSettings>();
+        services.AddSingleton<AccessLogStreamer>();
+        services.AddHostedService(sp => sp.GetRequiredService<AccessLogStreamer>());
         services.AddSingleton<AccessLog>();
-        if (options.AccessLogFormat != "off")
-        {
-            services.AddHostedService(sp => sp.GetRequiredService<AccessLog>());
-        }
+        // Always running: a pushed Telemetry resource may turn text logs on even when the CLI said off.
+        services.AddHostedService(sp => sp.GetRequiredService<AccessLog>());
         services.AddSingleton<ProxyStateStore>();
         services.AddSingleton<XdsStatus>();
         services.AddSingleton<ControlPlaneChannel>();
@@ -67,6 +68,7 @@ public static class ProxyHost
         services.AddSingleton<IXdsHandler, AuthorizationHandler>();
         services.AddSingleton<IXdsHandler, WorkloadMtlsHandler>();
         services.AddSingleton<IXdsHandler, UpstreamHandler>();
+        services.AddSingleton<IXdsHandler, TelemetryHandler>();
         services.AddSingleton<ProxyProtocolListener>();
         services.AddHostedService(sp => sp.GetRequiredService<ProxyProtocolListener>());
         services.AddSingleton<WorkloadListeners>();

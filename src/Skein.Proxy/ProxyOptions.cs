@@ -30,6 +30,9 @@ public sealed class ProxyOptions
     /// <summary>Access log line format: <c>text</c> (Envoy's shape) or <c>json</c>; <c>off</c> disables it.</summary>
     public string AccessLogFormat { get; init; } = "text";
 
+    /// <summary>Whether access log records stream to the control plane over Envoy ALS (a Telemetry resource may override it).</summary>
+    public bool AccessLogService { get; init; } = true;
+
     /// <summary>Prometheus metrics port (Istio's 15020), on the node address.</summary>
     public int MetricsPort { get; init; } = 15020;
 }

@@ -194,7 +194,7 @@ public sealed class HboneInboundTests
         Assert.Contains("/allowed", await reader.ReadToEndAsync());
         Assert.True(await s.Mesh.StatAsync(s.Mesh.Block.Host(2), "inbound.denied_policy") >= 1);
         await TestMesh.EventuallyAsync(() => Task.FromResult(s.Mesh.Logs.Split('\n').Any(l =>
-                l.Contains("401_no_ALLOW_policy_matched_(checked_default/echo-from-client-only)", StringComparison.Ordinal) &&
+                l.Contains(" - rbac_access_denied_matched_policy[none] ", StringComparison.Ordinal) &&
                 l.Contains("spiffe://cluster.local/ns/default/sa/intruder", StringComparison.Ordinal) &&
                 l.Contains("failed_hop=destination-proxy/node-1", StringComparison.Ordinal))),
             TimeSpan.FromSeconds(5), "the denial's access log line");

@@ -23,6 +23,12 @@ internal static class DemoCommand
         };
         command.SetAction(async (parse, ct) =>
         {
+            if (DemoTopology.ParseBlock(Environment.GetEnvironmentVariable(DemoTopology.BlockVariable)) is null)
+            {
+                Console.Error.WriteLine($"error: {DemoTopology.BlockVariable} must be a number from 0 to 255 (the second octet of the demo's 127.N.x.y addresses)");
+                return 2;
+            }
+
             var workDir = parse.GetValue(dir);
             var keep = workDir is not null;
             var root = workDir?.FullName ?? Path.Combine(Path.GetTempPath(), $"skein-demo-{Environment.ProcessId}");
@@ -48,6 +54,8 @@ internal static class DemoCommand
             Directory.CreateDirectory(configDir);
             Directory.CreateDirectory(logDir);
             await WriteEmbeddedConfigAsync(Path.Combine(configDir, "bookstore.yaml"));
+            var injectDir = Path.Combine(root, "inject");
+            await DemoFailures.WriteAsync(injectDir);
 
             if (FindBusyPort() is { } busy)
             {
@@ -199,8 +207,10 @@ internal static class DemoCommand
 
         private void PrintLayout(TimeSpan elapsed, string configDir, bool check)
         {
+            var injectDir = Path.Combine(root, "inject");
             Console.WriteLine($"Skein demo is up in {elapsed.TotalSeconds:0.0} s.");
             Console.WriteLine();
+            Console.WriteLine($"  dashboard       {DemoTopology.DashboardUrl}");
             Console.WriteLine($"  control plane   xDS {DemoTopology.ControlAddress}:15012   API http://{DemoTopology.ControlAddress}:20001   metrics http://{DemoTopology.ControlAddress}:15014/metrics");
             foreach (var node in DemoTopology.Nodes)
             {
@@ -220,6 +230,13 @@ internal static class DemoCommand
             Console.WriteLine($"  curl {nodeA.Admin}config_dump                  # what the proxy received over xDS");
             Console.WriteLine($"  skein get Workload -n bookstore");
             Console.WriteLine($"  edit {Path.Combine(configDir, "bookstore.yaml")}   # changes reach the proxies live");
+            Console.WriteLine("  skein top                                         # live edges: rps, errors, p50/p99, bytes, mTLS");
+            Console.WriteLine();
+            Console.WriteLine("Inject a failure (a DENY AuthorizationPolicy: payments refuses the frontend), then ask why:");
+            Console.WriteLine($"  cp {Path.Combine(injectDir, DemoFailures.DenyPayments)} {configDir}/");
+            Console.WriteLine("  skein top                                         # frontend-v1 -> payments turns red");
+            Console.WriteLine("  skein explain --from frontend-v1 --to payments    # names the policy and the hop");
+            Console.WriteLine($"  rm {Path.Combine(configDir, DemoFailures.DenyPayments)}   # heal");
             Console.WriteLine();
             Console.WriteLine(check ? "Checking that traffic flows through the proxies ..." : "Press Ctrl-C to stop everything.");
         }
@@ -363,8 +380,8 @@ internal static class DemoCommand
         {
             await using var resource = typeof(DemoCommand).Assembly.GetManifestResourceStream("Skein.Cli.Demo.bookstore.yaml")
                 ?? throw new InvalidOperationException("embedded demo config is missing");
-            await using var file = File.Create(path);
-            await resource.CopyToAsync(file);
+            using var reader = new StreamReader(resource);
+            await File.WriteAllTextAsync(path, DemoTopology.MoveToBlock(await reader.ReadToEndAsync()));
         }
 
         public async ValueTask DisposeAsync()

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace Skein.Control.Ca;
 
 /// <summary>What the CA has done, for metrics and the API.</summary>
@@ -6,6 +8,13 @@ public sealed class CaStatistics
     private long _issued;
     private long _denied;
     private long _nearestExpiryTicks = long.MaxValue;
+    private readonly ConcurrentDictionary<(string Identity, string Node), DateTimeOffset> _latest = new();
+
+    /// <summary>The latest certificate issued per (identity, node), still valid, soonest expiry first.</summary>
+    public IReadOnlyList<IssuedCertificate> Certificates =>
+        _latest.Where(p => p.Value > DateTimeOffset.UtcNow)
+            .Select(p => new IssuedCertificate(p.Key.Identity, p.Key.Node, p.Value))
+            .OrderBy(c => c.NotAfter).ThenBy(c => c.Identity, StringComparer.Ordinal).ToList();
 
     public long IssuedCount => Interlocked.Read(ref _issued);
 
@@ -21,9 +30,10 @@ public sealed class CaStatistics
         }
     }
 
-    internal void Issued(DateTime notAfter)
+    internal void Issued(DateTime notAfter, string identity, string node)
     {
         Interlocked.Increment(ref _issued);
+        _latest[(identity, node)] = new DateTimeOffset(notAfter.ToUniversalTime(), TimeSpan.Zero);
         var ticks = notAfter.ToUniversalTime().Ticks;
         long current;
         do
@@ -40,3 +50,6 @@ public sealed class CaStatistics
 
     internal void Denied() => Interlocked.Increment(ref _denied);
 }
+
+/// <summary>A workload certificate the CA issued to a node.</summary>
+public sealed record IssuedCertificate(string Identity, string Node, DateTimeOffset NotAfter);

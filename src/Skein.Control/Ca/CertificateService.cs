@@ -65,7 +65,7 @@ public sealed class CertificateService(
         var requestedTtl = request.ValidityDuration > 0 ? TimeSpan.FromSeconds(request.ValidityDuration) : options.WorkloadCertTtl;
         var ttl = requestedTtl < options.WorkloadCertTtl ? requestedTtl : options.WorkloadCertTtl;
         using var leaf = ca.Issue(csr.PublicKey, id, ttl);
-        statistics.Issued(leaf.NotAfter);
+        statistics.Issued(leaf.NotAfter, id.ToString(), node);
         logger.LogInformation("issued {Id} to node {Node}, valid until {NotAfter:u}", id, node, leaf.NotAfter.ToUniversalTime());
         var response = new IstioCertificateResponse();
         response.CertChain.AddRange(ca.ChainPem(leaf));

@@ -38,6 +38,7 @@ public sealed class MeshCompiler(ControlPlaneOptions options, ILogger<MeshCompil
             [TypeUrls.Address] = mesh.Addresses,
             [TypeUrls.Authorization] = mesh.Authorizations,
             [TypeUrls.WorkloadMtls] = mesh.Mtls,
+            [TypeUrls.Telemetry] = mesh.Telemetry,
         };
         if (role is GatewayApiNames.GatewayRole or GatewayApiNames.WaypointRole)
         {
@@ -136,7 +137,7 @@ public sealed class MeshCompiler(ControlPlaneOptions options, ILogger<MeshCompil
 
         return new CompiledMesh(snapshot.Version, snapshot.Resources, addresses, authorizations, mtls,
             upstreamsByNode.ToDictionary(p => p.Key, p => (IReadOnlyDictionary<string, XdsResource>)p.Value, StringComparer.Ordinal),
-            gatewayApi, gatewaysByPlacement);
+            gatewayApi, gatewaysByPlacement, TelemetryCompiler.Compile(snapshot));
     }
 
     /// <summary>
@@ -304,5 +305,6 @@ public sealed class MeshCompiler(ControlPlaneOptions options, ILogger<MeshCompil
         IReadOnlyDictionary<string, XdsResource> Mtls,
         IReadOnlyDictionary<string, IReadOnlyDictionary<string, XdsResource>> UpstreamsByNode,
         GatewayApiResult GatewayApi,
-        IReadOnlyDictionary<(string Role, string Node), IReadOnlyDictionary<string, XdsResource>> GatewaysByPlacement);
+        IReadOnlyDictionary<(string Role, string Node), IReadOnlyDictionary<string, XdsResource>> GatewaysByPlacement,
+        IReadOnlyDictionary<string, XdsResource> Telemetry);
 }

@@ -16,6 +16,9 @@ public sealed class ConfigSnapshot
         Errors = errors;
     }
 
+    /// <summary>When the change was accepted: push latency is measured from here.</summary>
+    public DateTimeOffset CreatedAt { get; } = DateTimeOffset.UtcNow;
+
     /// <summary>Increases by one with every accepted change.</summary>
     public long Version { get; }
 

@@ -189,6 +189,8 @@ public sealed class DeltaAdsService(
         response.RemovedResources.AddRange(removed);
         await responseStream.WriteAsync(response);
         connection.RecordPush(updated.Count, removed.Count, snapshot.Version);
+        // A forced push answers a new subscription, not a change: its snapshot's age is not push latency.
+        registry.CountPush(force ? null : DateTimeOffset.UtcNow - snapshot.CreatedAt);
         logger.LogDebug("pushed {Type} to {Node}: {Updated} updated, {Removed} removed (config version {Version})",
             subscription.TypeUrl, connection.Node, updated.Count, removed.Count, snapshot.Version);
     }

@@ -19,4 +19,21 @@ public sealed class ProxyRegistry
     internal void Remove(ProxyConnection connection) => _connections.TryRemove(connection.Id, out _);
 
     internal void CountNack() => Interlocked.Increment(ref _totalNacks);
+
+    /// <summary>xDS responses sent since start, including to proxies that have disconnected.</summary>
+    public long TotalPushes => Interlocked.Read(ref _totalPushes);
+
+    private long _totalPushes;
+
+    /// <summary>Seconds from an accepted config change to each push it caused (Prometheus histogram buckets).</summary>
+    public PushLatency PushLatency { get; } = new();
+
+    internal void CountPush(TimeSpan? sinceChange)
+    {
+        Interlocked.Increment(ref _totalPushes);
+        if (sinceChange is { } latency)
+        {
+            PushLatency.Observe(latency.TotalSeconds);
+        }
+    }
 }

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Skein.Core.Identity;
 using Skein.Core.Protos.Skein;
+using Skein.Core.Protos.Workload;
 using Skein.Proxy.Capture;
 using Skein.Proxy.Hbone;
 using Skein.Proxy.Identity;
@@ -151,7 +152,7 @@ public sealed class HboneInbound(
         if (peerId is null && mesh.MtlsModeFor(workload, authority.Port) == MtlsMode.Strict)
         {
             stats.Increment("inbound.denied_plaintext");
-            await RejectAsync(request, 401, $"{workload.Name}.{workload.Namespace} port {authority.Port} requires mTLS (PeerAuthentication STRICT)", caller);
+            await RejectAsync(request, 401, $"{workload.Name}.{workload.Namespace} port {authority.Port} requires mTLS (PeerAuthentication STRICT)", caller, destination: workload);
             return;
         }
 
@@ -165,7 +166,7 @@ public sealed class HboneInbound(
         if (!decision.Allowed)
         {
             stats.Increment("inbound.denied_policy");
-            await RejectAsync(request, 401, decision.Reason, caller);
+            await RejectAsync(request, 401, decision.Reason, caller, destination: workload, denial: decision);
             return;
         }
 
@@ -177,7 +178,7 @@ public sealed class HboneInbound(
         catch (Exception e) when (e is SocketException or IOException)
         {
             stats.Increment("inbound.upstream_cx_connect_fail");
-            await RejectAsync(request, 503, $"connect to {workload.Name} at {target} failed: {e.Message}", caller, "UF");
+            await RejectAsync(request, 503, $"connect to {workload.Name} at {target} failed: {e.Message}", caller, "UF", workload);
             return;
         }
 
@@ -232,20 +233,36 @@ public sealed class HboneInbound(
         }
     }
 
-    private async Task RejectAsync(HboneRequest request, int status, string reason, Caller caller, string flags = "-")
+    private async Task RejectAsync(HboneRequest request, int status, string reason, Caller caller, string flags = "-", Workload? destination = null,
+        AuthorizationDecision? denial = null)
     {
         logger.LogWarning("HBONE {Status} for {Source} -> {Authority}: {Reason}", status, caller, request.Authority, reason);
         stats.Increment($"inbound.rejected_{status}");
+        // The caller's workload, when its verified identity and address agree, so the record lands on the right edge.
+        var mesh = state.Current;
+        var source = mesh.WorkloadsByIp.GetValueOrDefault(caller.Address.Address) is { } byIp &&
+                     caller.Identity is { } id && WorkloadIdentity.Of(byIp, options.TrustDomain) == id ? byIp : null;
+        // The service the refused port belongs to, so the refusal lands on the same edge as the caller's record.
+        var service = destination is not null && ProxyProtocolListener.TryParseAuthority(request.Authority, out var authority)
+            ? destination.Services.Where(p => p.Value.Ports.Any(port => port.TargetPort == authority.Port))
+                .Select(p => mesh.Services.GetValueOrDefault(p.Key)).FirstOrDefault(s => s is not null)
+            : null;
         accessLog.Write(new AccessLogRecord
         {
             Start = DateTimeOffset.UtcNow,
             Direction = "inbound",
             Node = options.Node,
+            SourceWorkload = source?.Name,
+            SourceNamespace = source?.Namespace,
             SourcePrincipal = caller.Identity?.ToString(),
             SourceAddress = caller.Address.ToString(),
+            DestinationWorkload = destination?.Name,
+            DestinationNamespace = destination?.Namespace,
+            DestinationService = service?.Hostname,
             Requested = request.Authority,
             ResponseFlags = flags,
-            Details = AccessLogRecord.ToDetails($"{status} {reason}"),
+            Details = denial is not null ? AccessLogRecord.RbacDenied(denial.Policy) : AccessLogRecord.ToDetails($"{status} {reason}"),
+            Policy = denial?.Policy,
             FailedHop = status == 503 && flags == "UF" ? $"destination-workload/{request.Authority}" : $"destination-proxy/{options.Node}",
         });
         await request.RejectAsync(status, reason);

@@ -6,24 +6,38 @@ using Microsoft.Extensions.Hosting;
 
 namespace Skein.Proxy.Telemetry;
 
-/// <summary>Writes access log records to standard output, in Envoy's TCP text shape or as JSON lines.</summary>
+/// <summary>Writes access log records to standard output (Envoy's text shape or JSON lines) and hands them to the ALS stream.</summary>
 /// <remarks>
-/// The data path only enqueues: a bounded channel drops (and counts) records when the writer falls behind,
-/// so a slow terminal or pipe never slows traffic.
+/// The data path only enqueues: bounded channels drop (and count) records when a writer falls behind, so a
+/// slow terminal, pipe or control plane never slows traffic. Sampling keeps every error and a share of the
+/// rest; streamed entries carry the share as Envoy's <c>sample_rate</c> so the control plane can scale counts.
 /// </remarks>
-public sealed class AccessLog(ProxyOptions options, ProxyStats stats) : BackgroundService
+public sealed class AccessLog(AccessLogSettings settings, AccessLogStreamer streamer, ProxyStats stats) : BackgroundService
 {
-    private readonly Channel<AccessLogRecord> _queue = Channel.CreateBounded<AccessLogRecord>(
+    private readonly Channel<(AccessLogRecord Record, string Format)> _queue = Channel.CreateBounded<(AccessLogRecord, string)>(
         new BoundedChannelOptions(4096) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
 
     public void Write(AccessLogRecord record)
     {
-        if (options.AccessLogFormat == "off")
+        var policy = settings.For(record.Direction == "outbound" ? record.SourceNamespace : record.DestinationNamespace ?? record.SourceNamespace);
+        if (policy.Disabled)
         {
             return;
         }
 
-        if (!_queue.Writer.TryWrite(record))
+        var rate = policy.SamplingPercentage / 100;
+        if (!record.IsError && rate < 1 && Random.Shared.NextDouble() >= rate)
+        {
+            stats.Increment("access_log.sampled_out");
+            return;
+        }
+
+        if (policy.Stream)
+        {
+            streamer.Enqueue(record.IsError || rate >= 1 ? record : record with { SampleRate = rate });
+        }
+
+        if (policy.Format != "off" && !_queue.Writer.TryWrite((record, policy.Format)))
         {
             stats.Increment("access_log.dropped");
         }
@@ -34,9 +48,9 @@ public sealed class AccessLog(ProxyOptions options, ProxyStats stats) : Backgrou
         var output = Console.Out;
         try
         {
-            await foreach (var record in _queue.Reader.ReadAllAsync(stoppingToken))
+            await foreach (var (record, format) in _queue.Reader.ReadAllAsync(stoppingToken))
             {
-                await output.WriteLineAsync(options.AccessLogFormat == "json" ? Json(record) : Text(record));
+                await output.WriteLineAsync(format == "json" ? Json(record) : Text(record));
                 if (_queue.Reader.Count == 0)
                 {
                     await output.FlushAsync(stoppingToken);
@@ -48,20 +62,42 @@ public sealed class AccessLog(ProxyOptions options, ProxyStats stats) : Backgrou
         }
     }
 
-    /// <summary>Envoy's default line for TCP (request fields are "-"), with the mesh fields Istio appends.</summary>
+    /// <summary>
+    /// Envoy's default line shape: for TCP the request fields are "-"; for HTTP the request line, response code,
+    /// user agent and request id are filled in. The mesh fields Istio appends follow.
+    /// </summary>
     public static string Text(AccessLogRecord r)
     {
         var sb = new StringBuilder(256);
         sb.Append('[').Append(r.Start.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)).Append("] ");
-        sb.Append("\"- - -\" 0 ").Append(r.ResponseFlags).Append(' ').Append(r.Details).Append(' ');
+        if (r.IsHttp)
+        {
+            sb.Append('"').Append(r.Method).Append(' ').Append(Dash(r.Path)).Append(' ').Append(Dash(r.Protocol)).Append("\" ");
+        }
+        else
+        {
+            sb.Append("\"- - -\" ");
+        }
+
+        sb.Append(r.ResponseCode.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(r.ResponseFlags).Append(' ').Append(r.Details).Append(' ');
         sb.Append(r.BytesReceived.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(r.BytesSent.ToString(CultureInfo.InvariantCulture)).Append(' ');
         sb.Append(((long)r.Duration.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)).Append(" - ");
-        sb.Append('"').Append(r.SourceAddress ?? "-").Append("\" \"-\" \"").Append(r.ConnectionId).Append("\" \"").Append(r.Requested ?? "-").Append("\" \"");
-        sb.Append(r.UpstreamHost ?? "-").Append("\" ");
+        sb.Append('"').Append(Dash(r.SourceAddress)).Append("\" \"").Append(Dash(r.UserAgent)).Append("\" \"").Append(r.RequestId ?? r.ConnectionId).Append("\" \"");
+        sb.Append(r.Authority ?? r.Requested ?? "-").Append("\" \"").Append(Dash(r.UpstreamHost)).Append("\" ");
+        if (r.IsHttp)
+        {
+            sb.Append(Dash(r.UpstreamCluster)).Append(' ').Append(Dash(r.RouteName)).Append(' ');
+        }
+
         sb.Append(r.Direction).Append(' ').Append(r.Node).Append(' ');
         sb.Append(Name(r.SourceWorkload, r.SourceNamespace)).Append(' ').Append(r.SourcePrincipal ?? "-").Append(" -> ");
         sb.Append(Name(r.DestinationWorkload, r.DestinationNamespace)).Append(' ').Append(r.DestinationPrincipal ?? "-").Append(' ');
         sb.Append(r.DestinationService ?? "-").Append(' ').Append(r.Security);
+        if (r.RetryCount > 0)
+        {
+            sb.Append(" retries=").Append(r.RetryCount.ToString(CultureInfo.InvariantCulture));
+        }
+
         if (r.FailedHop is { } hop)
         {
             sb.Append(" failed_hop=").Append(hop);
@@ -70,31 +106,55 @@ public sealed class AccessLog(ProxyOptions options, ProxyStats stats) : Backgrou
         return sb.ToString();
     }
 
-    public static string Json(AccessLogRecord r) => JsonSerializer.Serialize(new Dictionary<string, object?>
+    /// <summary>One JSON object with Envoy's access log field names (and Istio's for the mesh fields).</summary>
+    public static string Json(AccessLogRecord r)
     {
-        ["start_time"] = r.Start.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
-        ["direction"] = r.Direction,
-        ["node"] = r.Node,
-        ["connection_id"] = r.ConnectionId,
-        ["source_workload"] = r.SourceWorkload,
-        ["source_namespace"] = r.SourceNamespace,
-        ["source_principal"] = r.SourcePrincipal,
-        ["downstream_remote_address"] = r.SourceAddress,
-        ["destination_workload"] = r.DestinationWorkload,
-        ["destination_namespace"] = r.DestinationNamespace,
-        ["destination_principal"] = r.DestinationPrincipal,
-        ["destination_service"] = r.DestinationService,
-        ["upstream_host"] = r.UpstreamHost,
-        ["authority"] = r.Requested,
-        ["bytes_sent"] = r.BytesSent,
-        ["bytes_received"] = r.BytesReceived,
-        ["duration"] = (long)r.Duration.TotalMilliseconds,
-        ["connection_security_policy"] = r.Security,
-        ["response_code"] = 0,
-        ["response_flags"] = r.ResponseFlags,
-        ["response_code_details"] = r.Details,
-        ["failed_hop"] = r.FailedHop,
-    });
+        var fields = new Dictionary<string, object?>
+        {
+            ["start_time"] = r.Start.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
+            ["direction"] = r.Direction,
+            ["node"] = r.Node,
+            ["connection_id"] = r.ConnectionId,
+            ["source_workload"] = r.SourceWorkload,
+            ["source_namespace"] = r.SourceNamespace,
+            ["source_principal"] = r.SourcePrincipal,
+            ["downstream_remote_address"] = r.SourceAddress,
+            ["destination_workload"] = r.DestinationWorkload,
+            ["destination_namespace"] = r.DestinationNamespace,
+            ["destination_principal"] = r.DestinationPrincipal,
+            ["destination_service"] = r.DestinationService,
+            ["upstream_host"] = r.UpstreamHost,
+            ["authority"] = r.Authority ?? r.Requested,
+            ["bytes_sent"] = r.BytesSent,
+            ["bytes_received"] = r.BytesReceived,
+            ["duration"] = (long)r.Duration.TotalMilliseconds,
+            ["connection_security_policy"] = r.Security,
+            ["response_code"] = r.ResponseCode,
+            ["response_flags"] = r.ResponseFlags,
+            ["response_code_details"] = r.Details,
+            ["failed_hop"] = r.FailedHop,
+        };
+        if (r.Policy is not null)
+        {
+            fields["policy"] = r.Policy;
+        }
+
+        if (r.IsHttp)
+        {
+            fields["method"] = r.Method;
+            fields["path"] = r.Path;
+            fields["protocol"] = r.Protocol;
+            fields["request_id"] = r.RequestId;
+            fields["route_name"] = r.RouteName;
+            fields["upstream_cluster"] = r.UpstreamCluster;
+            fields["user_agent"] = r.UserAgent;
+            fields["retry_count"] = r.RetryCount;
+        }
+
+        return JsonSerializer.Serialize(fields);
+    }
+
+    private static string Dash(string? value) => string.IsNullOrEmpty(value) ? "-" : value;
 
     private static string Name(string? workload, string? ns) => workload is null ? "-" : $"{workload}.{ns}";
 }

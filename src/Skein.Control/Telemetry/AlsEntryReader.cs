@@ -1,0 +1,134 @@
+using System.Globalization;
+using Google.Protobuf.WellKnownTypes;
+using Skein.Core.Protos.Envoy.AccessLog;
+using Skein.Core.Protos.Envoy.Core;
+using Skein.Core.Telemetry;
+
+namespace Skein.Control.Telemetry;
+
+/// <summary>Reads ALS entries into <see cref="ObservedRecord"/>s: Skein's metadata when present, Envoy's own fields otherwise.</summary>
+/// <remarks>
+/// For a plain Envoy (an Istio sidecar, a gateway), the destination service comes from the upstream cluster's
+/// Istio-style name (<c>outbound|port|subset|host</c>) or the authority, identities from the TLS properties,
+/// and workloads are left for the topology to resolve from addresses.
+/// </remarks>
+public static class AlsEntryReader
+{
+    public static ObservedRecord Tcp(TCPAccessLogEntry entry, string reporter)
+    {
+        var record = Common(entry.CommonProperties ?? new AccessLogCommon(), reporter, "tcp");
+        return record with
+        {
+            BytesSent = (long)(entry.ConnectionProperties?.SentBytes ?? 0),
+            BytesReceived = (long)(entry.ConnectionProperties?.ReceivedBytes ?? 0),
+            Details = record.Details ?? NullIfEmpty(entry.CommonProperties?.ConnectionTerminationDetails),
+        };
+    }
+
+    public static ObservedRecord Http(HTTPAccessLogEntry entry, string reporter)
+    {
+        var record = Common(entry.CommonProperties ?? new AccessLogCommon(), reporter, "http");
+        var request = entry.Request ?? new HTTPRequestProperties();
+        var response = entry.Response ?? new HTTPResponseProperties();
+        var details = record.Details ?? NullIfEmpty(response.ResponseCodeDetails);
+        return record with
+        {
+            Method = request.RequestMethod == RequestMethod.MethodUnspecified ? null : request.RequestMethod.ToString().ToUpperInvariant(),
+            Path = NullIfEmpty(request.Path),
+            RequestId = NullIfEmpty(request.RequestId),
+            Requested = record.Requested ?? NullIfEmpty(request.Authority),
+            DestinationService = record.DestinationService ?? ServiceFromAuthority(request.Authority),
+            ResponseCode = (int)(response.ResponseCode ?? 0),
+            BytesReceived = (long)request.RequestBodyBytes,
+            BytesSent = (long)response.ResponseBodyBytes,
+            Details = details,
+            Policy = record.Policy ?? PolicyFromDetails(details),
+        };
+    }
+
+    private static ObservedRecord Common(AccessLogCommon c, string reporter, string protocol)
+    {
+        var skein = c.Metadata?.FilterMetadata.TryGetValue(SkeinLogMetadata.Namespace, out var s) == true ? s : null;
+        string? Get(string key) => skein is not null && skein.Fields.TryGetValue(key, out var v) && v.KindCase == Value.KindOneofCase.StringValue ? v.StringValue : null;
+
+        var cluster = NullIfEmpty(c.UpstreamCluster);
+        var direction = Get(SkeinLogMetadata.Direction) ?? (cluster?.StartsWith("inbound|", StringComparison.Ordinal) == true ? "inbound" : "outbound");
+        var peer = c.TlsProperties?.PeerCertificateProperties?.SubjectAltName.FirstOrDefault(s => s.SanCase == TLSProperties.Types.CertificateProperties.Types.SubjectAltName.SanOneofCase.Uri)?.Uri;
+        var local = c.TlsProperties?.LocalCertificateProperties?.SubjectAltName.FirstOrDefault(s => s.SanCase == TLSProperties.Types.CertificateProperties.Types.SubjectAltName.SanOneofCase.Uri)?.Uri;
+        var (sourcePrincipal, destinationPrincipal) = direction == "inbound" ? (peer, local) : (local, peer);
+        var security = Get(SkeinLogMetadata.Security) ?? (peer is not null ? "mutual_tls" : c.TlsProperties is null ? "none" : "tls");
+        return new ObservedRecord
+        {
+            Start = c.StartTime?.ToDateTimeOffset() ?? DateTimeOffset.UtcNow,
+            Protocol = protocol,
+            Reporter = reporter, // the authenticated node, never what the entry claims
+            Direction = direction,
+            FromSkein = skein is not null,
+            SourceWorkload = Get(SkeinLogMetadata.SourceWorkload),
+            SourceNamespace = Get(SkeinLogMetadata.SourceNamespace),
+            SourcePrincipal = Get(SkeinLogMetadata.SourcePrincipal) ?? sourcePrincipal,
+            SourceAddress = Endpoint(c.DownstreamRemoteAddress),
+            DestinationWorkload = Get(SkeinLogMetadata.DestinationWorkload),
+            DestinationNamespace = Get(SkeinLogMetadata.DestinationNamespace),
+            DestinationPrincipal = Get(SkeinLogMetadata.DestinationPrincipal) ?? destinationPrincipal,
+            DestinationService = Get(SkeinLogMetadata.DestinationService) ?? ServiceFromCluster(cluster),
+            DestinationAddress = Endpoint(c.UpstreamRemoteAddress),
+            Requested = Get(SkeinLogMetadata.Requested),
+            Duration = c.Duration?.ToTimeSpan() ?? TimeSpan.Zero,
+            Security = security,
+            ResponseFlags = ResponseFlagCodes.FromProto(c.ResponseFlags),
+            Details = Get(SkeinLogMetadata.Details),
+            FailedHop = Get(SkeinLogMetadata.FailedHop),
+            Policy = Get(SkeinLogMetadata.Policy) ?? PolicyFromDetails(Get(SkeinLogMetadata.Details)),
+            ConnectionId = Get(SkeinLogMetadata.ConnectionId),
+            RouteName = NullIfEmpty(c.RouteName),
+            UpstreamCluster = cluster,
+            Attempts = (int)c.UpstreamRequestAttemptCount,
+            SampleRate = c.SampleRate is > 0 and <= 1 ? c.SampleRate : 1,
+        };
+    }
+
+    /// <summary>The host of an Istio-style cluster name, <c>outbound|9080||reviews.default.svc.cluster.local</c>.</summary>
+    public static string? ServiceFromCluster(string? cluster)
+    {
+        if (cluster is null)
+        {
+            return null;
+        }
+
+        var parts = cluster.Split('|');
+        return parts.Length == 4 && parts[3].Length > 0 ? parts[3] : null;
+    }
+
+    /// <summary>A mesh service hostname in an authority (<c>reviews.default.svc.cluster.local:9080</c>), else null.</summary>
+    private static string? ServiceFromAuthority(string? authority)
+    {
+        if (string.IsNullOrEmpty(authority))
+        {
+            return null;
+        }
+
+        var host = authority.Split(':')[0];
+        return host.Contains(".svc.", StringComparison.Ordinal) ? host : null;
+    }
+
+    /// <summary>The policy in Envoy's <c>rbac_access_denied_matched_policy[name]</c> details.</summary>
+    public static string? PolicyFromDetails(string? details)
+    {
+        const string prefix = "rbac_access_denied_matched_policy[";
+        if (details is null || !details.StartsWith(prefix, StringComparison.Ordinal) || !details.EndsWith(']'))
+        {
+            return null;
+        }
+
+        var name = details[prefix.Length..^1];
+        return name is "" or "none" ? null : name;
+    }
+
+    private static string? Endpoint(Address? address) =>
+        address?.SocketAddress is { } s && s.Address.Length > 0
+            ? (s.Address.Contains(':') ? $"[{s.Address}]" : s.Address) + ":" + s.PortValue.ToString(CultureInfo.InvariantCulture)
+            : null;
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+}

@@ -1,0 +1,26 @@
+namespace Skein.Core.Telemetry;
+
+/// <summary>
+/// The keys of Skein's details in an ALS entry's <c>common_properties.metadata.filter_metadata["skein"]</c>:
+/// what Envoy's entry has no field for (workloads, service, failed hop, deciding policy). Consumers that do not
+/// know them (SkyWalking, any ALS server) ignore them.
+/// </summary>
+public static class SkeinLogMetadata
+{
+    public const string Namespace = "skein";
+    public const string Direction = "direction";
+    public const string Node = "node";
+    public const string ConnectionId = "connection_id";
+    public const string SourceWorkload = "source_workload";
+    public const string SourceNamespace = "source_namespace";
+    public const string SourcePrincipal = "source_principal";
+    public const string DestinationWorkload = "destination_workload";
+    public const string DestinationNamespace = "destination_namespace";
+    public const string DestinationPrincipal = "destination_principal";
+    public const string DestinationService = "destination_service";
+    public const string Security = "connection_security_policy";
+    public const string Details = "response_code_details";
+    public const string FailedHop = "failed_hop";
+    public const string Policy = "policy";
+    public const string Requested = "requested";
+}

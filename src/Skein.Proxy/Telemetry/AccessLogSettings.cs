@@ -1,0 +1,38 @@
+using System.Collections.Immutable;
+
+namespace Skein.Proxy.Telemetry;
+
+/// <summary>How records of one scope are logged: line format, sampling, and whether they stream to the control plane.</summary>
+public sealed record AccessLogPolicy(string Format, double SamplingPercentage, bool Stream)
+{
+    /// <summary>Whether nothing is logged or streamed at all.</summary>
+    public bool Disabled => Format == "off" && !Stream;
+}
+
+/// <summary>
+/// The access log policy in force: the CLI's default until the control plane pushes Telemetry resources, then the
+/// mesh-wide one overridden per namespace.
+/// </summary>
+public sealed class AccessLogSettings(ProxyOptions options)
+{
+    private volatile Snapshot _current = new(new AccessLogPolicy(options.AccessLogFormat, 100, options.AccessLogService), ImmutableDictionary<string, AccessLogPolicy>.Empty);
+
+    /// <summary>The CLI's default, used where no Telemetry resource applies.</summary>
+    public AccessLogPolicy Default { get; } = new(options.AccessLogFormat, 100, options.AccessLogService);
+
+    /// <summary>The policy for records of workloads in <paramref name="ns"/> (the mesh-wide one when null).</summary>
+    public AccessLogPolicy For(string? ns)
+    {
+        var snapshot = _current;
+        return ns is not null && snapshot.ByNamespace.TryGetValue(ns, out var policy) ? policy : snapshot.Mesh;
+    }
+
+    /// <summary>Whether any scope logs lines to standard output.</summary>
+    public bool AnyText => _current.Mesh.Format != "off" || _current.ByNamespace.Values.Any(p => p.Format != "off");
+
+    /// <summary>Replaces the pushed policies; a null mesh policy falls back to the CLI default.</summary>
+    public void Replace(AccessLogPolicy? mesh, IReadOnlyDictionary<string, AccessLogPolicy> byNamespace) =>
+        _current = new Snapshot(mesh ?? Default, byNamespace.ToImmutableDictionary(StringComparer.Ordinal));
+
+    private sealed record Snapshot(AccessLogPolicy Mesh, ImmutableDictionary<string, AccessLogPolicy> ByNamespace);
+}
