@@ -1,0 +1,330 @@
+using System.Diagnostics;
+using Skein.Conformance.Checks;
+using Skein.Conformance.Corpus;
+using Skein.Conformance.Harness;
+using Skein.Conformance.Reporting;
+using Skein.Conformance.Translation;
+
+namespace Skein.Conformance;
+
+/// <summary>What to run and how strictly.</summary>
+public sealed record RunnerOptions(
+    string CorpusDir,
+    IReadOnlyList<string> Filters,
+    IReadOnlySet<string> Features,
+    bool IncludeProvisional,
+    bool Verbose,
+    ConsistencyOptions Consistency,
+    int CaseParallelism);
+
+/// <summary>
+/// Runs a corpus: starts the mesh once, then for each test applies its manifests to the watched config dir,
+/// checks status and request cases, and removes them again.
+/// </summary>
+public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
+{
+    private const string GatewayClassName = "skein";
+    private const int WeightedRequests = 500;
+    private const int WeightedConcurrency = 10;
+
+    /// <summary>Runs the selected tests and returns one result per test, in corpus order.</summary>
+    public async Task<IReadOnlyList<TestResult>> RunAsync(CancellationToken ct)
+    {
+        var corpus = CorpusLoader.Load(options.CorpusDir);
+        var selected = corpus.Tests.Where(t => options.Filters.Count == 0 || options.Filters.Contains(t.ShortName, StringComparer.OrdinalIgnoreCase)).ToList();
+        var unknown = options.Filters.Where(f => !corpus.Tests.Any(t => t.ShortName.Equals(f, StringComparison.OrdinalIgnoreCase))).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new ArgumentException($"--filter: no test named {string.Join(", ", unknown)} in {corpus.Root}/cases.json");
+        }
+
+        var results = new Dictionary<string, TestResult>(StringComparer.Ordinal);
+        var runnable = new List<ConformanceTest>();
+        foreach (var test in selected)
+        {
+            if (SupportedFeatures.SkipReason(test, options.Features, options.IncludeProvisional) is { } reason)
+            {
+                results[test.ShortName] = new TestResult(test.ShortName, Outcome.Skipped, 0, test.Cases.Count, reason, [], TimeSpan.Zero);
+            }
+            else
+            {
+                runnable.Add(test);
+            }
+        }
+
+        if (runnable.Count > 0)
+        {
+            await RunTestsAsync(corpus, runnable, results, ct);
+        }
+
+        return selected.Select(t => results[t.ShortName]).ToList();
+    }
+
+    private async Task RunTestsAsync(CorpusDirectory corpus, List<ConformanceTest> tests, Dictionary<string, TestResult> results, CancellationToken ct)
+    {
+        var sw = Stopwatch.StartNew();
+        await using var mesh = new ConformanceMesh(log);
+        var servicePorts = ServicePorts.From(corpus.AllManifestFiles().Select(File.ReadAllText));
+        var translator = new ManifestTranslator(GatewayClassName, ConformanceMesh.BackendNode, servicePorts, mesh.NextPodAddress);
+        var needsMesh = tests.Any(t => t.Features.Contains("Mesh"));
+        var baseFiles = new[] { corpus.BaseManifest }.Concat(needsMesh ? [corpus.MeshBaseManifest] : []).Where(File.Exists).ToList();
+        var baseTexts = baseFiles.Select(File.ReadAllText).ToList();
+        var baseDocs = baseTexts.SelectMany(t => ManifestDocuments.Split(t.Replace("{GATEWAY_CLASS_NAME}", GatewayClassName, StringComparison.Ordinal))).ToList();
+        var translatedBase = translator.Translate(baseTexts);
+        foreach (var note in translatedBase.Dropped)
+        {
+            Verbose($"base: dropped {note}");
+        }
+
+        log($"starting control plane, node proxy and {translatedBase.Pods.Count} echo pods on {mesh.Prefix}0/24 (gateway pool {mesh.GatewayAddressPool})");
+        await mesh.StartAsync(ct);
+        await mesh.StartPodsAsync(translatedBase.Pods, ct);
+        await mesh.WriteConfigAsync("base.yaml", translatedBase.Yaml, ct);
+        if (await mesh.WaitForResourcesAsync("base.yaml", translatedBase.Resources, present: true, TimeSpan.FromSeconds(30), ct) is { } baseProblem)
+        {
+            log($"warning: base manifests: {baseProblem}");
+        }
+
+        await mesh.StartGatewayAsync(ct);
+        log($"mesh ready in {sw.Elapsed.TotalSeconds:0.0} s; running {tests.Count} tests");
+
+        using var exchange = new HttpExchange();
+        foreach (var test in tests)
+        {
+            var started = Stopwatch.StartNew();
+            TestResult result;
+            try
+            {
+                result = await RunTestAsync(corpus, test, mesh, translator, baseDocs, exchange, ct) with { Duration = started.Elapsed };
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                result = new TestResult(test.ShortName, Outcome.Failed, 0, test.Cases.Count, $"runner error: {e.GetBaseException().Message}", [e.ToString()], started.Elapsed);
+            }
+
+            results[test.ShortName] = result;
+            log($"{result.Outcome.ToString().ToLowerInvariant(),-7} {test.ShortName} ({result.Duration.TotalSeconds:0.0} s){(result.Outcome == Outcome.Passed ? "" : ": " + result.Reason)}");
+        }
+    }
+
+    private async Task<TestResult> RunTestAsync(CorpusDirectory corpus, ConformanceTest test, ConformanceMesh mesh, ManifestTranslator translator,
+        IReadOnlyList<ManifestDocument> baseDocs, HttpExchange exchange, CancellationToken ct)
+    {
+        var parsed = test.Cases.Select(HttpCaseParser.Parse).ToList();
+        var cases = parsed.Where(p => p.Case is not null).Select(p => p.Case!).ToList();
+        var skippedCases = parsed.Where(p => p.SkipReason is not null).Select(p => p.SkipReason!).ToList();
+        var details = skippedCases.Distinct().Select(r => $"case skipped: {r}").ToList();
+        if (cases.Count == 0 && !StatusChecker.HasChecks(test))
+        {
+            var why = skippedCases.Count > 0 ? $"no runnable case ({skippedCases[0]})" : "nothing this runner can check (upstream's checks for it are Go code)";
+            return new TestResult(test.ShortName, Outcome.Skipped, 0, test.Cases.Count, why, details, TimeSpan.Zero);
+        }
+
+        var isMesh = test.Features.Contains("Mesh");
+        var texts = test.Manifests.Select(m => File.ReadAllText(corpus.PathOf(m))).ToList();
+        var translated = translator.Translate(texts);
+        var testDocs = texts.SelectMany(t => ManifestDocuments.Split(t.Replace("{GATEWAY_CLASS_NAME}", GatewayClassName, StringComparison.Ordinal))).ToList();
+        details.AddRange(translated.Dropped.Select(d => $"dropped {d}"));
+        var file = $"test-{test.ShortName}.yaml";
+        await mesh.StartPodsAsync(translated.Pods, ct);
+        try
+        {
+            await mesh.WriteConfigAsync(file, translated.Yaml, ct);
+            if (await mesh.WaitForResourcesAsync(file, translated.Resources, present: true, TimeSpan.FromSeconds(15), ct) is { } loadProblem)
+            {
+                return Fail(test, 0, cases.Count, loadProblem, details);
+            }
+
+            var target = GatewayTarget.Resolve(testDocs, baseDocs);
+            var failures = new List<string>();
+            string? reason = null;
+            if (StatusChecker.HasChecks(test))
+            {
+                var status = await Consistency.RunAsync(
+                    _ => StatusChecker.CheckAsync(test, translated.Resources, target, r => mesh.GetResourceAsync(r.Kind, r.Namespace, r.Name, ct)),
+                    options.Consistency with { RequiredConsecutive = 1 }, TimeProvider.System, ct);
+                if (!status.Passed)
+                {
+                    reason = $"status: {status.LastError}";
+                    failures.Add(reason);
+                }
+            }
+
+            var passed = 0;
+            if (cases.Count > 0)
+            {
+                if (isMesh)
+                {
+                    return Fail(test, 0, cases.Count, "mesh cases need a meshed client through a waypoint, which this runner does not drive yet", details);
+                }
+
+                var (address, addressProblem) = await GatewayAddressAsync(mesh, target, ct);
+                if (address is null)
+                {
+                    failures.Add(addressProblem!);
+                    return Fail(test, 0, cases.Count, reason ?? addressProblem!, details.Concat(failures).ToList());
+                }
+
+                var outcomes = await RunCasesAsync(cases, address, target!, mesh, exchange, ct);
+                passed = outcomes.Count(o => o.Error is null);
+                failures.AddRange(outcomes.Where(o => o.Error is not null).Select(o => $"case {o.Case.Name}: {o.Error}"));
+                reason ??= outcomes.FirstOrDefault(o => o.Error is not null) is { } first ? $"case {first.Case.Name}: {first.Error}" : null;
+
+                if (test.Weighted && test.ExpectedWeights is { } weights && failures.Count == 0)
+                {
+                    if (await WeightedAsync(cases[0], address, target!, weights, exchange, ct) is { } weightProblem)
+                    {
+                        reason = $"weights: {weightProblem}";
+                        failures.Add(reason);
+                    }
+                }
+            }
+
+            if (reason is not null)
+            {
+                return Fail(test, passed, cases.Count, reason, details.Concat(failures).ToList());
+            }
+
+            var note = skippedCases.Count > 0 ? $"{skippedCases.Count} case(s) skipped: {skippedCases[0]}" : cases.Count == 0 ? "status checks only" : "";
+            return new TestResult(test.ShortName, Outcome.Passed, passed, cases.Count, note, details, TimeSpan.Zero);
+        }
+        finally
+        {
+            mesh.RemoveConfig(file);
+            if (await mesh.WaitForResourcesAsync(file, translated.Resources, present: false, TimeSpan.FromSeconds(15), CancellationToken.None) is { } removeProblem)
+            {
+                log($"warning: {test.ShortName}: {removeProblem}");
+            }
+
+            await mesh.StopPodsAsync(translated.Pods);
+        }
+    }
+
+    private static TestResult Fail(ConformanceTest test, int passed, int total, string reason, List<string> details) =>
+        new(test.ShortName, Outcome.Failed, passed, total, reason, details, TimeSpan.Zero);
+
+    private async Task<(string? Address, string? Problem)> GatewayAddressAsync(ConformanceMesh mesh, GatewayTarget? target, CancellationToken ct)
+    {
+        if (target is null)
+        {
+            return (null, "no Gateway to send requests to (no HTTPRoute parentRef and no Gateway in the manifests)");
+        }
+
+        if (mesh.GatewayProblem is { } problem)
+        {
+            return (null, problem);
+        }
+
+        string? address = null;
+        var found = await Consistency.RunAsync(async _ =>
+        {
+            var gateway = await mesh.GetResourceAsync("Gateway", target.Namespace, target.Name, ct);
+            address = (gateway?["status"]?["addresses"] as System.Text.Json.Nodes.JsonArray)?
+                .Select(a => a?["value"]?.GetValue<string>()).FirstOrDefault(v => !string.IsNullOrEmpty(v));
+            return address is null ? $"Gateway {target.Namespace}/{target.Name} has no status.addresses" : null;
+        }, options.Consistency with { RequiredConsecutive = 1 }, TimeProvider.System, ct);
+        return found.Passed ? (address, null) : (null, found.LastError);
+    }
+
+    private async Task<List<(HttpCase Case, string? Error)>> RunCasesAsync(List<HttpCase> cases, string address, GatewayTarget target,
+        ConformanceMesh mesh, HttpExchange exchange, CancellationToken ct)
+    {
+        using var gate = new SemaphoreSlim(options.CaseParallelism);
+        var tasks = cases.Select(async c =>
+        {
+            await gate.WaitAsync(ct);
+            try
+            {
+                var (port, scheme) = target.For(c.Request.Host);
+                var requestTarget = new RequestTarget(address, port, scheme);
+                var extra = c.BackendSetResponseHeaders.Count == 0
+                    ? new Dictionary<string, string>()
+                    : new Dictionary<string, string> { ["X-Echo-Set-Header"] = string.Join(",", c.BackendSetResponseHeaders.Select(h => $"{h.Key}:{h.Value}")) };
+                var result = await Consistency.RunAsync(async token =>
+                {
+                    var mark = mesh.Journal.Mark;
+                    var response = await exchange.SendAsync(c.Request, requestTarget, extra, token);
+                    var error = CaseEvaluator.Evaluate(c, requestTarget, response);
+                    return error ?? await MirrorProblemAsync(c, mesh.Journal, mark, token);
+                }, options.Consistency, TimeProvider.System, ct);
+                Verbose($"  {(result.Passed ? "pass" : "FAIL")} {c.Name} after {result.Attempts} attempts{(result.Passed ? "" : ": " + result.LastError)}");
+                return (c, result.Passed ? null : result.LastError);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        });
+        return (await Task.WhenAll(tasks)).ToList();
+    }
+
+    // A mirrored copy arrives asynchronously, so the journal is polled briefly. Percentage mirrors are not checked
+    // per request (a single request may rightly not be mirrored).
+    private static async Task<string?> MirrorProblemAsync(HttpCase c, RequestJournal journal, long mark, CancellationToken ct)
+    {
+        foreach (var mirror in c.MirroredTo.Where(m => m.Percent is null or >= 100))
+        {
+            var path = c.ExpectedRequest.Path ?? c.Request.Path;
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(3);
+            while (!journal.Since(mark).Any(r => r.Path == path && WeightedShares.BackendOf(r.Pod, [mirror.Name]) is not null && (mirror.Namespace is null || r.Namespace == mirror.Namespace)))
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    return $"mirror {mirror.Namespace}/{mirror.Name} did not receive {path}";
+                }
+
+                await Task.Delay(50, ct);
+            }
+        }
+
+        return null;
+    }
+
+    private async Task<string?> WeightedAsync(HttpCase c, string address, GatewayTarget target, IReadOnlyDictionary<string, double> weights, HttpExchange exchange, CancellationToken ct)
+    {
+        var (port, scheme) = target.For(c.Request.Host);
+        var requestTarget = new RequestTarget(address, port, scheme);
+        string? problem = null;
+        // Like upstream, the distribution is retried a few times before it counts as wrong.
+        for (var round = 0; round < 3; round++)
+        {
+            var counts = new System.Collections.Concurrent.ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+            var errors = 0;
+            await Parallel.ForAsync(0, WeightedRequests, new ParallelOptions { MaxDegreeOfParallelism = WeightedConcurrency, CancellationToken = ct }, async (_, token) =>
+            {
+                try
+                {
+                    var response = await exchange.SendAsync(c.Request, requestTarget, new Dictionary<string, string>(), token);
+                    var pod = response.Echo?["pod"]?.GetValue<string>();
+                    if (response.StatusCode != 200 || pod is null)
+                    {
+                        Interlocked.Increment(ref errors);
+                        return;
+                    }
+
+                    counts.AddOrUpdate(WeightedShares.BackendOf(pod, weights.Keys) ?? pod, 1, (_, n) => n + 1);
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !token.IsCancellationRequested)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+            });
+            problem = errors > 0 ? $"{errors} of {WeightedRequests} requests failed" : WeightedShares.Check(counts, weights);
+            Verbose($"  weights round {round + 1}: {string.Join(", ", counts.OrderBy(k => k.Key).Select(k => $"{k.Key}={k.Value}"))}{(problem is null ? "" : " — " + problem)}");
+            if (problem is null)
+            {
+                return null;
+            }
+        }
+
+        return problem;
+    }
+
+    private void Verbose(string line)
+    {
+        if (options.Verbose)
+        {
+            log(line);
+        }
+    }
+}
