@@ -64,6 +64,7 @@ public static class ControlPlaneHost
         builder.Services.AddSingleton<ConfigStore>();
         builder.Services.AddSingleton<StoreReadiness>();
         builder.Services.AddSingleton<MeshCompiler>();
+        builder.Services.AddSingleton<ResourceStatusView>();
         builder.Services.AddSingleton<ProxyRegistry>();
         builder.Services.AddHostedService<FileConfigSource>();
         builder.Services.AddGrpc(o => o.EnableDetailedErrors = true);

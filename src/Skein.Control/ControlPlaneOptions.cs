@@ -31,4 +31,7 @@ public sealed class ControlPlaneOptions
 
     /// <summary>The certificates above the intermediate, ending at the root (PEM).</summary>
     public string? CaChainFile { get; init; }
+
+    /// <summary>IPv4 CIDR from which Gateways without usable spec.addresses get a stable address.</summary>
+    public string GatewayAddressPool { get; init; } = Gateway.GatewayAddressAllocator.DefaultPool;
 }

@@ -34,11 +34,24 @@ internal static class ControlCommand
                 return TimeSpan.Zero;
             },
         };
+        var gatewayPool = new Option<string>("--gateway-address-pool")
+        {
+            Description = "IPv4 CIDR from which Gateways without usable spec.addresses get a stable address.",
+            DefaultValueFactory = _ => Skein.Control.Gateway.GatewayAddressAllocator.DefaultPool,
+        };
+        gatewayPool.Validators.Add(r =>
+        {
+            var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : Skein.Control.Gateway.GatewayAddressAllocator.DefaultPool;
+            if (!Skein.Control.Gateway.GatewayAddressAllocator.TryParsePool(text, out _, out _, out var error))
+            {
+                r.AddError(error);
+            }
+        });
         var caChain = new Option<FileInfo?>("--ca-chain") { Description = "The certificates above the intermediate, ending at the root (PEM)." };
 
         var command = new Command("control", "Run the control plane: config store, xDS server, REST API.")
         {
-            config, state, address, xdsPort, apiPort, metricsPort, trustDomain, certTtl, caCert, caKey, caChain,
+            config, state, address, xdsPort, apiPort, metricsPort, trustDomain, certTtl, caCert, caKey, caChain, gatewayPool,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -55,6 +68,7 @@ internal static class ControlCommand
                 CaCertFile = parse.GetValue(caCert)?.FullName,
                 CaKeyFile = parse.GetValue(caKey)?.FullName,
                 CaChainFile = parse.GetValue(caChain)?.FullName,
+                GatewayAddressPool = parse.GetRequiredValue(gatewayPool),
             };
             if (!Directory.Exists(options.ConfigDirectory))
             {

@@ -13,8 +13,8 @@ internal static class GetCommand
         var kind = new Argument<string>("kind") { Description = "Resource kind, e.g. Service, Workload, HTTPRoute." };
         var name = new Argument<string?>("name") { Description = "Resource name.", Arity = ArgumentArity.ZeroOrOne };
         var ns = new Option<string?>("--namespace", "-n") { Description = "Namespace." };
-        var output = new Option<string>("--output", "-o") { Description = "Output format: table or json.", DefaultValueFactory = _ => "table" };
-        output.AcceptOnlyFromAmong("table", "json");
+        var output = new Option<string>("--output", "-o") { Description = "Output format: table, json or yaml (yaml and json include the computed status).", DefaultValueFactory = _ => "table" };
+        output.AcceptOnlyFromAmong("table", "json", "yaml");
         var server = new Option<string>("--server") { Description = "Control plane REST address.", DefaultValueFactory = _ => "http://127.0.0.1:20001" };
 
         var command = new Command("get", "Show resources held by the control plane.") { kind, name, ns, output, server };
@@ -48,6 +48,16 @@ internal static class GetCommand
             {
                 Console.Out.WriteLine(items.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
                 return 0;
+            }
+
+            if (parse.GetValue(output) == "yaml")
+            {
+                if (items.Count > 0)
+                {
+                    Console.Out.Write(Skein.Core.Configuration.ResourceJson.ToYaml(items.Where(i => i is not null).Select(i => i!)));
+                }
+
+                return items.Count == 0 && parse.GetValue(name) is not null ? 1 : 0;
             }
 
             Console.Out.WriteLine($"{"NAMESPACE",-24} {"KIND",-20} NAME");

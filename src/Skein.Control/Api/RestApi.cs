@@ -16,14 +16,13 @@ public static class RestApi
         app.MapGet("/readyz", (StoreReadiness readiness) =>
             readiness.IsReady ? Results.Text("ready\n") : Results.Text("config not loaded yet\n", statusCode: 503)).RequireHost(host);
 
-        app.MapGet("/api/v1/resources", (ConfigStore store, string? kind, string? @namespace, string? name) =>
+        app.MapGet("/api/v1/resources", (ConfigStore store, ResourceStatusView view, string? kind, string? @namespace, string? name) =>
         {
             var snapshot = store.Current;
-            var items = snapshot.Resources.Values
-                .Where(r => kind is null || string.Equals(r.Kind, kind, StringComparison.OrdinalIgnoreCase))
-                .Where(r => @namespace is null || r.Metadata.Namespace == @namespace)
-                .Where(r => name is null || r.Metadata.Name == name)
-                .Select(r => System.Text.Json.JsonSerializer.SerializeToNode(r, r.GetType(), ResourceJson.Options))
+            var items = view.Render(snapshot, r =>
+                    (kind is null || string.Equals(r.Kind, kind, StringComparison.OrdinalIgnoreCase))
+                    && (@namespace is null || r.Metadata.Namespace == @namespace)
+                    && (name is null || r.Metadata.Name == name))
                 .ToList();
             // Items are already shaped by ResourceJson; the envelope keeps "items" even when empty.
             return Results.Json(new { version = snapshot.Version, items });

@@ -11,14 +11,15 @@ namespace Skein.Control.Ca;
 
 /// <summary><c>istio.v1.auth.IstioCertificateService/CreateCertificate</c> with node-scoped authorization.</summary>
 /// <remarks>
-/// A node proxy may obtain the identity of a workload only while a Workload placed on its node has that
-/// namespace and service account. Anything else is denied and logged: a compromised node cannot mint
+/// A proxy may obtain the identity of a workload only while a Workload placed on its node has that
+/// namespace and service account, or a Gateway placed on its node has that namespace and name. Anything else is denied and logged: a compromised node cannot mint
 /// identities for the rest of the mesh.
 /// </remarks>
 public sealed class CertificateService(
     CertificateAuthority ca,
     NodeAuthenticator authenticator,
     ConfigStore store,
+    Compiler.MeshCompiler compiler,
     CaStatistics statistics,
     ControlPlaneOptions options,
     ILogger<CertificateService> logger) : IstioCertificateService.IstioCertificateServiceBase
@@ -56,11 +57,10 @@ public sealed class CertificateService(
             throw Deny(StatusCode.PermissionDenied, node, id.ToString(), "only workload identities (/ns/<namespace>/sa/<service account>) are issued");
         }
 
-        var placed = store.Current.OfType<WorkloadResource>().Any(w =>
-            w.Spec.Node == node && w.Metadata.Namespace == ns && w.Spec.ServiceAccount == serviceAccount);
-        if (!placed)
+        var snapshot = store.Current;
+        if (!NodeIdentityGrants.Allows(snapshot, compiler.GatewayApi(snapshot), node, ns, serviceAccount, out var denial))
         {
-            throw Deny(StatusCode.PermissionDenied, node, id.ToString(), $"no workload with service account {ns}/{serviceAccount} is placed on node {node}");
+            throw Deny(StatusCode.PermissionDenied, node, id.ToString(), denial);
         }
 
         var requestedTtl = request.ValidityDuration > 0 ? TimeSpan.FromSeconds(request.ValidityDuration) : options.WorkloadCertTtl;

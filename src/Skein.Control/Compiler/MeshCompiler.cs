@@ -1,5 +1,6 @@
 using System.Net;
 using Google.Protobuf;
+using Skein.Control.Gateway;
 using Skein.Control.Store;
 using Skein.Core.Naming;
 using Skein.Core.Resources;
@@ -17,20 +18,39 @@ namespace Skein.Control.Compiler;
 public sealed class MeshCompiler(ControlPlaneOptions options)
 {
     private readonly Lock _gate = new();
+    private readonly GatewayApiCompiler _gatewayApi = new(options);
     private CompiledMesh? _cached;
 
-    public ProxyView Compile(ConfigSnapshot snapshot, string node)
+    /// <summary>The view of a node proxy.</summary>
+    public ProxyView Compile(ConfigSnapshot snapshot, string node) => Compile(snapshot, node, "node");
+
+    /// <summary>
+    /// The view of a proxy of a role on a node: node proxies get their node's upstreams; gateway and waypoint
+    /// proxies get the Gateways of their role placed on their node. All get the mesh-wide addresses and policies.
+    /// </summary>
+    public ProxyView Compile(ConfigSnapshot snapshot, string node, string role)
     {
         var mesh = GetMesh(snapshot);
-        var upstreams = mesh.UpstreamsByNode.TryGetValue(node, out var forNode) ? forNode : new Dictionary<string, XdsResource>();
-        return new ProxyView(new Dictionary<string, IReadOnlyDictionary<string, XdsResource>>
+        var byType = new Dictionary<string, IReadOnlyDictionary<string, XdsResource>>
         {
             [TypeUrls.Address] = mesh.Addresses,
             [TypeUrls.Authorization] = mesh.Authorizations,
             [TypeUrls.WorkloadMtls] = mesh.Mtls,
-            [TypeUrls.Upstream] = upstreams,
-        });
+        };
+        if (role is GatewayApiNames.GatewayRole or GatewayApiNames.WaypointRole)
+        {
+            byType[TypeUrls.Gateway] = mesh.GatewaysByPlacement.TryGetValue((role, node), out var gateways) ? gateways : new Dictionary<string, XdsResource>();
+        }
+        else
+        {
+            byType[TypeUrls.Upstream] = mesh.UpstreamsByNode.TryGetValue(node, out var forNode) ? forNode : new Dictionary<string, XdsResource>();
+        }
+
+        return new ProxyView(byType);
     }
+
+    /// <summary>The Gateway API compilation of a snapshot (Gateways, placement, status), cached with the mesh.</summary>
+    public GatewayApiResult GatewayApi(ConfigSnapshot snapshot) => GetMesh(snapshot).GatewayApi;
 
     /// <summary>Stable identifier of a Workload resource, in Istio's cluster/group/kind/namespace/name form.</summary>
     public static string WorkloadUid(WorkloadResource w) => $"embedded/skein.dev/Workload/{w.Metadata.Namespace}/{w.Metadata.Name}";
@@ -91,8 +111,14 @@ public sealed class MeshCompiler(ControlPlaneOptions options)
             }
         }
 
+        var gatewayApi = _gatewayApi.Compile(snapshot);
+        var gatewaysByPlacement = gatewayApi.Gateways
+            .GroupBy(g => (g.Role, g.Node))
+            .ToDictionary(g => g.Key, g => (IReadOnlyDictionary<string, XdsResource>)g.ToDictionary(x => x.Name, x => x.ToXds(), StringComparer.Ordinal));
+
         return new CompiledMesh(snapshot.Version, snapshot.Resources, addresses, authorizations, mtls,
-            upstreamsByNode.ToDictionary(p => p.Key, p => (IReadOnlyDictionary<string, XdsResource>)p.Value, StringComparer.Ordinal));
+            upstreamsByNode.ToDictionary(p => p.Key, p => (IReadOnlyDictionary<string, XdsResource>)p.Value, StringComparer.Ordinal),
+            gatewayApi, gatewaysByPlacement);
     }
 
     private static Proto.Service ToProto(ServiceResource service, IPAddress vip)
@@ -209,5 +235,7 @@ public sealed class MeshCompiler(ControlPlaneOptions options)
         IReadOnlyDictionary<string, XdsResource> Addresses,
         IReadOnlyDictionary<string, XdsResource> Authorizations,
         IReadOnlyDictionary<string, XdsResource> Mtls,
-        IReadOnlyDictionary<string, IReadOnlyDictionary<string, XdsResource>> UpstreamsByNode);
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, XdsResource>> UpstreamsByNode,
+        GatewayApiResult GatewayApi,
+        IReadOnlyDictionary<(string Role, string Node), IReadOnlyDictionary<string, XdsResource>> GatewaysByPlacement);
 }

@@ -168,7 +168,7 @@ public sealed class DeltaAdsService(
     private async Task PushAsync(DeltaSubscription subscription, ProxyConnection connection, IServerStreamWriter<DeltaDiscoveryResponse> responseStream, bool force)
     {
         var snapshot = store.Current;
-        var view = compiler.Compile(snapshot, connection.Node);
+        var view = compiler.Compile(snapshot, connection.Node, connection.Role);
         var (updated, removed) = subscription.Diff(view.Get(subscription.TypeUrl));
         if (!force && updated.Count == 0 && removed.Count == 0)
         {

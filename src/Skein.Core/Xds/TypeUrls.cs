@@ -20,4 +20,7 @@ public static class TypeUrls
 
     /// <summary>Types a node proxy subscribes to, in the order it applies them.</summary>
     public static readonly IReadOnlyList<string> NodeTypes = [Address, Authorization, WorkloadMtls, Upstream];
+
+    /// <summary>Types a gateway or waypoint proxy subscribes to: its Gateways plus what resolves their backends.</summary>
+    public static readonly IReadOnlyList<string> L7Types = [Address, Authorization, WorkloadMtls, Gateway];
 }

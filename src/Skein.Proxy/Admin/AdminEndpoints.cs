@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Skein.Core.Xds;
 using Skein.Proxy.Capture;
 using Skein.Proxy.Identity;
@@ -16,7 +17,8 @@ public static class AdminEndpoints
 {
     public static void Map(IEndpointRouteBuilder app, ProxyOptions proxy)
     {
-        app.MapGet("/metrics", (TcpMetrics metrics) => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"))
+        app.MapGet("/metrics", (TcpMetrics metrics, IServiceProvider services) =>
+                Results.Text(metrics.Render() + services.GetService<L7.Observability.HttpMetrics>()?.Render(), "text/plain; version=0.0.4; charset=utf-8"))
             .RequireHost($"*:{proxy.MetricsPort}");
         MapAdmin(app, $"*:{proxy.AdminPort}");
     }
@@ -25,8 +27,8 @@ public static class AdminEndpoints
     {
         // Admin answers only on its own (loopback) port, never on the metrics port.
         var admin = app.MapGroup("").RequireHost(host);
-        admin.MapGet("/ready", (XdsStatus xds) =>
-            xds.HasConfig(TypeUrls.NodeTypes) ? Results.Text("LIVE\n") : Results.Text("waiting for config from the control plane\n", statusCode: 503));
+        admin.MapGet("/ready", (XdsStatus xds, ProxyOptions options) =>
+            xds.HasConfig(options.Role == "node" ? TypeUrls.NodeTypes : TypeUrls.L7Types) ? Results.Text("LIVE\n") : Results.Text("waiting for config from the control plane\n", statusCode: 503));
 
         admin.MapGet("/memory", () =>
         {

@@ -51,6 +51,13 @@ public static class ResourceJson
         return YamlWriter.Write(resources.Select(ToNode));
     }
 
+    /// <summary>Kubernetes-style YAML for resources already in JSON form (e.g. as the REST API returned them).</summary>
+    public static string ToYaml(IEnumerable<JsonNode> documents)
+    {
+        ArgumentNullException.ThrowIfNull(documents);
+        return YamlWriter.Write(documents);
+    }
+
     private static JsonSerializerOptions CreateOptions(bool indented)
     {
         var options = new JsonSerializerOptions

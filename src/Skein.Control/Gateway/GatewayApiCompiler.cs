@@ -1,0 +1,269 @@
+using System.Net;
+using Google.Protobuf;
+using Skein.Control.Store;
+using Skein.Core.Resources;
+using SkeinProto = Skein.Core.Protos.Skein;
+
+namespace Skein.Control.Gateway;
+
+/// <summary>Compiles the Gateway API resources of a snapshot into L7 resources for Skein's gateways and waypoints, and their status.</summary>
+/// <remarks>
+/// The control plane does all of the Gateway API's judging here (attachment, allowedRoutes, hostname
+/// intersection, ReferenceGrants, precedence) so proxies only match and forward. Status is a pure function
+/// of the snapshot: it is kept in the result and shown by the API, never written back into resources.
+/// </remarks>
+public sealed class GatewayApiCompiler(ControlPlaneOptions options)
+{
+    private readonly GatewayAddressAllocator _allocator = new(options.GatewayAddressPool);
+
+    /// <summary>Whether this host can bind an address (replaceable in tests).</summary>
+    public Func<IPAddress, bool> IsLocalAddress { get; init; } = RequestedAddresses.IsLocal;
+
+    public GatewayApiResult Compile(ConfigSnapshot snapshot)
+    {
+        // metav1.Time has second precision.
+        var clock = DateTimeOffset.UtcNow;
+        var now = new DateTimeOffset(clock.Ticks - (clock.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+        var context = new GatewayApiContext(snapshot, options.TrustDomain, now);
+        var classes = new GatewayClassRegistry(snapshot.OfType<GatewayClassResource>());
+        var statuses = new Dictionary<ResourceKey, object>();
+        var builtIns = classes.BuiltInWithoutResource().ToList<Resource>();
+        foreach (var gatewayClass in classes.Owned.Concat(builtIns.Cast<GatewayClassResource>()))
+        {
+            statuses[gatewayClass.Key] = ClassStatus(gatewayClass, now);
+        }
+
+        var gateways = BuildGateways(snapshot, classes, context);
+        var routes = AttachRoutes(snapshot, gateways, context, statuses);
+
+        var compiled = new List<CompiledGateway>();
+        foreach (var state in gateways.Values)
+        {
+            statuses[state.Resource.Key] = GatewayStatusOf(state, now);
+            var proto = ToProto(state, routes, context);
+
+            compiled.Add(new CompiledGateway(state.Resource, state.Role, state.Node, state.Addresses, state.Accepted, proto));
+        }
+
+        return new GatewayApiResult(compiled, statuses, builtIns);
+    }
+
+    private Dictionary<ResourceKey, GatewayState> BuildGateways(ConfigSnapshot snapshot, GatewayClassRegistry classes, GatewayApiContext context)
+    {
+        var ours = snapshot.OfType<GatewayResource>()
+            .Select(g => (Gateway: g, Role: classes.RoleOf(g.Spec.GatewayClassName)))
+            .Where(p => p.Role is not null)
+            .ToList();
+        var requested = ours.ToDictionary(p => p.Gateway.Key, p => RequestedAddresses.Judge(p.Gateway, IsLocalAddress));
+        var allocated = _allocator.Allocate(
+            ours.Where(p => requested[p.Gateway.Key].WantsAllocation).Select(p => $"{p.Gateway.Key.Namespace}/{p.Gateway.Metadata.Name}"),
+            requested.Values.SelectMany(r => r.Usable));
+
+        var states = new Dictionary<ResourceKey, GatewayState>();
+        foreach (var (gateway, role) in ours)
+        {
+            var request = requested[gateway.Key];
+            var addresses = request.Usable.ToList();
+            if (request.WantsAllocation && allocated.TryGetValue($"{gateway.Key.Namespace}/{gateway.Metadata.Name}", out var address))
+            {
+                addresses.Add(address);
+            }
+
+            var node = gateway.Metadata.Annotations.GetValueOrDefault(GatewayApiNames.NodeAnnotation) is { Length: > 0 } annotated
+                ? annotated
+                : GatewayApiNames.DefaultNode(role!);
+            var listeners = ListenerBuilder.Build(gateway, role == GatewayApiNames.WaypointRole, context);
+            states[gateway.Key] = new GatewayState(gateway, role!, node, addresses, request, listeners);
+        }
+
+        return states;
+    }
+
+    private static Dictionary<RouteInfo, CompiledRoute> AttachRoutes(
+        ConfigSnapshot snapshot,
+        Dictionary<ResourceKey, GatewayState> gateways,
+        GatewayApiContext context,
+        Dictionary<ResourceKey, object> statuses)
+    {
+        var allGateways = snapshot.OfType<GatewayResource>().ToDictionary(g => g.Key);
+        var result = new Dictionary<RouteInfo, CompiledRoute>();
+        foreach (var route in RouteInfo.All(snapshot))
+        {
+            var compiled = CompiledRoute.Translate(route, context);
+            result[route] = compiled;
+            var conditions = StatusConditions.For(route.Resource, context.Now);
+            foreach (var parent in route.ParentRefs.Where(IsGatewayRef))
+            {
+                var key = new ResourceKey("Gateway", parent.Namespace ?? route.Namespace, parent.Name);
+                AttachmentResult attachment;
+                if (!allGateways.ContainsKey(key))
+                {
+                    attachment = new AttachmentResult([], "NoMatchingParent", $"Gateway {key.Namespace}/{key.Name} does not exist");
+                }
+                else if (!gateways.TryGetValue(key, out var gateway))
+                {
+                    continue; // another controller's Gateway: its status is not ours to write
+                }
+                else if (!gateway.Accepted)
+                {
+                    attachment = new AttachmentResult([], "NoMatchingParent", $"Gateway {key.Namespace}/{key.Name} is not accepted");
+                }
+                else
+                {
+                    attachment = RouteAttachment.Attach(route, parent, gateway.Resource, gateway.Listeners, context.Namespaces);
+                }
+
+                var accepted = attachment.Accepted && compiled.Problems.UnsupportedMessage is null;
+                if (accepted)
+                {
+                    foreach (var (listener, hostnames) in attachment.Listeners)
+                    {
+                        if (!listener.Routes.Any(r => ReferenceEquals(r.Route, route)))
+                        {
+                            listener.Routes.Add(new AttachedRoute(route, hostnames));
+                        }
+                    }
+                }
+
+                compiled.Parents.Add(ParentStatus(parent, conditions, accepted
+                    ? conditions.True("Accepted", "Accepted")
+                    : attachment.Accepted
+                        ? conditions.False("Accepted", "UnsupportedValue", compiled.Problems.UnsupportedMessage!)
+                        : conditions.False("Accepted", attachment.Reason, attachment.Message), compiled.Problems));
+            }
+
+            if (compiled.Parents.Count > 0)
+            {
+                statuses[route.Resource.Key] = new RouteStatus { Parents = compiled.Parents };
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>One parent's status: Accepted as judged, ResolvedRefs from the route's references.</summary>
+    public static RouteParentStatus ParentStatus(ParentReference parent, StatusConditions conditions, Skein.Core.Resources.StatusCondition accepted, RouteProblems problems) => new()
+    {
+        ParentRef = parent,
+        ControllerName = GatewayApiNames.ControllerName,
+        Conditions =
+        [
+            accepted,
+            problems.ResolvedRefsReason is { } reason
+                ? conditions.False("ResolvedRefs", reason, problems.ResolvedRefsMessage)
+                : conditions.True("ResolvedRefs", "ResolvedRefs"),
+        ],
+    };
+
+    private static bool IsGatewayRef(ParentReference parent) =>
+        parent.Kind == "Gateway" && parent.Group is ApiVersions.GatewayGroup or "";
+
+    private SkeinProto.Gateway ToProto(GatewayState state, Dictionary<RouteInfo, CompiledRoute> routes, GatewayApiContext context)
+    {
+        var gateway = state.Resource;
+        var proto = new SkeinProto.Gateway
+        {
+            Namespace = gateway.Key.Namespace,
+            Name = gateway.Metadata.Name,
+            GatewayClass = gateway.Spec.GatewayClassName,
+            Identity = $"spiffe://{context.TrustDomain}/ns/{gateway.Key.Namespace}/sa/{gateway.Metadata.Name}",
+        };
+        proto.Addresses.AddRange(state.Addresses.Select(a => ByteString.CopyFrom(a.GetAddressBytes())));
+        if (!state.Programmed)
+        {
+            return proto;
+        }
+
+        foreach (var listener in state.Listeners.Where(l => l.Programmed && l.Spec.Protocol != "HBONE"))
+        {
+            proto.Listeners.Add(ListenerProto(listener, routes));
+        }
+
+        return proto;
+    }
+
+    /// <summary>A programmed listener with its attached routes: HTTP entries in precedence order, stream routes by age.</summary>
+    public static SkeinProto.Listener ListenerProto(ListenerState listener, IReadOnlyDictionary<RouteInfo, CompiledRoute> routes)
+    {
+        var proto = new SkeinProto.Listener
+        {
+            Name = listener.Spec.Name,
+            Port = (uint)listener.Spec.Port,
+            Protocol = listener.Spec.Protocol switch
+            {
+                "HTTPS" => SkeinProto.ListenerProtocol.Https,
+                "TLS" => SkeinProto.ListenerProtocol.Tls,
+                "TCP" => SkeinProto.ListenerProtocol.Tcp,
+                "HBONE" => SkeinProto.ListenerProtocol.Hbone,
+                _ => SkeinProto.ListenerProtocol.Http,
+            },
+            Hostname = listener.Spec.Hostname ?? "",
+        };
+        proto.Certificates.AddRange(listener.Certificates);
+        var attached = listener.Routes.OrderBy(r => r.Route.Created).ThenBy(r => r.Route.FullName, StringComparer.Ordinal).ToList();
+        proto.HttpRoutes.AddRange(attached
+            .SelectMany(r => routes[r.Route].HttpEntries.Select(e => (Entry: e, r.Hostnames)))
+            .OrderBy(p => p.Entry.Precedence)
+            .Select(p =>
+            {
+                var entry = p.Entry.Entry.Clone();
+                entry.Hostnames.AddRange(p.Hostnames);
+                return entry;
+            }));
+        proto.StreamRoutes.AddRange(attached.SelectMany(r => routes[r.Route].StreamRoutes.Select(s =>
+        {
+            var stream = s.Clone();
+            stream.Hostnames.AddRange(r.Hostnames);
+            return stream;
+        })));
+        return proto;
+    }
+
+    private static GatewayClassStatus ClassStatus(GatewayClassResource gatewayClass, DateTimeOffset now)
+    {
+        var conditions = StatusConditions.For(gatewayClass, now);
+        return new GatewayClassStatus
+        {
+            Conditions =
+            [
+                conditions.True("Accepted", "Accepted", "Skein implements this class"),
+                conditions.True("SupportedVersion", "SupportedVersion", "Gateway API v1"),
+            ],
+        };
+    }
+
+    private static GatewayStatus GatewayStatusOf(GatewayState state, DateTimeOffset now)
+    {
+        var conditions = StatusConditions.For(state.Resource, now);
+        var status = new GatewayStatus
+        {
+            Addresses = state.Addresses.Select(a => new GatewayStatusAddress { Type = "IPAddress", Value = a.ToString() }).ToList(),
+        };
+        status.Conditions.Add(conditions.Make("Accepted", state.Accepted, state.AcceptedReason, state.AcceptedMessage));
+        status.Conditions.Add(state.Programmed
+            ? conditions.True("Programmed", "Programmed", $"served by {state.Role} proxies on node {state.Node}")
+            : conditions.False("Programmed", state.ProgrammedReason, state.ProgrammedMessage));
+        foreach (var listener in state.Listeners)
+        {
+            status.Listeners.Add(new ListenerStatus
+            {
+                Name = listener.Spec.Name,
+                SupportedKinds = listener.SupportedKinds.Select(RouteKinds.ToGroupKind).ToList(),
+                AttachedRoutes = listener.Routes.Count,
+                Conditions =
+                [
+                    conditions.Make("Accepted", listener.Accepted, listener.AcceptedReason, listener.AcceptedMessage),
+                    listener.Programmed && state.Programmed
+                        ? conditions.True("Programmed", "Programmed")
+                        : conditions.False("Programmed", "Invalid", "the listener is not served; see its other conditions"),
+                    conditions.Make("ResolvedRefs", listener.ResolvedRefs, listener.ResolvedRefsReason, listener.ResolvedRefsMessage),
+                    listener.ConflictReason is { } conflict
+                        ? conditions.True("Conflicted", conflict, listener.ConflictMessage)
+                        : conditions.False("Conflicted", "NoConflicts", ""),
+                ],
+            });
+        }
+
+        return status;
+    }
+}

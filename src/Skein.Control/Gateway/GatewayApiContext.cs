@@ -1,0 +1,47 @@
+using Skein.Control.Store;
+using Skein.Core.Resources;
+
+namespace Skein.Control.Gateway;
+
+/// <summary>Lookups over one snapshot that the Gateway API compilation needs (services, secrets, namespaces, grants).</summary>
+public sealed class GatewayApiContext
+{
+    private readonly Dictionary<(string Namespace, string Name), ServiceResource> _services = [];
+    private readonly Dictionary<(string Namespace, string Name), SecretResource> _secrets = [];
+
+    public GatewayApiContext(ConfigSnapshot snapshot, string trustDomain, DateTimeOffset now)
+    {
+        Snapshot = snapshot;
+        TrustDomain = trustDomain;
+        Now = now;
+        foreach (var service in snapshot.OfType<ServiceResource>())
+        {
+            _services[(service.Key.Namespace, service.Metadata.Name)] = service;
+        }
+
+        foreach (var secret in snapshot.OfType<SecretResource>())
+        {
+            _secrets[(secret.Key.Namespace, secret.Metadata.Name)] = secret;
+        }
+
+        Namespaces = new NamespaceLabels(snapshot.OfType<NamespaceResource>());
+        Grants = new ReferenceGrants(snapshot.OfType<ReferenceGrantResource>());
+    }
+
+    public ConfigSnapshot Snapshot { get; }
+
+    public string TrustDomain { get; }
+
+    /// <summary>The time written as lastTransitionTime.</summary>
+    public DateTimeOffset Now { get; }
+
+    public NamespaceLabels Namespaces { get; }
+
+    public ReferenceGrants Grants { get; }
+
+    public ServiceResource? FindService(string ns, string name) => _services.GetValueOrDefault((ns, name));
+
+    public SecretResource? FindSecret(string ns, string name) => _secrets.GetValueOrDefault((ns, name));
+
+    public IEnumerable<ServiceResource> Services => _services.Values;
+}

@@ -1,0 +1,212 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Skein.Core.Resources;
+using SkeinProto = Skein.Core.Protos.Skein;
+
+namespace Skein.Control.Gateway;
+
+/// <summary>Judges a Gateway's listeners: protocol support, conflicts, route kinds and HTTPS certificates.</summary>
+public static class ListenerBuilder
+{
+    public static List<ListenerState> Build(GatewayResource gateway, bool waypoint, GatewayApiContext context)
+    {
+        var states = gateway.Spec.Listeners.Select(l => new ListenerState(l)).ToList();
+        foreach (var state in states)
+        {
+            CheckProtocol(state, waypoint);
+            if (!state.Accepted)
+            {
+                continue;
+            }
+
+            ResolveKinds(state);
+            if (state.Spec.Protocol == "HTTPS")
+            {
+                ResolveCertificates(state, gateway, context);
+            }
+        }
+
+        MarkConflicts(states);
+        return states;
+    }
+
+    private static void CheckProtocol(ListenerState state, bool waypoint)
+    {
+        var listener = state.Spec;
+        var supported = listener.Protocol switch
+        {
+            "HTTP" or "HTTPS" or "TCP" => true,
+            "TLS" => listener.Tls is null || listener.Tls.Mode == TLSModeType.Passthrough,
+            "HBONE" => waypoint,
+            _ => false,
+        };
+        if (!supported)
+        {
+            state.Accepted = false;
+            state.AcceptedReason = "UnsupportedProtocol";
+            state.AcceptedMessage = listener.Protocol == "TLS"
+                ? "TLS listeners support mode Passthrough only; use protocol HTTPS to terminate TLS"
+                : $"protocol {listener.Protocol} is not supported (supported: HTTP, HTTPS, TLS, TCP{(waypoint ? ", HBONE" : "")})";
+        }
+    }
+
+    private static void ResolveKinds(ListenerState state)
+    {
+        var supported = RouteKinds.For(state.Spec.Protocol);
+        var requested = state.Spec.AllowedRoutes?.Kinds ?? [];
+        if (requested.Count == 0)
+        {
+            state.SupportedKinds.AddRange(supported);
+            return;
+        }
+
+        var invalid = new List<string>();
+        foreach (var kind in requested)
+        {
+            var group = string.IsNullOrEmpty(kind.Group) ? ApiVersions.GatewayGroup : kind.Group;
+            if (group == ApiVersions.GatewayGroup && supported.Contains(kind.Kind))
+            {
+                if (!state.SupportedKinds.Contains(kind.Kind))
+                {
+                    state.SupportedKinds.Add(kind.Kind);
+                }
+            }
+            else
+            {
+                invalid.Add($"{group}/{kind.Kind}");
+            }
+        }
+
+        if (invalid.Count > 0)
+        {
+            state.ResolvedRefsReason = "InvalidRouteKinds";
+            state.ResolvedRefsMessage = $"route kinds not supported on a {state.Spec.Protocol} listener: {string.Join(", ", invalid)}";
+        }
+    }
+
+    private static void ResolveCertificates(ListenerState state, GatewayResource gateway, GatewayApiContext context)
+    {
+        var gatewayNs = gateway.Key.Namespace;
+        foreach (var reference in state.Spec.Tls?.CertificateRefs ?? [])
+        {
+            var ns = reference.Namespace ?? gatewayNs;
+            string? reason = null;
+            var message = "";
+            if (reference.Group is not "" || reference.Kind != "Secret")
+            {
+                (reason, message) = ("InvalidCertificateRef", $"certificateRef {reference.Group}/{reference.Kind} {reference.Name}: only core Secrets are supported");
+            }
+            else if (!context.Grants.Permits(ApiVersions.GatewayGroup, "Gateway", gatewayNs, "", "Secret", ns, reference.Name))
+            {
+                (reason, message) = ("RefNotPermitted", $"Secret {ns}/{reference.Name} is in another namespace and no ReferenceGrant there permits Gateways from {gatewayNs}");
+            }
+            else if (context.FindSecret(ns, reference.Name) is not { } secret)
+            {
+                (reason, message) = ("InvalidCertificateRef", $"Secret {ns}/{reference.Name} does not exist");
+            }
+            else if (ToCertificate(secret, out var problem) is { } certificate)
+            {
+                state.Certificates.Add(certificate);
+            }
+            else
+            {
+                (reason, message) = ("InvalidCertificateRef", $"Secret {ns}/{reference.Name}: {problem}");
+            }
+
+            if (reason is not null && state.CertificatesResolved)
+            {
+                state.CertificatesResolved = false;
+                state.ResolvedRefsReason = reason;
+                state.ResolvedRefsMessage = message;
+            }
+        }
+
+        if (state.Certificates.Count == 0 && state.CertificatesResolved)
+        {
+            state.CertificatesResolved = false;
+            state.ResolvedRefsReason = "InvalidCertificateRef";
+            state.ResolvedRefsMessage = "an HTTPS listener needs at least one certificateRef";
+        }
+    }
+
+    /// <summary>A certificate from a kubernetes.io/tls Secret, checked by parsing the chain together with its key.</summary>
+    private static SkeinProto.Certificate? ToCertificate(SecretResource secret, out string problem)
+    {
+        problem = "";
+        if (secret.Type != SecretResource.TlsType)
+        {
+            problem = $"type is {secret.Type}, not {SecretResource.TlsType}";
+            return null;
+        }
+
+        if (secret.GetBytes("tls.crt") is not { Length: > 0 } crt || secret.GetBytes("tls.key") is not { Length: > 0 } key)
+        {
+            problem = "tls.crt and tls.key must both be set";
+            return null;
+        }
+
+        var crtPem = System.Text.Encoding.UTF8.GetString(crt);
+        var keyPem = System.Text.Encoding.UTF8.GetString(key);
+        try
+        {
+            using var parsed = X509Certificate2.CreateFromPem(crtPem, keyPem);
+        }
+        catch (CryptographicException e)
+        {
+            problem = $"tls.crt/tls.key is not a valid PEM certificate and matching key: {e.Message}";
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            problem = $"tls.crt/tls.key is not a valid PEM certificate and matching key: {e.Message}";
+            return null;
+        }
+
+        return new SkeinProto.Certificate
+        {
+            CertificateChainPem = crtPem,
+            PrivateKeyPem = keyPem,
+            Source = $"{secret.Key.Namespace}/{secret.Metadata.Name}",
+        };
+    }
+
+    /// <summary>
+    /// Listeners sharing a port must agree on how the port is served: HTTP and HTTPS/TLS listeners can share
+    /// (by Host or SNI) only with their own kind, and a TCP listener owns its port alone.
+    /// </summary>
+    private static void MarkConflicts(List<ListenerState> states)
+    {
+        foreach (var group in states.Where(s => s.Accepted).GroupBy(s => s.Spec.Port))
+        {
+            var families = group.Select(s => Family(s.Spec.Protocol)).Distinct().ToList();
+            if (families.Count > 1)
+            {
+                foreach (var state in group)
+                {
+                    state.ConflictReason = "ProtocolConflict";
+                    state.ConflictMessage = $"port {group.Key} is used with incompatible protocols ({string.Join(", ", group.Select(s => s.Spec.Protocol).Distinct())})";
+                }
+
+                continue;
+            }
+
+            foreach (var sameHost in group.GroupBy(s => s.Spec.Hostname ?? "", StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+            {
+                foreach (var state in sameHost)
+                {
+                    state.ConflictReason = "HostnameConflict";
+                    state.ConflictMessage = $"another listener on port {group.Key} has the same hostname \"{sameHost.Key}\"";
+                }
+            }
+        }
+    }
+
+    // HTTP and HTTPS are both "HTTP" to a client, but one port cannot speak plaintext and TLS at once.
+    private static string Family(string protocol) => protocol switch
+    {
+        "HTTPS" or "TLS" => "tls",
+        "HTTP" => "http",
+        "HBONE" => "hbone",
+        _ => protocol,
+    };
+}

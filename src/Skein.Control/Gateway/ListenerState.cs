@@ -1,0 +1,43 @@
+using Skein.Core.Resources;
+using SkeinProto = Skein.Core.Protos.Skein;
+
+namespace Skein.Control.Gateway;
+
+/// <summary>One listener of a Gateway as the compiler judged it: validity, certificates and the routes attached.</summary>
+public sealed class ListenerState(Listener spec)
+{
+    public Listener Spec { get; } = spec;
+
+    /// <summary>False for unsupported protocols and conflicts: no route attaches.</summary>
+    public bool Accepted { get; set; } = true;
+
+    public string AcceptedReason { get; set; } = "Accepted";
+
+    public string AcceptedMessage { get; set; } = "";
+
+    public string? ConflictReason { get; set; }
+
+    public string ConflictMessage { get; set; } = "";
+
+    public string ResolvedRefsReason { get; set; } = "ResolvedRefs";
+
+    public string ResolvedRefsMessage { get; set; } = "";
+
+    public bool ResolvedRefs => ResolvedRefsReason == "ResolvedRefs";
+
+    /// <summary>Whether certificate references resolved (route kind problems do not stop a listener serving).</summary>
+    public bool CertificatesResolved { get; set; } = true;
+
+    public List<string> SupportedKinds { get; } = [];
+
+    public List<SkeinProto.Certificate> Certificates { get; } = [];
+
+    /// <summary>Routes attached (accepted for this listener), with the hostnames they serve here.</summary>
+    public List<AttachedRoute> Routes { get; } = [];
+
+    /// <summary>Whether proxies get this listener.</summary>
+    public bool Programmed => Accepted && ConflictReason is null && CertificatesResolved && SupportedKinds.Count > 0;
+}
+
+/// <summary>A route accepted on a listener, with the effective hostnames (route ∩ listener).</summary>
+public sealed record AttachedRoute(RouteInfo Route, IReadOnlyList<string> Hostnames);
