@@ -69,7 +69,7 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
         var needsMesh = tests.Any(t => t.Features.Contains("Mesh"));
         var baseFiles = new[] { corpus.BaseManifest }.Concat(needsMesh ? [corpus.MeshBaseManifest] : []).Where(File.Exists).ToList();
         var baseTexts = baseFiles.Select(File.ReadAllText).ToList();
-        var baseDocs = baseTexts.SelectMany(t => ManifestDocuments.Split(t.Replace("{GATEWAY_CLASS_NAME}", GatewayClassName, StringComparison.Ordinal))).ToList();
+        var baseDocs = baseTexts.SelectMany(t => ManifestDocuments.Split(translator.Fill(t))).ToList();
         var translatedBase = translator.Translate(baseTexts);
         foreach (var note in translatedBase.Dropped)
         {
@@ -114,7 +114,8 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
         var cases = parsed.Where(p => p.Case is not null).Select(p => p.Case!).ToList();
         var skippedCases = parsed.Where(p => p.SkipReason is not null).Select(p => p.SkipReason!).ToList();
         var details = skippedCases.Distinct().Select(r => $"case skipped: {r}").ToList();
-        if (cases.Count == 0 && !StatusChecker.HasChecks(test))
+        // A test whose cases all need what this runner cannot resolve is skipped, never passed on status alone.
+        if (cases.Count == 0 && (skippedCases.Count > 0 || !StatusChecker.HasChecks(test)))
         {
             var why = skippedCases.Count > 0 ? $"no runnable case ({skippedCases[0]})" : "nothing this runner can check (upstream's checks for it are Go code)";
             return new TestResult(test.ShortName, Outcome.Skipped, 0, test.Cases.Count, why, details, TimeSpan.Zero);
@@ -123,7 +124,7 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
         var isMesh = test.Features.Contains("Mesh");
         var texts = test.Manifests.Select(m => File.ReadAllText(corpus.PathOf(m))).ToList();
         var translated = translator.Translate(texts);
-        var testDocs = texts.SelectMany(t => ManifestDocuments.Split(t.Replace("{GATEWAY_CLASS_NAME}", GatewayClassName, StringComparison.Ordinal))).ToList();
+        var testDocs = texts.SelectMany(t => ManifestDocuments.Split(translator.Fill(t))).ToList();
         details.AddRange(translated.Dropped.Select(d => $"dropped {d}"));
         var file = $"test-{test.ShortName}.yaml";
         await mesh.StartPodsAsync(translated.Pods, ct);
@@ -135,13 +136,13 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
                 return Fail(test, 0, cases.Count, loadProblem, details);
             }
 
-            var target = GatewayTarget.Resolve(testDocs, baseDocs);
+            var targets = GatewayTarget.Resolve(testDocs, baseDocs);
             var failures = new List<string>();
             string? reason = null;
             if (StatusChecker.HasChecks(test))
             {
                 var status = await Consistency.RunAsync(
-                    _ => StatusChecker.CheckAsync(test, translated.Resources, target, r => mesh.GetResourceAsync(r.Kind, r.Namespace, r.Name, ct)),
+                    _ => StatusChecker.CheckAsync(test, translated.Resources, targets, r => mesh.GetResourceAsync(r.Kind, r.Namespace, r.Name, ct)),
                     options.Consistency with { RequiredConsecutive = 1 }, TimeProvider.System, ct);
                 if (!status.Passed)
                 {
@@ -158,21 +159,22 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
                     return Fail(test, 0, cases.Count, "mesh cases need a meshed client through a waypoint, which this runner does not drive yet", details);
                 }
 
-                var (address, addressProblem) = await GatewayAddressAsync(mesh, target, ct);
-                if (address is null)
+                var (addressed, addressProblem) = await GatewayAddressesAsync(mesh, targets, ct);
+                if (addressed.Count == 0)
                 {
                     failures.Add(addressProblem!);
                     return Fail(test, 0, cases.Count, reason ?? addressProblem!, details.Concat(failures).ToList());
                 }
 
-                var outcomes = await RunCasesAsync(cases, address, target!, mesh, exchange, ct);
+                var outcomes = await RunCasesAsync(cases, addressed, mesh, exchange, ct);
                 passed = outcomes.Count(o => o.Error is null);
-                failures.AddRange(outcomes.Where(o => o.Error is not null).Select(o => $"case {o.Case.Name}: {o.Error}"));
-                reason ??= outcomes.FirstOrDefault(o => o.Error is not null) is { } first ? $"case {first.Case.Name}: {first.Error}" : null;
+                var failed = outcomes.Where(o => o.Error is not null).Select(o => $"case {o.Case.Name}: {o.Error}").ToList();
+                failures.AddRange(failed);
+                reason ??= failed.FirstOrDefault();
 
-                if (test.Weighted && test.ExpectedWeights is { } weights && failures.Count == 0)
+                if (test.Weighted && test.ExpectedWeights is { } weights && failed.Count == 0)
                 {
-                    if (await WeightedAsync(cases[0], address, target!, weights, exchange, ct) is { } weightProblem)
+                    if (await WeightedAsync(cases[0], addressed[0], weights, exchange, ct) is { } weightProblem)
                     {
                         reason = $"weights: {weightProblem}";
                         failures.Add(reason);
@@ -203,30 +205,51 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
     private static TestResult Fail(ConformanceTest test, int passed, int total, string reason, List<string> details) =>
         new(test.ShortName, Outcome.Failed, passed, total, reason, details, TimeSpan.Zero);
 
-    private async Task<(string? Address, string? Problem)> GatewayAddressAsync(ConformanceMesh mesh, GatewayTarget? target, CancellationToken ct)
+    private async Task<(List<(GatewayTarget Target, string Address)> Targets, string? Problem)> GatewayAddressesAsync(
+        ConformanceMesh mesh, IReadOnlyList<GatewayTarget> targets, CancellationToken ct)
     {
-        if (target is null)
+        if (targets.Count == 0)
         {
-            return (null, "no Gateway to send requests to (no HTTPRoute parentRef and no Gateway in the manifests)");
+            return ([], "no Gateway to send requests to (no HTTPRoute parentRef to a defined Gateway, and no Gateway in the manifests)");
         }
 
         if (mesh.GatewayProblem is { } problem)
         {
-            return (null, problem);
+            return ([], problem);
         }
 
-        string? address = null;
-        var found = await Consistency.RunAsync(async _ =>
+        var result = new List<(GatewayTarget, string)>();
+        string? lastProblem = null;
+        foreach (var target in targets)
         {
-            var gateway = await mesh.GetResourceAsync("Gateway", target.Namespace, target.Name, ct);
-            address = (gateway?["status"]?["addresses"] as System.Text.Json.Nodes.JsonArray)?
-                .Select(a => a?["value"]?.GetValue<string>()).FirstOrDefault(v => !string.IsNullOrEmpty(v));
-            return address is null ? $"Gateway {target.Namespace}/{target.Name} has no status.addresses" : null;
-        }, options.Consistency with { RequiredConsecutive = 1 }, TimeProvider.System, ct);
-        return found.Passed ? (address, null) : (null, found.LastError);
+            string? address = null;
+            var found = await Consistency.RunAsync(async _ =>
+            {
+                var gateway = await mesh.GetResourceAsync("Gateway", target.Namespace, target.Name, ct);
+                address = (gateway?["status"]?["addresses"] as System.Text.Json.Nodes.JsonArray)?
+                    .Select(a => a?["value"]?.GetValue<string>()).FirstOrDefault(v => !string.IsNullOrEmpty(v));
+                return address is null ? $"Gateway {target.Namespace}/{target.Name} has no status.addresses" : null;
+            }, options.Consistency with { RequiredConsecutive = 1 }, TimeProvider.System, ct);
+            if (found.Passed)
+            {
+                result.Add((target, address!));
+            }
+            else
+            {
+                lastProblem = found.LastError;
+            }
+        }
+
+        return (result, lastProblem);
     }
 
-    private async Task<List<(HttpCase Case, string? Error)>> RunCasesAsync(List<HttpCase> cases, string address, GatewayTarget target,
+    private static RequestTarget TargetFor(HttpCase c, (GatewayTarget Target, string Address) gateway)
+    {
+        var (port, scheme) = gateway.Target.For(c.Request.Host);
+        return new RequestTarget(gateway.Address, port, scheme);
+    }
+
+    private async Task<List<(HttpCase Case, string? Error)>> RunCasesAsync(List<HttpCase> cases, List<(GatewayTarget Target, string Address)> gateways,
         ConformanceMesh mesh, HttpExchange exchange, CancellationToken ct)
     {
         using var gate = new SemaphoreSlim(options.CaseParallelism);
@@ -235,17 +258,37 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
             await gate.WaitAsync(ct);
             try
             {
-                var (port, scheme) = target.For(c.Request.Host);
-                var requestTarget = new RequestTarget(address, port, scheme);
                 var extra = c.BackendSetResponseHeaders.Count == 0
                     ? new Dictionary<string, string>()
                     : new Dictionary<string, string> { ["X-Echo-Set-Header"] = string.Join(",", c.BackendSetResponseHeaders.Select(h => $"{h.Key}:{h.Value}")) };
+                // With several candidate Gateways an attempt passes when the case holds on one of them.
                 var result = await Consistency.RunAsync(async token =>
                 {
-                    var mark = mesh.Journal.Mark;
-                    var response = await exchange.SendAsync(c.Request, requestTarget, extra, token);
-                    var error = CaseEvaluator.Evaluate(c, requestTarget, response);
-                    return error ?? await MirrorProblemAsync(c, mesh.Journal, mark, token);
+                    string? firstError = null;
+                    foreach (var gateway in gateways)
+                    {
+                        var requestTarget = TargetFor(c, gateway);
+                        var mark = mesh.Journal.Mark;
+                        string? error;
+                        try
+                        {
+                            var response = await exchange.SendAsync(c.Request, requestTarget, extra, token);
+                            error = CaseEvaluator.Evaluate(c, requestTarget, response) ?? await MirrorProblemAsync(c, mesh.Journal, mark, token);
+                        }
+                        catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException && !token.IsCancellationRequested)
+                        {
+                            error = $"{requestTarget.Scheme}://{requestTarget.Authority}: {e.GetBaseException().Message}";
+                        }
+
+                        if (error is null)
+                        {
+                            return null;
+                        }
+
+                        firstError ??= gateways.Count > 1 ? $"{error} (on {gateway.Target.Namespace}/{gateway.Target.Name}; other Gateways too)" : error;
+                    }
+
+                    return firstError;
                 }, options.Consistency, TimeProvider.System, ct);
                 Verbose($"  {(result.Passed ? "pass" : "FAIL")} {c.Name} after {result.Attempts} attempts{(result.Passed ? "" : ": " + result.LastError)}");
                 return (c, result.Passed ? null : result.LastError);
@@ -280,10 +323,9 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
         return null;
     }
 
-    private async Task<string?> WeightedAsync(HttpCase c, string address, GatewayTarget target, IReadOnlyDictionary<string, double> weights, HttpExchange exchange, CancellationToken ct)
+    private async Task<string?> WeightedAsync(HttpCase c, (GatewayTarget Target, string Address) gateway, IReadOnlyDictionary<string, double> weights, HttpExchange exchange, CancellationToken ct)
     {
-        var (port, scheme) = target.For(c.Request.Host);
-        var requestTarget = new RequestTarget(address, port, scheme);
+        var requestTarget = TargetFor(c, gateway);
         string? problem = null;
         // Like upstream, the distribution is retried a few times before it counts as wrong.
         for (var round = 0; round < 3; round++)

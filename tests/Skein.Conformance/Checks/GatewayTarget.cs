@@ -16,55 +16,64 @@ public sealed record GatewayTarget(string Namespace, string Name, IReadOnlyList<
     public (int Port, string Scheme) For(string? host)
     {
         var explicitPort = host is not null && host.LastIndexOf(':') is var colon and > 0 && int.TryParse(host[(colon + 1)..], out var p) ? p : (int?)null;
-        var listener = explicitPort is { } port ? Listeners.FirstOrDefault(l => l.Port == port) ?? new ListenerSpec("", port, "HTTP") : Default;
+        // A Host port no listener has is just part of the Host header (hostname-intersection tests send those).
+        var listener = explicitPort is { } port ? Listeners.FirstOrDefault(l => l.Port == port) ?? Default : Default;
         listener ??= new ListenerSpec("", 80, "HTTP");
         return (listener.Port, listener.Protocol.Equals("HTTPS", StringComparison.OrdinalIgnoreCase) ? "https" : "http");
     }
 
     /// <summary>
-    /// Picks the target from the test's documents: the first Gateway parentRef of the first HTTPRoute, else the
-    /// first Gateway the test defines; the Gateway's listeners come from the test's or the base manifests.
+    /// The Gateways a test's requests may go to: each Gateway parentRef of the test's HTTPRoutes (with the
+    /// listener its sectionName or port names), in manifest order; else the first Gateway the test defines.
+    /// cases.json does not say which Gateway a case targets, so the runner tries these in order.
     /// </summary>
-    public static GatewayTarget? Resolve(IReadOnlyList<ManifestDocument> testDocs, IReadOnlyList<ManifestDocument> baseDocs)
+    public static IReadOnlyList<GatewayTarget> Resolve(IReadOnlyList<ManifestDocument> testDocs, IReadOnlyList<ManifestDocument> baseDocs)
     {
-        string? ns = null, name = null, section = null;
-        int? parentPort = null;
+        var refs = new List<(string Ns, string Name, string? Section, int? Port)>();
         foreach (var route in testDocs.Where(d => d.Kind == "HTTPRoute" && d.Root is not null))
         {
-            var parent = ManifestDocuments.Sequence(route.Root!, "spec", "parentRefs").OfType<YamlMappingNode>()
-                .FirstOrDefault(p => (ManifestDocuments.Scalar(p, "kind") ?? "Gateway") == "Gateway");
-            if (parent is null)
+            foreach (var parent in ManifestDocuments.Sequence(route.Root!, "spec", "parentRefs").OfType<YamlMappingNode>()
+                .Where(p => (ManifestDocuments.Scalar(p, "kind") ?? "Gateway") == "Gateway"))
             {
+                refs.Add((
+                    ManifestDocuments.Scalar(parent, "namespace") ?? route.Namespace ?? "default",
+                    ManifestDocuments.Scalar(parent, "name") ?? "",
+                    ManifestDocuments.Scalar(parent, "sectionName"),
+                    int.TryParse(ManifestDocuments.Scalar(parent, "port"), out var pp) ? pp : null));
+            }
+        }
+
+        if (refs.Count == 0 && testDocs.FirstOrDefault(d => d.Kind == "Gateway") is { Name: not null } own)
+        {
+            refs.Add((own.Namespace ?? "default", own.Name, null, null));
+        }
+
+        var targets = new List<GatewayTarget>();
+        foreach (var (ns, name, section, parentPort) in refs)
+        {
+            var gateway = testDocs.Concat(baseDocs).FirstOrDefault(d => d.Kind == "Gateway" && d.Name == name && (d.Namespace ?? "default") == ns);
+            if (gateway?.Root is null)
+            {
+                // A parentRef to a Gateway nobody defines (an invalid-reference test): nothing to send to.
                 continue;
             }
 
-            name = ManifestDocuments.Scalar(parent, "name");
-            ns = ManifestDocuments.Scalar(parent, "namespace") ?? route.Namespace ?? "default";
-            section = ManifestDocuments.Scalar(parent, "sectionName");
-            parentPort = int.TryParse(ManifestDocuments.Scalar(parent, "port"), out var pp) ? pp : null;
-            break;
+            var listeners = ManifestDocuments.Sequence(gateway.Root, "spec", "listeners").OfType<YamlMappingNode>()
+                .Select(l => new ListenerSpec(
+                    ManifestDocuments.Scalar(l, "name") ?? "",
+                    int.TryParse(ManifestDocuments.Scalar(l, "port"), out var port) ? port : 80,
+                    ManifestDocuments.Scalar(l, "protocol") ?? "HTTP"))
+                .ToList();
+            var chosen = (section is not null ? listeners.FirstOrDefault(l => l.Name == section) : null)
+                ?? (parentPort is { } pport ? listeners.FirstOrDefault(l => l.Port == pport) : null)
+                ?? listeners.FirstOrDefault();
+            var target = new GatewayTarget(ns, name, listeners, chosen);
+            if (!targets.Any(t => t.Namespace == ns && t.Name == name && t.Default == chosen))
+            {
+                targets.Add(target);
+            }
         }
 
-        if (name is null && testDocs.FirstOrDefault(d => d.Kind == "Gateway") is { } own)
-        {
-            (ns, name) = (own.Namespace ?? "default", own.Name);
-        }
-
-        if (name is null)
-        {
-            return null;
-        }
-
-        var gateway = testDocs.Concat(baseDocs).FirstOrDefault(d => d.Kind == "Gateway" && d.Name == name && (d.Namespace ?? "default") == ns);
-        var listeners = gateway?.Root is null ? [] : ManifestDocuments.Sequence(gateway.Root, "spec", "listeners").OfType<YamlMappingNode>()
-            .Select(l => new ListenerSpec(
-                ManifestDocuments.Scalar(l, "name") ?? "",
-                int.TryParse(ManifestDocuments.Scalar(l, "port"), out var port) ? port : 80,
-                ManifestDocuments.Scalar(l, "protocol") ?? "HTTP"))
-            .ToList();
-        var chosen = (section is not null ? listeners.FirstOrDefault(l => l.Name == section) : null)
-            ?? (parentPort is { } pport ? listeners.FirstOrDefault(l => l.Port == pport) : null)
-            ?? listeners.FirstOrDefault();
-        return new GatewayTarget(ns!, name, listeners, chosen);
+        return targets;
     }
 }

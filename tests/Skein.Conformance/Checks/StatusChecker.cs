@@ -27,7 +27,7 @@ public static class StatusChecker
     /// Null when the status of <paramref name="resources"/> (the test's objects, fetched by <paramref name="fetch"/>)
     /// satisfies the test; otherwise the first problem.
     /// </summary>
-    public static async Task<string?> CheckAsync(ConformanceTest test, IReadOnlyList<ResourceRef> resources, GatewayTarget? target, Func<ResourceRef, Task<JsonObject?>> fetch)
+    public static async Task<string?> CheckAsync(ConformanceTest test, IReadOnlyList<ResourceRef> resources, IReadOnlyList<GatewayTarget> targets, Func<ResourceRef, Task<JsonObject?>> fetch)
     {
         var objects = new List<(ResourceRef Ref, JsonObject Json)>();
         foreach (var r in resources.Where(r => r.Kind is "Gateway" or "GatewayClass" or "HTTPRoute" or "GRPCRoute" or "TCPRoute" or "TLSRoute" or "BackendTLSPolicy"))
@@ -49,8 +49,13 @@ public static class StatusChecker
         var checks = test.StatusChecks.ToHashSet(StringComparer.Ordinal);
         if (checks.Contains("GatewayAndHTTPRoutesMustBeAccepted") || checks.Contains("GatewayAndRoutesMustBeAccepted"))
         {
-            if (target is not null && await fetch(new ResourceRef("Gateway", target.Namespace, target.Name)) is { } gateway)
+            foreach (var target in targets)
             {
+                if (await fetch(new ResourceRef("Gateway", target.Namespace, target.Name)) is not { } gateway)
+                {
+                    return $"Gateway {target.Namespace}/{target.Name} is not known to the control plane";
+                }
+
                 foreach (var type in new[] { "Accepted", "Programmed" })
                 {
                     if (!Conditions(gateway["status"]).Any(c => Matches(c, new ExpectedCondition(type, "True", null))))
@@ -58,10 +63,6 @@ public static class StatusChecker
                         return $"Gateway {target.Namespace}/{target.Name} is not {type}: {Describe(gateway["status"])}";
                     }
                 }
-            }
-            else if (target is not null)
-            {
-                return $"Gateway {target.Namespace}/{target.Name} is not known to the control plane";
             }
         }
 

@@ -26,7 +26,14 @@ public sealed record HttpCaseRequest(
 public sealed record HttpCaseResponse(
     IReadOnlyList<int> StatusCodes,
     IReadOnlyDictionary<string, string> Headers,
-    IReadOnlyList<string> AbsentHeaders);
+    IReadOnlyList<string> AbsentHeaders)
+{
+    /// <summary>Response headers whose value must be one of several (CORS: any order of the same list).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> ValidHeaderValues { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
+    /// <summary>Compare <see cref="ValidHeaderValues"/> with whitespace removed.</summary>
+    public bool IgnoreWhitespace { get; init; }
+}
 
 /// <summary>What the backend must have seen after the route's filters; null fields are not checked.</summary>
 public sealed record HttpCaseExpectedRequest(

@@ -104,7 +104,12 @@ public static partial class HttpCaseParser
             req,
             Text(entry, "Backend", "Backend"),
             Text(entry, "Namespace", "Namespace"),
-            new HttpCaseResponse(codes, Map(resp["Headers"], "Response.Headers"), List(resp["AbsentHeaders"], "Response.AbsentHeaders")),
+            new HttpCaseResponse(codes, Map(resp["Headers"], "Response.Headers"), List(resp["AbsentHeaders"], "Response.AbsentHeaders"))
+            {
+                ValidHeaderValues = (resp["ValidHeaderValues"] as JsonObject ?? [])
+                    .ToDictionary(p => p.Key, p => (IReadOnlyList<string>)List(p.Value, $"Response.ValidHeaderValues.{p.Key}"), StringComparer.OrdinalIgnoreCase),
+                IgnoreWhitespace = resp["IgnoreWhitespace"] is JsonValue w && w.TryGetValue<bool>(out var ignore) && ignore,
+            },
             expectedRequest,
             redirect,
             mirrors,

@@ -20,18 +20,20 @@ public static class ResultReport
             text.Append(r.Name.PadRight(width)).Append("  ")
                 .Append(r.Outcome.ToString().ToLowerInvariant().PadRight(7)).Append("  ")
                 .Append(cases.PadRight(6)).Append("  ")
-                .Append(r.Reason).Append('\n');
+                .Append(OneLine(r.Reason)).Append('\n');
             if (verbose || r.Outcome == Outcome.Failed)
             {
                 foreach (var detail in r.Details)
                 {
-                    text.Append(new string(' ', width + 2)).Append("- ").Append(detail).Append('\n');
+                    text.Append(new string(' ', width + 2)).Append("- ").Append(OneLine(detail)).Append('\n');
                 }
             }
         }
 
         return text.ToString();
     }
+
+    private static string OneLine(string text) => string.Join(" | ", text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>"N passed, N failed" plus ", N skipped" when any were skipped (the suite's summary format).</summary>
     public static string Summary(IReadOnlyList<TestResult> results)

@@ -23,6 +23,9 @@ public sealed record TranslatedManifests(string Yaml, IReadOnlyList<ResourceRef>
 /// </summary>
 public sealed class ManifestTranslator(string gatewayClassName, string backendNode, ServicePorts servicePorts, Func<IPAddress> nextAddress)
 {
+    /// <summary>The controllerName Skein's control plane owns GatewayClasses by.</summary>
+    public const string ControllerName = "skein.dev/gateway-controller";
+
     /// <summary>Environment variables that turn upstream's echo image into a gRPC or TCP server, which this runner cannot provide.</summary>
     private static readonly string[] NonHttpEchoModes = ["GRPC_ECHO_SERVER", "TCP_ECHO_SERVER"];
 
@@ -33,42 +36,59 @@ public sealed class ManifestTranslator(string gatewayClassName, string backendNo
         var resources = new List<ResourceRef>();
         var pods = new List<EchoPod>();
         var dropped = new List<string>();
-        foreach (var text in yamlTexts)
+        var documents = new List<ManifestDocument>();
+        foreach (var doc in yamlTexts.SelectMany(text => ManifestDocuments.Split(Fill(text))))
         {
-            foreach (var doc in ManifestDocuments.Split(text.Replace("{GATEWAY_CLASS_NAME}", gatewayClassName, StringComparison.Ordinal)))
+            // Like `kubectl apply` of several files, a later definition of the same object replaces the earlier one.
+            var same = doc.Kind is null || doc.Name is null ? -1 : documents.FindIndex(d => d.Kind == doc.Kind && d.Name == doc.Name && d.Namespace == doc.Namespace);
+            if (same >= 0)
             {
-                var id = $"{doc.Kind}/{(doc.Namespace is null ? "" : doc.Namespace + "/")}{doc.Name}";
-                if (doc.Kind == "Deployment" && doc.Root is not null)
-                {
-                    var (workloads, replicas, reason) = Deployment(doc.Root, doc.Name ?? "", doc.Namespace ?? "default");
-                    if (reason is not null)
-                    {
-                        dropped.Add($"{id}: {reason}");
-                        continue;
-                    }
+                documents[same] = doc;
+            }
+            else
+            {
+                documents.Add(doc);
+            }
+        }
 
-                    output.Append("---\n").Append(workloads);
-                    pods.AddRange(replicas);
-                    resources.AddRange(replicas.Select(p => new ResourceRef("Workload", p.Namespace, p.Name)));
+        foreach (var doc in documents)
+        {
+            var id = $"{doc.Kind}/{(doc.Namespace is null ? "" : doc.Namespace + "/")}{doc.Name}";
+            if (doc.Kind == "Deployment" && doc.Root is not null)
+            {
+                var (workloads, replicas, reason) = Deployment(doc.Root, doc.Name ?? "", doc.Namespace ?? "default");
+                if (reason is not null)
+                {
+                    dropped.Add($"{id}: {reason}");
                     continue;
                 }
 
-                if (doc.Kind is null || ResourceKinds.Find(doc.Kind) is not { } info)
-                {
-                    dropped.Add($"{id}: kind {doc.Kind ?? "(none)"} is not loaded in embedded mode");
-                    continue;
-                }
+                output.Append("---\n").Append(workloads);
+                pods.AddRange(replicas);
+                resources.AddRange(replicas.Select(p => new ResourceRef("Workload", p.Namespace, p.Name)));
+                continue;
+            }
 
-                output.Append("---\n").Append(doc.Text);
-                if (doc.Name is not null)
-                {
-                    resources.Add(new ResourceRef(doc.Kind, info.IsNamespaced ? doc.Namespace ?? "default" : null, doc.Name));
-                }
+            if (doc.Kind is null || ResourceKinds.Find(doc.Kind) is not { } info)
+            {
+                dropped.Add($"{id}: kind {doc.Kind ?? "(none)"} is not loaded in embedded mode");
+                continue;
+            }
+
+            output.Append("---\n").Append(doc.Text);
+            if (doc.Name is not null)
+            {
+                resources.Add(new ResourceRef(doc.Kind, info.IsNamespaced ? doc.Namespace ?? "default" : null, doc.Name));
             }
         }
 
         return new TranslatedManifests(output.ToString(), resources, pods, dropped);
     }
+
+    /// <summary>Fills upstream's templated values ({GATEWAY_CLASS_NAME}, {GATEWAY_CONTROLLER_NAME}).</summary>
+    public string Fill(string text) => text
+        .Replace("{GATEWAY_CLASS_NAME}", gatewayClassName, StringComparison.Ordinal)
+        .Replace("{GATEWAY_CONTROLLER_NAME}", ControllerName, StringComparison.Ordinal);
 
     private (string Yaml, List<EchoPod> Pods, string? Reason) Deployment(YamlMappingNode root, string name, string ns)
     {
