@@ -70,7 +70,10 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
         var baseFiles = new[] { corpus.BaseManifest }.Concat(needsMesh ? [corpus.MeshBaseManifest] : []).Where(File.Exists).ToList();
         var baseTexts = baseFiles.Select(File.ReadAllText).ToList();
         var baseDocs = baseTexts.SelectMany(t => ManifestDocuments.Split(translator.Fill(t))).ToList();
-        var translatedBase = translator.Translate(baseTexts);
+        var allTexts = corpus.AllManifestFiles().Select(File.ReadAllText).ToList();
+        var secrets = TlsSecrets.Missing(baseTexts, allTexts);
+        var translatedBase = translator.Translate([.. baseTexts, .. secrets.Select(s => TlsSecrets.SecretYaml(s.Namespace, s.Name))]);
+        Verbose($"base: created TLS Secrets {string.Join(", ", secrets.Select(s => $"{s.Namespace}/{s.Name}"))}");
         foreach (var note in translatedBase.Dropped)
         {
             Verbose($"base: dropped {note}");
@@ -137,6 +140,18 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
             }
 
             var targets = GatewayTarget.Resolve(testDocs, baseDocs);
+            if (targets.Count <= 1 && StateChangeDetector.Conflicts(cases) is { Count: > 0 } conflicts)
+            {
+                foreach (var (later, earlier) in conflicts.OrderBy(c => c.Key))
+                {
+                    var why = $"case {cases[later].Name} repeats case {cases[earlier].Name} with another expectation (upstream changes objects in Go between them; cases.json does not record it)";
+                    skippedCases.Add(why);
+                    details.Add($"case skipped: {why}");
+                }
+
+                cases = cases.Where((_, i) => !conflicts.ContainsKey(i)).ToList();
+            }
+
             var failures = new List<string>();
             string? reason = null;
             if (StatusChecker.HasChecks(test))
