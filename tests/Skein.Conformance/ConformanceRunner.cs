@@ -26,6 +26,8 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
     private const string GatewayClassName = "skein";
     private const int WeightedRequests = 500;
     private const int WeightedConcurrency = 10;
+    private string? _meshProblem;
+    private HttpExchange? _meshExchange;
 
     /// <summary>Runs the selected tests and returns one result per test, in corpus order.</summary>
     public async Task<IReadOnlyList<TestResult>> RunAsync(CancellationToken ct)
@@ -65,14 +67,24 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
         var sw = Stopwatch.StartNew();
         await using var mesh = new ConformanceMesh(log);
         var servicePorts = ServicePorts.From(corpus.AllManifestFiles().Select(File.ReadAllText));
-        var translator = new ManifestTranslator(GatewayClassName, ConformanceMesh.BackendNode, servicePorts, mesh.NextPodAddress);
         var needsMesh = tests.Any(t => t.Features.Contains("Mesh"));
+        var meshNamespaces = needsMesh && File.Exists(corpus.MeshBaseManifest)
+            ? ManifestDocuments.Split(File.ReadAllText(corpus.MeshBaseManifest)).Where(d => d.Kind == "Namespace" && d.Name is not null).Select(d => d.Name!).ToList()
+            : [];
+        var translator = new ManifestTranslator(GatewayClassName, ConformanceMesh.BackendNode, servicePorts, mesh.NextPodAddress)
+        {
+            NamespaceLabels = meshNamespaces.ToDictionary(ns => ns, IReadOnlyDictionary<string, string> (_) => new Dictionary<string, string> { [MeshClient.UseWaypointLabel] = MeshClient.WaypointName }),
+        };
         var baseFiles = new[] { corpus.BaseManifest }.Concat(needsMesh ? [corpus.MeshBaseManifest] : []).Where(File.Exists).ToList();
         var baseTexts = baseFiles.Select(File.ReadAllText).ToList();
         var baseDocs = baseTexts.SelectMany(t => ManifestDocuments.Split(translator.Fill(t))).ToList();
         var allTexts = corpus.AllManifestFiles().Select(File.ReadAllText).ToList();
         var secrets = TlsSecrets.Missing(baseTexts, allTexts);
-        var translatedBase = translator.Translate([.. baseTexts, .. secrets.Select(s => TlsSecrets.SecretYaml(s.Namespace, s.Name))]);
+        var translatedBase = translator.Translate([
+            .. baseTexts,
+            .. secrets.Select(s => TlsSecrets.SecretYaml(s.Namespace, s.Name)),
+            .. meshNamespaces.Select(ns => MeshClient.Yaml(ns, mesh.ClientAddress, ConformanceMesh.BackendNode)),
+        ]);
         Verbose($"base: created TLS Secrets {string.Join(", ", secrets.Select(s => $"{s.Namespace}/{s.Name}"))}");
         foreach (var note in translatedBase.Dropped)
         {
@@ -89,9 +101,20 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
         }
 
         await mesh.StartGatewayAsync(ct);
+        if (needsMesh)
+        {
+            _meshProblem = meshNamespaces.Count == 0 ? "the corpus has no mesh-base.yaml Namespace" : await mesh.StartWaypointAsync(ct) ?? await mesh.WaitMeshClientAsync(ct);
+            if (_meshProblem is not null)
+            {
+                log(_meshProblem);
+            }
+        }
+
         log($"mesh ready in {sw.Elapsed.TotalSeconds:0.0} s; running {tests.Count} tests");
 
         using var exchange = new HttpExchange();
+        using var meshExchange = new HttpExchange(MeshClient.Proxy(mesh.ClientAddress));
+        _meshExchange = meshExchange;
         foreach (var test in tests)
         {
             var started = Stopwatch.StartNew();
@@ -169,19 +192,32 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
             var passed = 0;
             if (cases.Count > 0)
             {
+                List<(string Label, Func<HttpCase, RequestTarget> Target)> candidates;
                 if (isMesh)
                 {
-                    return Fail(test, 0, cases.Count, "mesh cases need a meshed client through a waypoint, which this runner does not drive yet", details);
-                }
+                    if (_meshProblem is not null)
+                    {
+                        return Fail(test, 0, cases.Count, _meshProblem, details);
+                    }
 
-                var (addressed, addressProblem) = await GatewayAddressesAsync(mesh, targets, ct);
-                if (addressed.Count == 0)
+                    // The meshed client calls the Service the routes attach to (upstream's "echo"), on port 80.
+                    var service = MeshServiceHost(testDocs);
+                    candidates = [("mesh client", c => new RequestTarget(c.Request.Host is { Length: > 0 } h ? h.Split(':')[0] : service ?? "echo", 80, "http"))];
+                    exchange = _meshExchange!;
+                }
+                else
                 {
-                    failures.Add(addressProblem!);
-                    return Fail(test, 0, cases.Count, reason ?? addressProblem!, details.Concat(failures).ToList());
+                    var (addressed, addressProblem) = await GatewayAddressesAsync(mesh, targets, ct);
+                    if (addressed.Count == 0)
+                    {
+                        failures.Add(addressProblem!);
+                        return Fail(test, 0, cases.Count, reason ?? addressProblem!, details.Concat(failures).ToList());
+                    }
+
+                    candidates = addressed.Select(a => ($"{a.Target.Namespace}/{a.Target.Name}", (Func<HttpCase, RequestTarget>)(c => TargetFor(c, a)))).ToList();
                 }
 
-                var outcomes = await RunCasesAsync(cases, addressed, mesh, exchange, ct);
+                var outcomes = await RunCasesAsync(cases, candidates, mesh, exchange, ct);
                 passed = outcomes.Count(o => o.Error is null);
                 var failed = outcomes.Where(o => o.Error is not null).Select(o => $"case {o.Case.Name}: {o.Error}").ToList();
                 failures.AddRange(failed);
@@ -189,7 +225,7 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
 
                 if (test.Weighted && test.ExpectedWeights is { } weights && failed.Count == 0)
                 {
-                    if (await WeightedAsync(cases[0], addressed[0], weights, exchange, ct) is { } weightProblem)
+                    if (await WeightedAsync(cases[0], candidates[0].Target, weights, exchange, ct) is { } weightProblem)
                     {
                         reason = $"weights: {weightProblem}";
                         failures.Add(reason);
@@ -216,6 +252,14 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
             await mesh.StopPodsAsync(translated.Pods);
         }
     }
+
+    // The Service a mesh test's HTTPRoutes attach to (GAMMA parentRef kind Service).
+    private static string? MeshServiceHost(IReadOnlyList<ManifestDocument> docs) =>
+        docs.Where(d => d.Kind == "HTTPRoute" && d.Root is not null)
+            .SelectMany(d => ManifestDocuments.Sequence(d.Root!, "spec", "parentRefs").OfType<YamlDotNet.RepresentationModel.YamlMappingNode>())
+            .Where(p => ManifestDocuments.Scalar(p, "kind") == "Service")
+            .Select(p => ManifestDocuments.Scalar(p, "name"))
+            .FirstOrDefault(n => n is not null);
 
     private static TestResult Fail(ConformanceTest test, int passed, int total, string reason, List<string> details) =>
         new(test.ShortName, Outcome.Failed, passed, total, reason, details, TimeSpan.Zero);
@@ -264,7 +308,7 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
         return new RequestTarget(gateway.Address, port, scheme);
     }
 
-    private async Task<List<(HttpCase Case, string? Error)>> RunCasesAsync(List<HttpCase> cases, List<(GatewayTarget Target, string Address)> gateways,
+    private async Task<List<(HttpCase Case, string? Error)>> RunCasesAsync(List<HttpCase> cases, List<(string Label, Func<HttpCase, RequestTarget> Target)> gateways,
         ConformanceMesh mesh, HttpExchange exchange, CancellationToken ct)
     {
         using var gate = new SemaphoreSlim(options.CaseParallelism);
@@ -282,7 +326,7 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
                     string? firstError = null;
                     foreach (var gateway in gateways)
                     {
-                        var requestTarget = TargetFor(c, gateway);
+                        var requestTarget = gateway.Target(c);
                         var mark = mesh.Journal.Mark;
                         string? error;
                         try
@@ -300,7 +344,7 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
                             return null;
                         }
 
-                        firstError ??= gateways.Count > 1 ? $"{error} (on {gateway.Target.Namespace}/{gateway.Target.Name}; other Gateways too)" : error;
+                        firstError ??= gateways.Count > 1 ? $"{error} (on {gateway.Label}; other Gateways too)" : error;
                     }
 
                     return firstError;
@@ -338,9 +382,9 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
         return null;
     }
 
-    private async Task<string?> WeightedAsync(HttpCase c, (GatewayTarget Target, string Address) gateway, IReadOnlyDictionary<string, double> weights, HttpExchange exchange, CancellationToken ct)
+    private async Task<string?> WeightedAsync(HttpCase c, Func<HttpCase, RequestTarget> target, IReadOnlyDictionary<string, double> weights, HttpExchange exchange, CancellationToken ct)
     {
-        var requestTarget = TargetFor(c, gateway);
+        var requestTarget = target(c);
         string? problem = null;
         // Like upstream, the distribution is retried a few times before it counts as wrong.
         for (var round = 0; round < 3; round++)

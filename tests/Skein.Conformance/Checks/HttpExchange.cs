@@ -24,16 +24,21 @@ public sealed class HttpExchange : IDisposable
 {
     private readonly HttpClient _client;
 
-    /// <summary>Creates the shared client; TLS server certificates are not verified (the corpus uses self-signed ones).</summary>
-    public HttpExchange()
+    /// <summary>
+    /// Creates a client; TLS server certificates are not verified (the corpus uses self-signed ones). With a
+    /// <paramref name="socksProxy"/> every request goes through it on a fresh connection (a meshed client).
+    /// </summary>
+    public HttpExchange(Uri? socksProxy = null)
     {
         var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
-            UseProxy = false,
+            UseProxy = socksProxy is not null,
+            Proxy = socksProxy is null ? null : new WebProxy(socksProxy),
             UseCookies = false,
             AutomaticDecompression = DecompressionMethods.None,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(1),
+            PooledConnectionLifetime = socksProxy is null ? Timeout.InfiniteTimeSpan : TimeSpan.Zero,
             ConnectTimeout = TimeSpan.FromSeconds(3),
             SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, _, _, _) => true },
         };

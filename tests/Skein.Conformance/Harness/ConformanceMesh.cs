@@ -140,6 +140,28 @@ public sealed class ConformanceMesh : IAsyncDisposable
     /// <summary>The meshed client's address (a Workload on the backend node; its SOCKS port is the node proxy's per-workload listener).</summary>
     public IPAddress ClientAddress => Host(5);
 
+    /// <summary>Waits until the node proxy serves the meshed client's SOCKS port; returns why not, or null.</summary>
+    public async Task<string?> WaitMeshClientAsync(CancellationToken ct)
+    {
+        var endPoint = new IPEndPoint(ClientAddress, MeshClient.SocksPort);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            using var probe = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                await probe.ConnectAsync(endPoint, ct);
+                return null;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(100, ct);
+            }
+        }
+
+        return $"the node proxy never served the meshed client's SOCKS port {endPoint}";
+    }
+
     /// <summary>Starts the echo processes of <paramref name="pods"/> (in parallel) and waits until each answers.</summary>
     public async Task StartPodsAsync(IEnumerable<EchoPod> pods, CancellationToken ct) =>
         await Task.WhenAll(pods.Select(async pod =>

@@ -26,6 +26,10 @@ public sealed class ManifestTranslator(string gatewayClassName, string backendNo
     /// <summary>The controllerName Skein's control plane owns GatewayClasses by.</summary>
     public const string ControllerName = "skein.dev/gateway-controller";
 
+    /// <summary>Labels added to Namespaces by name (the mesh namespace opts into its waypoint this way).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> NamespaceLabels { get; init; } =
+        new Dictionary<string, IReadOnlyDictionary<string, string>>();
+
     /// <summary>Environment variables that turn upstream's echo image into a gRPC or TCP server, which this runner cannot provide.</summary>
     private static readonly string[] NonHttpEchoModes = ["GRPC_ECHO_SERVER", "TCP_ECHO_SERVER"];
 
@@ -75,7 +79,10 @@ public sealed class ManifestTranslator(string gatewayClassName, string backendNo
                 continue;
             }
 
-            output.Append("---\n").Append(doc.Text);
+            var text = doc.Kind == "Namespace" && doc.Root is not null && doc.Name is not null && NamespaceLabels.TryGetValue(doc.Name, out var extra)
+                ? NamespaceYaml(doc.Name, ManifestDocuments.StringMap(doc.Root, "metadata", "labels").Concat(extra).DistinctBy(kv => kv.Key).ToDictionary())
+                : doc.Text;
+            output.Append("---\n").Append(text);
             if (doc.Name is not null)
             {
                 resources.Add(new ResourceRef(doc.Kind, info.IsNamespaced ? doc.Namespace ?? "default" : null, doc.Name));
@@ -134,6 +141,17 @@ public sealed class ManifestTranslator(string gatewayClassName, string backendNo
         }
 
         return (yaml.ToString(), pods, null);
+    }
+
+    private static string NamespaceYaml(string name, IReadOnlyDictionary<string, string> labels)
+    {
+        var yaml = new StringBuilder("apiVersion: v1\nkind: Namespace\nmetadata:\n").Append("  name: ").Append(JsonSerializer.Serialize(name)).Append("\n  labels:\n");
+        foreach (var (k, v) in labels)
+        {
+            yaml.Append("    ").Append(JsonSerializer.Serialize(k)).Append(": ").Append(JsonSerializer.Serialize(v)).Append('\n');
+        }
+
+        return yaml.ToString();
     }
 
     private string WorkloadYaml(EchoPod pod, IReadOnlyDictionary<string, string> labels, string serviceAccount)
