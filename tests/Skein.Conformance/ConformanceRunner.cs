@@ -177,7 +177,7 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
 
             var failures = new List<string>();
             string? reason = null;
-            if (StatusChecker.HasChecks(test))
+            if (StatusChecker.HasChecks(test) || cases.Count > 0)
             {
                 var status = await Consistency.RunAsync(
                     _ => StatusChecker.CheckAsync(test, translated.Resources, targets, r => mesh.GetResourceAsync(r.Kind, r.Namespace, r.Name, ct)),
