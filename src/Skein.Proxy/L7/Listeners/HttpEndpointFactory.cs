@@ -12,8 +12,8 @@ namespace Skein.Proxy.L7.Listeners;
 /// <summary>Starts a Kestrel server for one HTTP or HTTPS endpoint, handing every request to the L7 pipeline.</summary>
 /// <remarks>
 /// HTTPS picks its certificate per handshake from the current configuration (SNI), so certificate and
-/// listener changes apply without rebinding; ALPN offers h2 and http/1.1. Cleartext endpoints accept
-/// HTTP/1.1 and HTTP/2 with prior knowledge (Kestrel tells them apart by the connection preface).
+/// listener changes apply without rebinding; ALPN offers h2 and http/1.1. Cleartext endpoints speak
+/// HTTP/1.1: Kestrel needs ALPN to choose between HTTP/1.1 and HTTP/2, so it cannot offer both without TLS.
 /// </remarks>
 public sealed class HttpEndpointFactory(L7ConfigStore store, GatewayRequestHandler handler, ILoggerFactory loggerFactory)
 {
@@ -28,7 +28,7 @@ public sealed class HttpEndpointFactory(L7ConfigStore store, GatewayRequestHandl
             k.Limits.MaxRequestBodySize = null;
             k.Listen(endPoint, listen =>
             {
-                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.Protocols = kind == BindingKind.Https ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
                 if (kind == BindingKind.Https)
                 {
                     listen.UseHttps(new HttpsConnectionAdapterOptions
