@@ -144,7 +144,16 @@ public sealed class GatewayMesh : IAsyncLifetime
           - matches: [{path: {type: PathPrefix, value: /timeout}}]
             timeouts: {request: 300ms}
             backendRefs: [{name: echo-v1, port: 80}]
+          - matches: [{path: {type: PathPrefix, value: /h2c}}]
+            backendRefs: [{name: echo-h2c, port: 81}]
           - backendRefs: [{name: echo-v1, port: 80}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: echo-h2c, namespace: default}
+        spec:
+          selector: {app: v1}
+          ports: [{name: grpc, port: 81, targetPort: 8080, appProtocol: kubernetes.io/h2c}]
         ---
         apiVersion: gateway.networking.k8s.io/v1
         kind: HTTPRoute
@@ -189,6 +198,24 @@ public sealed class GatewayTests(GatewayMesh fixture) : IClassFixture<GatewayMes
         using var stranger = fixture.Client("nobody.example.org");
         var (missing, _) = await fixture.GetAsync(stranger, "/");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
+    public async Task Cleartext_listeners_accept_h2c_prior_knowledge_and_h2c_backends_get_http2()
+    {
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false })
+        {
+            DefaultRequestVersion = HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        client.DefaultRequestHeaders.Host = "app.example.com";
+        using var viaH2c = await client.GetAsync(fixture.Url("/v2/h2"));
+        Assert.Equal(HttpStatusCode.OK, viaH2c.StatusCode);
+        Assert.Equal(new Version(2, 0), viaH2c.Version);
+
+        using var http1 = fixture.Client();
+        var (_, echo) = await fixture.GetAsync(http1, "/h2c");
+        Assert.Equal("HTTP/2.0", echo!["proto"]!.GetValue<string>());
     }
 
     [Fact]
