@@ -38,4 +38,10 @@ public sealed class GatewayApiResult(
 
     /// <summary>Resources that exist implicitly (the built-in GatewayClasses), shown by the API with their status.</summary>
     public IReadOnlyList<Resource> BuiltInResources { get; } = builtInResources;
+
+    /// <summary>The waypoint each Service uses (by Service key).</summary>
+    public IReadOnlyDictionary<ResourceKey, CompiledGateway> ServiceWaypoints { get; init; } = new Dictionary<ResourceKey, CompiledGateway>();
+
+    /// <summary>The waypoint each explicitly labelled Workload uses (by Workload key).</summary>
+    public IReadOnlyDictionary<ResourceKey, CompiledGateway> WorkloadWaypoints { get; init; } = new Dictionary<ResourceKey, CompiledGateway>();
 }
