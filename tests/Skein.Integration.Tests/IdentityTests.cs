@@ -24,7 +24,7 @@ public sealed class IdentityTests
         return mesh;
     }
 
-    private static GrpcChannel CaChannel(TestMesh mesh) => GrpcChannel.ForAddress($"https://{mesh.ControlAddress}:15012", new GrpcChannelOptions
+    internal static GrpcChannel CaChannel(TestMesh mesh) => GrpcChannel.ForAddress($"https://{mesh.ControlAddress}:15012", new GrpcChannelOptions
     {
         HttpHandler = new SocketsHttpHandler
         {
@@ -36,7 +36,7 @@ public sealed class IdentityTests
         },
     });
 
-    private static async Task<IstioCertificateResponse> RequestAsync(GrpcChannel channel, string? token, string identity)
+    internal static async Task<IstioCertificateResponse> RequestAsync(GrpcChannel channel, string? token, string identity)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var csr = new CertificateRequest(new X500DistinguishedName(""), key, HashAlgorithmName.SHA256);

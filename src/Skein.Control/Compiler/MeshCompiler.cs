@@ -82,10 +82,16 @@ public sealed class MeshCompiler(ControlPlaneOptions options)
             p => XdsResource.Create(AuthorizationCompiler.NameOf(p), AuthorizationCompiler.Compile(p)),
             StringComparer.Ordinal);
         var addresses = new Dictionary<string, XdsResource>(StringComparer.Ordinal);
+        var gatewayApi = _gatewayApi.Compile(snapshot);
 
         foreach (var service in services)
         {
             var proto = ToProto(service, vips[service.Key]);
+            if (gatewayApi.ServiceWaypoints.TryGetValue(service.Key, out var serviceWaypoint))
+            {
+                proto.Waypoint = WaypointAddress(serviceWaypoint);
+            }
+
             addresses[$"{proto.Namespace}/{proto.Hostname}"] = XdsResource.Create($"{proto.Namespace}/{proto.Hostname}", new Proto.Address { Service = proto });
         }
 
@@ -93,6 +99,11 @@ public sealed class MeshCompiler(ControlPlaneOptions options)
         foreach (var workload in workloads)
         {
             var proto = ToProto(workload, services);
+            if (gatewayApi.WorkloadWaypoints.TryGetValue(workload.Key, out var workloadWaypoint))
+            {
+                proto.Waypoint = WaypointAddress(workloadWaypoint);
+            }
+
             proto.AuthorizationPolicies.AddRange(policies
                 .Where(p => AuthorizationCompiler.IsSelectorScoped(p) && AuthorizationCompiler.AppliesTo(p, workload, services))
                 .Select(AuthorizationCompiler.NameOf));
@@ -111,7 +122,12 @@ public sealed class MeshCompiler(ControlPlaneOptions options)
             }
         }
 
-        var gatewayApi = _gatewayApi.Compile(snapshot);
+        foreach (var waypoint in gatewayApi.Gateways.Where(g => g.Role == GatewayApiNames.WaypointRole && g.Addresses.Count > 0))
+        {
+            var proto = WaypointWorkload(waypoint);
+            addresses[proto.Uid] = XdsResource.Create(proto.Uid, new Proto.Address { Workload = proto });
+        }
+
         var gatewaysByPlacement = gatewayApi.Gateways
             .GroupBy(g => (g.Role, g.Node))
             .ToDictionary(g => g.Key, g => (IReadOnlyDictionary<string, XdsResource>)g.ToDictionary(x => x.Name, x => x.ToXds(), StringComparer.Ordinal));
@@ -119,6 +135,38 @@ public sealed class MeshCompiler(ControlPlaneOptions options)
         return new CompiledMesh(snapshot.Version, snapshot.Resources, addresses, authorizations, mtls,
             upstreamsByNode.ToDictionary(p => p.Key, p => (IReadOnlyDictionary<string, XdsResource>)p.Value, StringComparer.Ordinal),
             gatewayApi, gatewaysByPlacement);
+    }
+
+    /// <summary>Where node proxies send traffic for a destination that uses a waypoint: its address, HBONE port.</summary>
+    private static Proto.GatewayAddress WaypointAddress(CompiledGateway waypoint) => new()
+    {
+        Address = new Proto.NetworkAddress { Address = ByteString.CopyFrom(waypoint.Addresses[0].GetAddressBytes()) },
+        HboneMtlsPort = GatewayApiNames.HbonePort,
+    };
+
+    /// <summary>A waypoint as a workload, so proxies know the identity behind its address (it accepts HBONE only).</summary>
+    private Proto.Workload WaypointWorkload(CompiledGateway waypoint)
+    {
+        var ns = waypoint.Namespace;
+        var name = waypoint.Resource.Metadata.Name;
+        var proto = new Proto.Workload
+        {
+            Uid = $"embedded/gateway.networking.k8s.io/Gateway/{ns}/{name}",
+            Name = name,
+            Namespace = ns,
+            TunnelProtocol = Proto.TunnelProtocol.Hbone,
+            TrustDomain = options.TrustDomain,
+            ServiceAccount = name,
+            Node = waypoint.Node,
+            CanonicalName = name,
+            CanonicalRevision = "latest",
+            WorkloadName = name,
+            WorkloadType = Proto.WorkloadType.Deployment,
+            Status = Proto.WorkloadStatus.Healthy,
+            ClusterId = "embedded",
+        };
+        proto.Addresses.AddRange(waypoint.Addresses.Select(a => ByteString.CopyFrom(a.GetAddressBytes())));
+        return proto;
     }
 
     private static Proto.Service ToProto(ServiceResource service, IPAddress vip)

@@ -17,7 +17,7 @@ public sealed record CompiledGateway(
     /// <summary>The xDS name, "namespace/name".</summary>
     public string Name => $"{Resource.Key.Namespace}/{Resource.Metadata.Name}";
 
-    /// <summary>The identity the CA may issue to proxies on <see cref="Node"/>.</summary>
+    /// <summary>The Gateway's namespace; with its name, the identity the CA may issue to proxies on <see cref="Node"/>.</summary>
     public string Namespace => Resource.Key.Namespace;
 
     public XdsResource ToXds() => XdsResource.Create(Name, Proto);
@@ -38,4 +38,10 @@ public sealed class GatewayApiResult(
 
     /// <summary>Resources that exist implicitly (the built-in GatewayClasses), shown by the API with their status.</summary>
     public IReadOnlyList<Resource> BuiltInResources { get; } = builtInResources;
+
+    /// <summary>The waypoint each Service uses (by Service key).</summary>
+    public IReadOnlyDictionary<ResourceKey, CompiledGateway> ServiceWaypoints { get; init; } = new Dictionary<ResourceKey, CompiledGateway>();
+
+    /// <summary>The waypoint each explicitly labelled Workload uses (by Workload key).</summary>
+    public IReadOnlyDictionary<ResourceKey, CompiledGateway> WorkloadWaypoints { get; init; } = new Dictionary<ResourceKey, CompiledGateway>();
 }

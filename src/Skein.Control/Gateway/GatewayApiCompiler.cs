@@ -11,10 +11,12 @@ namespace Skein.Control.Gateway;
 /// The control plane does all of the Gateway API's judging here (attachment, allowedRoutes, hostname
 /// intersection, ReferenceGrants, precedence) so proxies only match and forward. Status is a pure function
 /// of the snapshot: it is kept in the result and shown by the API, never written back into resources.
+/// Not thread-safe: <see cref="Compiler.MeshCompiler"/> calls it under its lock, once per snapshot.
 /// </remarks>
 public sealed class GatewayApiCompiler(ControlPlaneOptions options)
 {
     private readonly GatewayAddressAllocator _allocator = new(options.GatewayAddressPool);
+    private readonly TransitionTimes _transitions = new();
 
     /// <summary>Whether this host can bind an address (replaceable in tests).</summary>
     public Func<IPAddress, bool> IsLocalAddress { get; init; } = RequestedAddresses.IsLocal;
@@ -34,18 +36,34 @@ public sealed class GatewayApiCompiler(ControlPlaneOptions options)
         }
 
         var gateways = BuildGateways(snapshot, classes, context);
-        var routes = AttachRoutes(snapshot, gateways, context, statuses);
+        var routes = AttachRoutes(snapshot, gateways, context);
+        var waypoints = new WaypointCompiler(context, gateways.Values.Where(g => g.Role == GatewayApiNames.WaypointRole));
+        waypoints.AttachServiceRoutes(routes);
+        foreach (var route in routes.Values.Where(r => r.Parents.Count > 0))
+        {
+            statuses[route.Route.Resource.Key] = new RouteStatus { Parents = route.Parents };
+        }
 
         var compiled = new List<CompiledGateway>();
         foreach (var state in gateways.Values)
         {
             statuses[state.Resource.Key] = GatewayStatusOf(state, now);
             var proto = ToProto(state, routes, context);
+            if (state.Role == GatewayApiNames.WaypointRole && state.Programmed)
+            {
+                waypoints.AddServiceListeners(state, proto, routes);
+            }
 
             compiled.Add(new CompiledGateway(state.Resource, state.Role, state.Node, state.Addresses, state.Accepted, proto));
         }
 
-        return new GatewayApiResult(compiled, statuses, builtIns);
+        _transitions.Carry(statuses);
+        var byState = compiled.ToDictionary(c => c.Resource.Key);
+        return new GatewayApiResult(compiled, statuses, builtIns)
+        {
+            ServiceWaypoints = waypoints.ServiceWaypoints.ToDictionary(p => p.Key, p => byState[p.Value.Resource.Key]),
+            WorkloadWaypoints = waypoints.WorkloadWaypoints.ToDictionary(p => p.Key, p => byState[p.Value.Resource.Key]),
+        };
     }
 
     private Dictionary<ResourceKey, GatewayState> BuildGateways(ConfigSnapshot snapshot, GatewayClassRegistry classes, GatewayApiContext context)
@@ -82,8 +100,7 @@ public sealed class GatewayApiCompiler(ControlPlaneOptions options)
     private static Dictionary<RouteInfo, CompiledRoute> AttachRoutes(
         ConfigSnapshot snapshot,
         Dictionary<ResourceKey, GatewayState> gateways,
-        GatewayApiContext context,
-        Dictionary<ResourceKey, object> statuses)
+        GatewayApiContext context)
     {
         var allGateways = snapshot.OfType<GatewayResource>().ToDictionary(g => g.Key);
         var result = new Dictionary<RouteInfo, CompiledRoute>();
@@ -130,11 +147,6 @@ public sealed class GatewayApiCompiler(ControlPlaneOptions options)
                     : attachment.Accepted
                         ? conditions.False("Accepted", "UnsupportedValue", compiled.Problems.UnsupportedMessage!)
                         : conditions.False("Accepted", attachment.Reason, attachment.Message), compiled.Problems));
-            }
-
-            if (compiled.Parents.Count > 0)
-            {
-                statuses[route.Resource.Key] = new RouteStatus { Parents = compiled.Parents };
             }
         }
 

@@ -73,6 +73,7 @@ public sealed class ConfigStore(ILogger<ConfigStore> logger)
     {
         lock (_gate)
         {
+            Generations.Assign(resources, _current.Resources);
             UpdateLocked(source, resources, errors);
         }
 

@@ -49,17 +49,32 @@ public static class HeaderModifierApplier
 
     private static void Add(HttpRequestMessage request, string name, string value)
     {
-        if (!request.Headers.TryAddWithoutValidation(name, value))
+        if (IsContentHeader(name))
         {
             request.Content?.Headers.TryAddWithoutValidation(name, value);
+        }
+        else
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
         }
     }
 
     private static void Remove(HttpRequestMessage request, string name)
     {
-        request.Headers.Remove(name);
-        request.Content?.Headers.Remove(name);
+        // HttpHeaders throws when asked about a header of the other collection: route by name.
+        if (IsContentHeader(name))
+        {
+            request.Content?.Headers.Remove(name);
+        }
+        else
+        {
+            request.Headers.Remove(name);
+        }
     }
+
+    private static bool IsContentHeader(string name) =>
+        name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase) || name.Equals("Expires", StringComparison.OrdinalIgnoreCase) ||
+        name.Equals("Last-Modified", StringComparison.OrdinalIgnoreCase) || name.Equals("Allow", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Applies to response headers YARP is about to send (<see cref="HttpResponseHeaders"/> are already copied into the context).</summary>
     public static void Apply(IEnumerable<HeaderModifier> modifiers, IHeaderDictionary headers)

@@ -27,6 +27,12 @@ public static class PathRewriter
             rest = "/" + rest;
         }
 
+        if (prefix.Length == 0 && rest == "/")
+        {
+            // The prefix "/" matched the root path: the whole path is the matched prefix.
+            rest = "";
+        }
+
         var result = replacement + rest;
         return result.Length == 0 ? "/" : result;
     }

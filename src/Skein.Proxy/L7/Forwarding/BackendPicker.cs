@@ -34,4 +34,15 @@ public static class BackendPicker
     }
 
     public static BackendEntry? Pick(IReadOnlyList<BackendEntry> backends, Random random) => Pick(backends, b => b.Weight, random);
+
+    /// <summary>A retry's pick: among backends not yet failed when any with weight remain (Envoy's previous-hosts retry predicate), else among all.</summary>
+    public static BackendEntry? Pick(IReadOnlyList<BackendEntry> backends, IReadOnlySet<BackendEntry> failed, Random random)
+    {
+        if (failed.Count > 0 && Pick(backends, b => failed.Contains(b) ? 0 : b.Weight, random) is { } fresh)
+        {
+            return fresh;
+        }
+
+        return Pick(backends, random);
+    }
 }

@@ -98,6 +98,7 @@ public sealed class ForwardingPipeline(
         }
 
         var tried = new HashSet<string>(StringComparer.Ordinal);
+        var failed = new HashSet<BackendEntry>();
         for (var attempt = 1; attempt <= attempts; attempt++)
         {
             outcome.Attempts = attempt;
@@ -116,7 +117,7 @@ public sealed class ForwardingPipeline(
                 }
             }
 
-            var backend = BackendPicker.Pick(entry.Backends, Random.Shared);
+            var backend = BackendPicker.Pick(entry.Backends, failed, Random.Shared);
             if (backend is null)
             {
                 Answer(context, outcome, 500, "-", "no_backend_with_weight");
@@ -139,6 +140,7 @@ public sealed class ForwardingPipeline(
                     return;
                 }
 
+                failed.Add(backend);
                 continue;
             }
 
@@ -183,6 +185,7 @@ public sealed class ForwardingPipeline(
                 balancer.Observe(endpoint, timer.Elapsed);
                 outcome.Flags = "URX";
                 outcome.Details = $"retrying_after_{discarded}";
+                failed.Add(backend);
                 continue;
             }
 
@@ -216,10 +219,12 @@ public sealed class ForwardingPipeline(
                     return;
                 }
 
+                failed.Add(backend);
                 continue;
             }
 
             balancer.Failed(endpoint);
+            failed.Add(backend);
             if (last)
             {
                 var connectFailed = error is ForwarderError.Request or ForwarderError.RequestCreation;
