@@ -5,7 +5,6 @@ using Microsoft.Extensions.Logging;
 using Skein.Control.Store;
 using Skein.Core.Identity;
 using Skein.Core.Protos.Ca;
-using Skein.Core.Resources;
 
 namespace Skein.Control.Ca;
 

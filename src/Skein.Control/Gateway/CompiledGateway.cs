@@ -17,7 +17,7 @@ public sealed record CompiledGateway(
     /// <summary>The xDS name, "namespace/name".</summary>
     public string Name => $"{Resource.Key.Namespace}/{Resource.Metadata.Name}";
 
-    /// <summary>The identity the CA may issue to proxies on <see cref="Node"/>.</summary>
+    /// <summary>The Gateway's namespace; with its name, the identity the CA may issue to proxies on <see cref="Node"/>.</summary>
     public string Namespace => Resource.Key.Namespace;
 
     public XdsResource ToXds() => XdsResource.Create(Name, Proto);

@@ -11,10 +11,12 @@ namespace Skein.Control.Gateway;
 /// The control plane does all of the Gateway API's judging here (attachment, allowedRoutes, hostname
 /// intersection, ReferenceGrants, precedence) so proxies only match and forward. Status is a pure function
 /// of the snapshot: it is kept in the result and shown by the API, never written back into resources.
+/// Not thread-safe: <see cref="Compiler.MeshCompiler"/> calls it under its lock, once per snapshot.
 /// </remarks>
 public sealed class GatewayApiCompiler(ControlPlaneOptions options)
 {
     private readonly GatewayAddressAllocator _allocator = new(options.GatewayAddressPool);
+    private readonly TransitionTimes _transitions = new();
 
     /// <summary>Whether this host can bind an address (replaceable in tests).</summary>
     public Func<IPAddress, bool> IsLocalAddress { get; init; } = RequestedAddresses.IsLocal;
@@ -55,6 +57,7 @@ public sealed class GatewayApiCompiler(ControlPlaneOptions options)
             compiled.Add(new CompiledGateway(state.Resource, state.Role, state.Node, state.Addresses, state.Accepted, proto));
         }
 
+        _transitions.Carry(statuses);
         var byState = compiled.ToDictionary(c => c.Resource.Key);
         return new GatewayApiResult(compiled, statuses, builtIns)
         {

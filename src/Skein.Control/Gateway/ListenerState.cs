@@ -36,7 +36,7 @@ public sealed class ListenerState(Listener spec)
     public List<AttachedRoute> Routes { get; } = [];
 
     /// <summary>Whether proxies get this listener.</summary>
-    public bool Programmed => Accepted && ConflictReason is null && CertificatesResolved && SupportedKinds.Count > 0;
+    public bool Programmed => Accepted && ConflictReason is null && CertificatesResolved && (SupportedKinds.Count > 0 || Spec.Protocol == "HBONE");
 }
 
 /// <summary>A route accepted on a listener, with the effective hostnames (route ∩ listener).</summary>

@@ -10,10 +10,13 @@ public static class RouteKinds
     public const string TcpRoute = "TCPRoute";
     public const string TlsRoute = "TLSRoute";
 
-    /// <summary>The kinds a listener of this protocol supports; empty for protocols Skein does not implement.</summary>
+    /// <summary>
+    /// The kinds a listener of this protocol supports; empty for protocols Skein does not implement. A
+    /// waypoint's HBONE listener takes no routes itself: mesh routes name the Service as their parent.
+    /// </summary>
     public static IReadOnlyList<string> For(string protocol) => protocol switch
     {
-        "HTTP" or "HTTPS" or "HBONE" => [HttpRoute, GrpcRoute],
+        "HTTP" or "HTTPS" => [HttpRoute, GrpcRoute],
         "TLS" => [TlsRoute],
         "TCP" => [TcpRoute],
         _ => [],

@@ -243,3 +243,44 @@ public sealed class GenerationTests
         Assert.All(status.Conditions.Concat(status.Listeners.SelectMany(l => l.Conditions)), c => Assert.Equal(2, c.ObservedGeneration));
     }
 }
+
+/// <summary>lastTransitionTime moves only when a condition's status does.</summary>
+public sealed class TransitionTimeTests
+{
+    [Fact]
+    public void Unchanged_conditions_keep_their_transition_time_across_compiles()
+    {
+        var compiler = new Skein.Control.Gateway.GatewayApiCompiler(new Skein.Control.ControlPlaneOptions { ConfigDirectory = "." });
+        var key = new ResourceKey("Gateway", "infra", "gw");
+        var first = (GatewayStatus)compiler.Compile(TestConfig.Store(GatewayTestConfig.Base + """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: gw, namespace: infra}
+            spec:
+              gatewayClassName: skein
+              listeners: [{name: http, port: 80, protocol: HTTP}]
+            """).Current).Statuses[key];
+        var earlier = first.Conditions.Condition("Accepted").LastTransitionTime;
+
+        // Backdate the first result so that a carried-over time is distinguishable from a fresh one.
+        foreach (var condition in first.Conditions)
+        {
+            condition.LastTransitionTime = DateTimeOffset.UnixEpoch;
+        }
+
+        var second = (GatewayStatus)compiler.Compile(TestConfig.Store(GatewayTestConfig.Base + """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: gw, namespace: infra}
+            spec:
+              gatewayClassName: skein
+              addresses: [{value: 203.0.113.9}]
+              listeners: [{name: http, port: 80, protocol: HTTP}]
+            """).Current).Statuses[key];
+
+        Assert.NotNull(earlier);
+        Assert.Equal(DateTimeOffset.UnixEpoch, second.Conditions.Condition("Accepted").LastTransitionTime);
+        Assert.NotEqual(DateTimeOffset.UnixEpoch, second.Conditions.Condition("Programmed").LastTransitionTime);
+        Assert.Equal("False", second.Conditions.Condition("Programmed").Status);
+    }
+}

@@ -147,4 +147,24 @@ public sealed class WaypointTests
         Assert.Equal(("False", "NoMatchingParent"), Status("bad-port").Parents.Single().Conditions.Of("Accepted"));
         Assert.Equal(("False", "NoMatchingParent"), Status("no-waypoint").Parents.Single().Conditions.Of("Accepted"));
     }
+
+    [Fact]
+    public void A_route_naming_the_waypoint_gateway_itself_is_not_allowed_by_its_hbone_listener()
+    {
+        var snapshot = TestConfig.Store(Mesh + """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: on-gateway, namespace: mesh}
+            spec:
+              parentRefs: [{name: waypoint}]
+              rules: [{backendRefs: [{name: echo, port: 80}]}]
+            """).Current;
+        var result = Compiler.GatewayApi(snapshot);
+
+        var status = (RouteStatus)result.Statuses[new ResourceKey("HTTPRoute", "mesh", "on-gateway")];
+        Assert.Equal(("False", "NotAllowedByListeners"), status.Parents.Single().Conditions.Of("Accepted"));
+        var listener = ((GatewayStatus)result.Statuses[new ResourceKey("Gateway", "mesh", "waypoint")]).Listeners.Single();
+        Assert.Equal(("True", "Programmed"), listener.Conditions.Of("Programmed"));
+        Assert.Equal(0, listener.AttachedRoutes);
+    }
 }
