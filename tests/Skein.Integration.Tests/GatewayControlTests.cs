@@ -71,13 +71,30 @@ public sealed class GatewayControlTests
         Assert.Contains("status:", get.Output);
         Assert.Contains("reason: Programmed", get.Output);
 
+        // skein check names a route the control plane could not resolve.
+        mesh.WriteConfig("broken.yaml", """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: broken, namespace: web}
+            spec:
+              parentRefs: [{name: ingress, sectionName: http}]
+              rules: [{backendRefs: [{name: missing, port: 8080}]}]
+            """);
+        await TestMesh.EventuallyAsync(async () => (await mesh.Http.GetStringAsync(new Uri(mesh.Api, "api/v1/resources?kind=HTTPRoute&name=broken"))).Contains("BackendNotFound"),
+            TimeSpan.FromSeconds(10), "the broken route's status");
+        await using var check = TestProcess.Skein("check", ["check", "--server", mesh.Api.ToString().TrimEnd('/')]);
+        Assert.Equal(0, await check.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        await TestMesh.EventuallyAsync(() => Task.FromResult(check.Output.Contains("warning(s).")), TimeSpan.FromSeconds(5), "skein check to finish its output");
+        Assert.Contains("warning: HTTPRoute web/broken (parent Gateway web/ingress section http): ResolvedRefs False (BackendNotFound): Service web/missing does not exist", check.Output);
+        Assert.DoesNotContain("HTTPRoute web/echo", check.Output);
+
         // The gateway-role proxy of node "edge" gets the Gateway; the same node's waypoint role and other nodes do not.
         var served = await SubscribeGatewaysAsync(mesh, "edge", "gateway");
         var proto = Assert.Single(served).Unpack<SkeinProto.Gateway>();
         Assert.Equal(("web", "ingress"), (proto.Namespace, proto.Name));
         Assert.Equal(address, new IPAddress(proto.Addresses[0].Span));
         Assert.Equal("spiffe://cluster.local/ns/web/sa/ingress", proto.Identity);
-        Assert.Equal("web/echo.web.svc.cluster.local", proto.Listeners.Single().HttpRoutes.Single().Backends.Single().Backend.Service);
+        Assert.Equal("web/echo.web.svc.cluster.local", proto.Listeners.Single().HttpRoutes.Single(r => r.Route == "web/echo").Backends.Single().Backend.Service);
         Assert.Empty(await SubscribeGatewaysAsync(mesh, "edge", "waypoint"));
         Assert.Empty(await SubscribeGatewaysAsync(mesh, "gateway", "gateway"));
 

@@ -10,15 +10,21 @@ internal static class CheckCommand
     public static Command Create()
     {
         var server = new Option<string>("--server") { Description = "Control plane REST address.", DefaultValueFactory = _ => "http://127.0.0.1:20001" };
-        var command = new Command("check", "Report rejected configuration and risky settings (plaintext PeerAuthentication) of a running mesh; exits 1 on errors.") { server };
+        var command = new Command("check", "Report rejected configuration, risky settings (plaintext PeerAuthentication) and Gateway API resources the control plane could not accept or resolve; exits 1 on errors.") { server };
         command.SetAction(async (parse, ct) =>
         {
             using var http = new HttpClient { BaseAddress = new Uri(parse.GetRequiredValue(server)), Timeout = TimeSpan.FromSeconds(10) };
             JsonObject errors, policies;
+            var gatewayApi = new List<JsonNode?>();
             try
             {
                 errors = (await http.GetFromJsonAsync<JsonObject>("/api/v1/config-errors", ct))!;
                 policies = (await http.GetFromJsonAsync<JsonObject>("/api/v1/resources?kind=PeerAuthentication", ct))!;
+                foreach (var kind in GatewayStatusProblems.Kinds)
+                {
+                    var list = await http.GetFromJsonAsync<JsonObject>($"/api/v1/resources?kind={kind}", ct);
+                    gatewayApi.AddRange(list?["items"]?.AsArray() ?? []);
+                }
             }
             catch (HttpRequestException e)
             {
@@ -56,6 +62,12 @@ internal static class CheckCommand
                         warnings++;
                     }
                 }
+            }
+
+            foreach (var problem in gatewayApi.SelectMany(GatewayStatusProblems.Of))
+            {
+                Console.Out.WriteLine($"warning: {problem}");
+                warnings++;
             }
 
             Console.Out.WriteLine($"{errorList.Count} error(s), {warnings} warning(s).");

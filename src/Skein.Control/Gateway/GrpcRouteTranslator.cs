@@ -39,7 +39,7 @@ public static class GrpcRouteTranslator
                 entry.Match.Headers.AddRange(match.Headers.Select(h => HttpRouteTranslator.Header(h.Name, h.Value, h.Type == HeaderMatchType.RegularExpression)));
                 entry.Filters.AddRange(filters);
                 entry.Backends.AddRange(backends);
-                var precedence = new RoutePrecedence(rank, path.Value.Length, false, match.Headers.Count, 0, route.Created, route.FullName, ruleIndex, matchIndex);
+                var precedence = new RoutePrecedence(rank, SpecificityOf(match.Method), false, match.Headers.Count, 0, route.Created, route.FullName, ruleIndex, matchIndex);
                 entries.Add(new HttpRouteEntry(entry, precedence));
             }
         }
@@ -47,7 +47,17 @@ public static class GrpcRouteTranslator
         return entries;
     }
 
-    /// <summary>The path predicate of a method match: exact for service and method, prefix for a service, regex otherwise.</summary>
+    /// <summary>
+    /// GRPCRoute precedence counts the characters of the matched service first, then of the method
+    /// (hostnames aside, which the proxy handles); this folds both into one length, service first.
+    /// </summary>
+    private static int SpecificityOf(GRPCMethodMatch? method) =>
+        ((method?.Service?.Length ?? 0) * 2048) + (method?.Method?.Length ?? 0);
+
+    /// <summary>
+    /// The path predicate of a method match: exact for service and method, prefix for a service, regex
+    /// otherwise. Every non-exact form ranks with prefixes so that the service and method lengths decide.
+    /// </summary>
     public static (SkeinProto.StringMatch Path, int Rank) Path(GRPCMethodMatch? method)
     {
         var service = method?.Service;
@@ -60,7 +70,7 @@ public static class GrpcRouteTranslator
         if (method.Type == GRPCMethodMatchType.RegularExpression)
         {
             var pattern = $"/{(string.IsNullOrEmpty(service) ? "[^/]+" : service)}/{(string.IsNullOrEmpty(name) ? "[^/]+" : name)}";
-            return (new SkeinProto.StringMatch { Kind = SkeinProto.StringMatch.Types.Kind.RegularExpression, Value = pattern }, RoutePrecedence.RegularExpression);
+            return (new SkeinProto.StringMatch { Kind = SkeinProto.StringMatch.Types.Kind.RegularExpression, Value = pattern }, RoutePrecedence.Prefix);
         }
 
         if (string.IsNullOrEmpty(name))
@@ -71,7 +81,7 @@ public static class GrpcRouteTranslator
         if (string.IsNullOrEmpty(service))
         {
             var pattern = $"/[^/]+/{Regex.Escape(name)}";
-            return (new SkeinProto.StringMatch { Kind = SkeinProto.StringMatch.Types.Kind.RegularExpression, Value = pattern }, RoutePrecedence.RegularExpression);
+            return (new SkeinProto.StringMatch { Kind = SkeinProto.StringMatch.Types.Kind.RegularExpression, Value = pattern }, RoutePrecedence.Prefix);
         }
 
         return (new SkeinProto.StringMatch { Kind = SkeinProto.StringMatch.Types.Kind.Exact, Value = $"/{service}/{name}" }, RoutePrecedence.Exact);

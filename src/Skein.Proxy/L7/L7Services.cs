@@ -26,6 +26,7 @@ public static class L7Services
         services.AddSingleton<GatewayRequestHandler>();
         services.AddSingleton<HttpEndpointFactory>();
         services.AddSingleton<StreamEndpointFactory>();
+        services.AddSingleton<WaypointInbound>();
         services.AddSingleton<ListenerManager>();
         services.AddHostedService(sp => sp.GetRequiredService<ListenerManager>());
         services.AddSingleton<IXdsHandler, GatewayHandler>();

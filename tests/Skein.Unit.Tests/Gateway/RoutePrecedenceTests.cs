@@ -146,14 +146,16 @@ public sealed class RoutePrecedenceTests
               parentRefs: [{name: gw}]
               rules:
               - matches:
-                - method: {service: pkg.Echo, method: Echo}
+                - method: {method: EchoTwo}
                 - method: {service: pkg.Echo}
+                - method: {service: pkg.Echo, method: Echo}
                 backendRefs: [{name: infra-backend-v1, port: 8080}]
             """);
 
         var entries = result.Proto("infra", "gw").Listeners.Single().HttpRoutes;
         Assert.All(entries, e => Assert.Equal("GRPCRoute", e.Kind));
-        Assert.Equal(["/pkg.Echo/Echo", "/pkg.Echo/"], entries.Select(e => e.Match.Path.Value));
+        // Service characters count before method characters: a service-only match precedes a method-only one.
+        Assert.Equal(["/pkg.Echo/Echo", "/pkg.Echo/", "/[^/]+/EchoTwo"], entries.Select(e => e.Match.Path.Value));
         Assert.Equal("kubernetes.io/h2c", entries[0].Backends[0].Backend.AppProtocol);
         var status = result.RouteStatus("GRPCRoute", "infra", "g");
         Assert.Equal(("True", "Accepted"), status.Parents.Single().Conditions.Of("Accepted"));

@@ -11,11 +11,23 @@ public sealed class L7Config
 {
     public static readonly L7Config Empty = new([], new Dictionary<IPEndPoint, PortBinding>());
 
-    public L7Config(IReadOnlyList<GatewayRuntime> gateways, IReadOnlyDictionary<IPEndPoint, PortBinding> bindings)
+    public L7Config(IReadOnlyList<GatewayRuntime> gateways, IReadOnlyDictionary<IPEndPoint, PortBinding> bindings,
+        IReadOnlyDictionary<IPEndPoint, GatewayRuntime>? hboneEndPoints = null, IReadOnlyDictionary<string, PortBinding>? services = null)
     {
         Gateways = gateways;
         Bindings = bindings;
+        HboneEndPoints = hboneEndPoints ?? new Dictionary<IPEndPoint, GatewayRuntime>();
+        Services = services ?? new Dictionary<string, PortBinding>(StringComparer.Ordinal);
     }
+
+    /// <summary>Waypoints: each waypoint address's :15008, where HBONE tunnels arrive, and the Gateway answering there.</summary>
+    public IReadOnlyDictionary<IPEndPoint, GatewayRuntime> HboneEndPoints { get; }
+
+    /// <summary>Waypoints: the HBONE listeners governing each mesh service port, keyed by <see cref="ServicePortKey"/>.</summary>
+    public IReadOnlyDictionary<string, PortBinding> Services { get; }
+
+    /// <summary>"namespace/hostname:port", the key of a governed service port.</summary>
+    public static string ServicePortKey(string service, int port) => $"{service}:{port}";
 
     public IReadOnlyList<GatewayRuntime> Gateways { get; }
 
@@ -35,6 +47,9 @@ public enum BindingKind
     Https,
     Tls,
     Tcp,
+
+    /// <summary>A waypoint's HBONE port (15008): mTLS, CONNECT tunnels carrying HTTP to the governed services.</summary>
+    Hbone,
 }
 
 /// <summary>One (address, port) and the listeners that share it; the most specific hostname picks the listener per request.</summary>

@@ -11,11 +11,15 @@ namespace Skein.Proxy.L7.Configuration;
 /// <summary>Turns the Gateway resources placed on this proxy into an <see cref="L7Config"/>, or rejects the whole set with a reason.</summary>
 public static class L7ConfigCompiler
 {
+    private const int HbonePort = 15008;
+
     /// <exception cref="XdsRejectedException">A Gateway is unusable (bad address, regex, certificate, conflicting protocols on one port).</exception>
     public static L7Config Compile(IEnumerable<Gateway> gateways, string role)
     {
         var runtimes = new List<GatewayRuntime>();
         var listeners = new Dictionary<IPEndPoint, (BindingKind Kind, List<ListenerRuntime> List)>();
+        var hboneEndPoints = new Dictionary<IPEndPoint, GatewayRuntime>();
+        var services = new Dictionary<string, List<ListenerRuntime>>(StringComparer.Ordinal);
         foreach (var gateway in gateways.OrderBy(g => g.Namespace, StringComparer.Ordinal).ThenBy(g => g.Name, StringComparer.Ordinal))
         {
             var where = $"Gateway {gateway.Namespace}/{gateway.Name}";
@@ -35,6 +39,18 @@ public static class L7ConfigCompiler
             var addresses = gateway.Addresses.Select(a => a.Length is 4 or 16
                 ? new IPAddress(a.Span)
                 : throw new XdsRejectedException($"{where}: an address of {a.Length} bytes is neither IPv4 nor IPv6")).ToList();
+            if (role == "waypoint")
+            {
+                foreach (var address in addresses)
+                {
+                    var hbone = new IPEndPoint(address, HbonePort);
+                    if (!hboneEndPoints.TryAdd(hbone, runtime))
+                    {
+                        throw new XdsRejectedException($"{where}: {hbone} is already the HBONE port of Gateway {hboneEndPoints[hbone].Key}");
+                    }
+                }
+            }
+
             foreach (var listener in gateway.Listeners)
             {
                 var at = $"{where} listener {listener.Name}";
@@ -46,6 +62,18 @@ public static class L7ConfigCompiler
                 if (listener.Protocol == ListenerProtocol.Hbone)
                 {
                     // Waypoint listeners are served inside HBONE tunnels on :15008, not bound on their own port.
+                    if (listener.Service.Length == 0)
+                    {
+                        throw new XdsRejectedException($"{at}: an HBONE listener must name the service it governs");
+                    }
+
+                    var governedKey = L7Config.ServicePortKey(listener.Service, (int)listener.Port);
+                    if (!services.TryGetValue(governedKey, out var governing))
+                    {
+                        services[governedKey] = governing = [];
+                    }
+
+                    governing.Add(new ListenerRuntime(runtime, listener, CompileRoutes(listener, at), []));
                     continue;
                 }
 
@@ -81,7 +109,13 @@ public static class L7ConfigCompiler
         }
 
         var bindings = listeners.ToDictionary(p => p.Key, p => new PortBinding(p.Key, p.Value.Kind, p.Value.List));
-        return new L7Config(runtimes, bindings);
+        foreach (var endPoint in hboneEndPoints.Keys.Where(bindings.ContainsKey))
+        {
+            throw new XdsRejectedException($"{endPoint} is both a waypoint's HBONE port and a listener");
+        }
+
+        var governed = services.ToDictionary(p => p.Key, p => new PortBinding(new IPEndPoint(IPAddress.Any, HbonePort), BindingKind.Http, p.Value), StringComparer.Ordinal);
+        return new L7Config(runtimes, bindings, hboneEndPoints, governed);
     }
 
     private static RouteTable CompileRoutes(Listener listener, string at)

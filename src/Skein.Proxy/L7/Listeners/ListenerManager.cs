@@ -13,7 +13,7 @@ namespace Skein.Proxy.L7.Listeners;
 /// configuration is switched in. Route changes on an already bound port need no rebinding at all: the
 /// servers read the current configuration on every request.
 /// </remarks>
-public sealed class ListenerManager(L7ConfigStore store, HttpEndpointFactory http, StreamEndpointFactory streams, ILogger<ListenerManager> logger) : IHostedService
+public sealed class ListenerManager(L7ConfigStore store, HttpEndpointFactory http, StreamEndpointFactory streams, WaypointInbound waypoint, ILogger<ListenerManager> logger) : IHostedService
 {
     private readonly Dictionary<IPEndPoint, IEndpointServer> _servers = [];
 
@@ -38,7 +38,13 @@ public sealed class ListenerManager(L7ConfigStore store, HttpEndpointFactory htt
 
         var started = new Dictionary<IPEndPoint, IEndpointServer>();
         var replaced = new List<IEndpointServer>();
-        foreach (var (endPoint, binding) in config.Bindings)
+        var desired = config.Bindings.ToDictionary(p => p.Key, p => (p.Value.Kind, Name: p.Value.Listeners[0].Name));
+        foreach (var (endPoint, gateway) in config.HboneEndPoints)
+        {
+            desired[endPoint] = (BindingKind.Hbone, $"{gateway.Key} HBONE");
+        }
+
+        foreach (var (endPoint, binding) in desired)
         {
             if (current.TryGetValue(endPoint, out var existing))
             {
@@ -54,7 +60,7 @@ public sealed class ListenerManager(L7ConfigStore store, HttpEndpointFactory htt
 
             try
             {
-                started[endPoint] = await StartAsync(binding, ct);
+                started[endPoint] = await StartAsync(endPoint, binding.Kind, ct);
             }
             catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
             {
@@ -71,7 +77,7 @@ public sealed class ListenerManager(L7ConfigStore store, HttpEndpointFactory htt
                     }
                 }
 
-                throw new XdsRejectedException($"cannot listen on {endPoint} ({binding.Listeners[0].Name}): {e.Message}");
+                throw new XdsRejectedException($"cannot listen on {endPoint} ({binding.Name}): {e.Message}");
             }
         }
 
@@ -79,7 +85,7 @@ public sealed class ListenerManager(L7ConfigStore store, HttpEndpointFactory htt
         var removed = new List<IEndpointServer>();
         lock (_servers)
         {
-            foreach (var endPoint in _servers.Keys.Where(e => !config.Bindings.ContainsKey(e)).ToList())
+            foreach (var endPoint in _servers.Keys.Where(e => !desired.ContainsKey(e)).ToList())
             {
                 removed.Add(_servers[endPoint]);
                 _servers.Remove(endPoint);
@@ -102,10 +108,11 @@ public sealed class ListenerManager(L7ConfigStore store, HttpEndpointFactory htt
     private static bool SameServerKind(BindingKind a, BindingKind b) =>
         a == b || (a is BindingKind.Tls or BindingKind.Tcp && b is BindingKind.Tls or BindingKind.Tcp);
 
-    private async Task<IEndpointServer> StartAsync(PortBinding binding, CancellationToken ct) => binding.Kind switch
+    private async Task<IEndpointServer> StartAsync(IPEndPoint endPoint, BindingKind kind, CancellationToken ct) => kind switch
     {
-        BindingKind.Http or BindingKind.Https => await http.StartAsync(binding.EndPoint, binding.Kind, ct),
-        _ => streams.Start(binding.EndPoint),
+        BindingKind.Http or BindingKind.Https => await http.StartAsync(endPoint, kind, ct),
+        BindingKind.Hbone => await waypoint.StartAsync(endPoint, ct),
+        _ => streams.Start(endPoint, kind),
     };
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;

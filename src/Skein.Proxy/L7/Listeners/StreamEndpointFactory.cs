@@ -5,6 +5,7 @@ using Skein.Core.Protos.Skein;
 using Skein.Proxy.Capture;
 using Skein.Proxy.L7.Configuration;
 using Skein.Proxy.L7.Forwarding;
+using Skein.Proxy.L7.Listeners.Transport;
 using Skein.Proxy.L7.Routing;
 using Skein.Proxy.Outbound;
 using Skein.Proxy.Telemetry;
@@ -23,8 +24,8 @@ public sealed class StreamEndpointFactory(
 {
     private static readonly TimeSpan ClientHelloTimeout = TimeSpan.FromSeconds(10);
 
-    public IEndpointServer Start(IPEndPoint endPoint) =>
-        new SocketEndpoint(SocketListener.Start(endPoint, (socket, ct) => ServeAsync(socket, endPoint, ct), logger));
+    public IEndpointServer Start(IPEndPoint endPoint, BindingKind kind) =>
+        new SocketEndpoint(SocketListener.Start(endPoint, (socket, ct) => ServeAsync(socket, endPoint, ct), logger), kind);
 
     private async Task ServeAsync(Socket socket, IPEndPoint endPoint, CancellationToken ct)
     {
@@ -86,6 +87,43 @@ public sealed class StreamEndpointFactory(
         }
     }
 
+    /// <summary>A waypoint tunnel to a non-HTTP service port: forward its bytes to the listener's stream route.</summary>
+    public async Task RelayAsync(StreamConnection connection, ListenerRuntime listener, int port, CancellationToken ct)
+    {
+        var start = DateTimeOffset.UtcNow;
+        var timer = System.Diagnostics.Stopwatch.StartNew();
+        var endPoint = connection.LocalEndPoint as IPEndPoint ?? new IPEndPoint(IPAddress.Any, port);
+        var peer = connection.RemoteEndPoint?.ToString();
+        await using (connection)
+        {
+            var route = listener.Proto.StreamRoutes[0];
+            var backend = BackendPicker.Pick(route.Backends, b => b.Weight, Random.Shared);
+            if (backend?.Backend is not { InvalidReason.Length: 0 } reference || resolver.Resolve(reference) is not { Endpoint: { } target } resolution)
+            {
+                Log(start, timer, endPoint, peer, null, listener, null, "UH", "no_healthy_upstream", 0, 0);
+                return;
+            }
+
+            Stream upstream;
+            try
+            {
+                upstream = await upstreams.ConnectAsync(listener.Gateway, target, ct);
+            }
+            catch (Exception e) when (e is IOException or SocketException)
+            {
+                Log(start, timer, endPoint, peer, null, listener, target, "UF", e.Message, 0, 0);
+                return;
+            }
+
+            await using (upstream)
+            {
+                var client = new DuplexPipeStream(connection.Transport);
+                var (sent, received) = await BidirectionalCopy.RunAsync(client, upstream, default, default, ct);
+                Log(start, timer, endPoint, peer, null, listener, target, "-", resolution.Service?.Hostname ?? "-", sent, received);
+            }
+        }
+    }
+
     private static StreamRoute? SelectTlsRoute(ListenerRuntime listener, string sni)
     {
         StreamRoute? best = null;
@@ -125,9 +163,9 @@ public sealed class StreamEndpointFactory(
             FailedHop = flags is "-" ? null : $"{options.Role}/{options.Node}",
         });
 
-    private sealed class SocketEndpoint(SocketListener listener) : IEndpointServer
+    private sealed class SocketEndpoint(SocketListener listener, BindingKind kind) : IEndpointServer
     {
-        public BindingKind Kind => BindingKind.Tcp;
+        public BindingKind Kind => kind;
 
         public ValueTask DisposeAsync() => listener.DisposeAsync();
     }

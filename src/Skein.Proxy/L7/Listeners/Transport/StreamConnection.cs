@@ -51,6 +51,7 @@ public sealed class StreamConnection : ConnectionContext
         {
             await Transport.Input.CompleteAsync();
             await Transport.Output.CompleteAsync();
+            await CloseGracefullyAsync(_stream);
             await _stream.DisposeAsync();
         }
 
@@ -58,6 +59,34 @@ public sealed class StreamConnection : ConnectionContext
         _closed.Dispose();
         _done.TrySetResult();
     }
+
+    /// <summary>Ends our side (an HBONE END_STREAM, not a reset that could discard a response still in flight) and lets the peer end its side.</summary>
+    private static async Task CloseGracefullyAsync(Stream stream)
+    {
+        if (stream is not Outbound.IHalfClosable halfClosable)
+        {
+            return;
+        }
+
+        halfClosable.CloseWrite();
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            using var linger = new CancellationTokenSource(LingerTimeout);
+            while (await stream.ReadAsync(buffer, linger.Token) > 0)
+            {
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static readonly TimeSpan LingerTimeout = TimeSpan.FromSeconds(5);
 
     private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
     {
