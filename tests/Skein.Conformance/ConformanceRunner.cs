@@ -83,7 +83,8 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
         var translatedBase = translator.Translate([
             .. baseTexts,
             .. secrets.Select(s => TlsSecrets.SecretYaml(s.Namespace, s.Name)),
-            .. meshNamespaces.Select(ns => MeshClient.Yaml(ns, mesh.ClientAddress, ConformanceMesh.BackendNode)),
+            // One client, in the first mesh namespace (upstream's clients are pods there); every mesh namespace gets a waypoint.
+            .. meshNamespaces.Select((ns, i) => MeshClient.Yaml(ns, i == 0 ? mesh.ClientAddress : null, ConformanceMesh.BackendNode)),
         ]);
         Verbose($"base: created TLS Secrets {string.Join(", ", secrets.Select(s => $"{s.Namespace}/{s.Name}"))}");
         foreach (var note in translatedBase.Dropped)
@@ -386,8 +387,9 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
     {
         var requestTarget = target(c);
         string? problem = null;
-        // Like upstream, the distribution is retried a few times before it counts as wrong.
-        for (var round = 0; round < 3; round++)
+        // Like upstream, the distribution is retried until it holds or the consistency window is over.
+        var deadline = DateTime.UtcNow + options.Consistency.MaxTime;
+        for (var round = 0; round == 0 || DateTime.UtcNow < deadline; round++)
         {
             var counts = new System.Collections.Concurrent.ConcurrentDictionary<string, int>(StringComparer.Ordinal);
             var errors = 0;
@@ -416,6 +418,8 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
             {
                 return null;
             }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), ct);
         }
 
         return problem;

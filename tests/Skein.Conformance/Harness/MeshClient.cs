@@ -21,14 +21,20 @@ public static class MeshClient
     /// <summary>The node proxy's SOCKS5 port, served on each workload's own address.</summary>
     public const int SocksPort = 15080;
 
-    /// <summary>The waypoint Gateway and the client Workload for <paramref name="ns"/>.</summary>
-    public static string Yaml(string ns, IPAddress client, string node)
+    /// <summary>The waypoint Gateway for <paramref name="ns"/>, and the client Workload when <paramref name="client"/> is given.</summary>
+    public static string Yaml(string ns, IPAddress? client, string node)
     {
         static string Q(string s) => JsonSerializer.Serialize(s);
-        return new StringBuilder()
+        var yaml = new StringBuilder()
             .Append("---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n")
             .Append("  name: ").Append(WaypointName).Append("\n  namespace: ").Append(Q(ns)).Append('\n')
-            .Append("spec:\n  gatewayClassName: skein-waypoint\n  listeners:\n    - name: mesh\n      port: 15008\n      protocol: HBONE\n")
+            .Append("spec:\n  gatewayClassName: skein-waypoint\n  listeners:\n    - name: mesh\n      port: 15008\n      protocol: HBONE\n");
+        if (client is null)
+        {
+            return yaml.ToString();
+        }
+
+        return yaml
             .Append("---\napiVersion: skein.dev/v1alpha1\nkind: Workload\nmetadata:\n")
             .Append("  name: mesh-client\n  namespace: ").Append(Q(ns)).Append('\n')
             .Append("  labels:\n    app: mesh-client\n")
