@@ -26,6 +26,7 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
     private const string GatewayClassName = "skein";
     private const int WeightedRequests = 500;
     private const int WeightedConcurrency = 10;
+    private const int MaxWeightedRounds = 8;
     private string? _meshProblem;
     private HttpExchange? _meshExchange;
 
@@ -387,9 +388,11 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
     {
         var requestTarget = target(c);
         string? problem = null;
-        // Like upstream, the distribution is retried until it holds or the consistency window is over.
+        // The distribution is retried while routes settle, but must hold in two rounds in a row: a balancer that
+        // ignores weights drifts (peak EWMA is not 50/50), and one lucky round out of many would be a false pass.
         var deadline = DateTime.UtcNow + options.Consistency.MaxTime;
-        for (var round = 0; round == 0 || DateTime.UtcNow < deadline; round++)
+        var streak = 0;
+        for (var round = 0; round < MaxWeightedRounds && (round < 2 || DateTime.UtcNow < deadline); round++)
         {
             var counts = new System.Collections.Concurrent.ConcurrentDictionary<string, int>(StringComparer.Ordinal);
             var errors = 0;
@@ -414,7 +417,8 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
             });
             problem = errors > 0 ? $"{errors} of {WeightedRequests} requests failed" : WeightedShares.Check(counts, weights);
             Verbose($"  weights round {round + 1}: {string.Join(", ", counts.OrderBy(k => k.Key).Select(k => $"{k.Key}={k.Value}"))}{(problem is null ? "" : " — " + problem)}");
-            if (problem is null)
+            streak = problem is null ? streak + 1 : 0;
+            if (streak >= 2)
             {
                 return null;
             }
@@ -422,7 +426,7 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
             await Task.Delay(TimeSpan.FromSeconds(1), ct);
         }
 
-        return problem;
+        return problem ?? "the distribution held in one round but not in the next";
     }
 
     private void Verbose(string line)
