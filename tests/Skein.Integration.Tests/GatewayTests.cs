@@ -20,6 +20,11 @@ public sealed class GatewayMesh : IAsyncLifetime
 
     public X509Certificate2 ServingCertificate { get; private set; } = null!;
 
+    /// <summary>The certificate of the TLS passthrough backend (terminated by the backend, never by the gateway).</summary>
+    public X509Certificate2 BackendCertificate { get; } = SelfSigned("passthrough.example.com");
+
+    private Socket? _tlsBackend;
+
     public async Task InitializeAsync()
     {
         var node = Mesh.Block.Host(2);
@@ -33,8 +38,11 @@ public sealed class GatewayMesh : IAsyncLifetime
             Yaml.Service("echo-v1", "default", 80, 8080, "v1") + Yaml.Service("echo-v2", "default", 80, 8080, "v2") + Yaml.Service("dead", "default", 80, 8080, "dead") +
             Yaml.Workload("echo-v1-1", "default", "node-1", Mesh.Block.Host(10), "v1", "echo") +
             Yaml.Workload("echo-v2-1", "default", "node-1", Mesh.Block.Host(11), "v2", "echo") +
-            Yaml.Workload("dead-1", "default", "node-1", Mesh.Block.Host(12), "dead", "echo"));
+            Yaml.Workload("dead-1", "default", "node-1", Mesh.Block.Host(12), "dead", "echo") +
+            Yaml.Service("tls-backend", "default", 443, 8443, "tls") +
+            Yaml.Workload("tls-1", "default", "node-1", Mesh.Block.Host(13), "tls", "echo"));
         Mesh.WriteConfig("gateway.yaml", GatewayYaml(ServingCertificate, key).Replace("GATEWAY_ADDRESS", GatewayAddress.ToString(), StringComparison.Ordinal));
+        _tlsBackend = StartTlsBackend(new IPEndPoint(Mesh.Block.Host(13), 8443));
         await Mesh.StartEchoAsync("echo-v1-1", new IPEndPoint(Mesh.Block.Host(10), 8080));
         await Mesh.StartEchoAsync("echo-v2-1", new IPEndPoint(Mesh.Block.Host(11), 8080));
         await Mesh.StartControlAsync();
@@ -68,7 +76,62 @@ public sealed class GatewayMesh : IAsyncLifetime
         return (response, response.Content.Headers.ContentType?.MediaType == "application/json" ? JsonNode.Parse(body)!.AsObject() : null);
     }
 
-    public Task DisposeAsync() => Mesh.DisposeAsync().AsTask();
+    public async Task DisposeAsync()
+    {
+        _tlsBackend?.Dispose();
+        await Mesh.DisposeAsync();
+    }
+
+    private static X509Certificate2 SelfSigned(string host)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={host}", key, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddDnsName(host);
+        request.CertificateExtensions.Add(san.Build());
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
+    }
+
+    /// <summary>A TLS line-echo server standing in for a workload that terminates TLS itself.</summary>
+    private Socket StartTlsBackend(IPEndPoint endPoint)
+    {
+        var listener = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(endPoint);
+        listener.Listen(16);
+        _ = Task.Run(async () =>
+        {
+            while (true)
+            {
+                Socket client;
+                try
+                {
+                    client = await listener.AcceptAsync();
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                    return;
+                }
+
+                _ = Task.Run(async () =>
+                {
+                    using var socket = client;
+                    try
+                    {
+                        await using var tls = new SslStream(new NetworkStream(socket, ownsSocket: false));
+                        await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = BackendCertificate });
+                        using var reader = new StreamReader(tls);
+                        var line = await reader.ReadLineAsync();
+                        await tls.WriteAsync(Encoding.ASCII.GetBytes($"backend got {line} for {tls.TargetHostName}\n"));
+                    }
+                    catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException)
+                    {
+                    }
+                });
+            }
+        });
+        return listener;
+    }
 
     private static string GatewayYaml(X509Certificate2 certificate, ECDsa key) => """
         apiVersion: v1
@@ -98,6 +161,11 @@ public sealed class GatewayMesh : IAsyncLifetime
             port: 9000
             protocol: TCP
             allowedRoutes: {kinds: [{kind: TCPRoute}]}
+          - name: passthrough
+            port: 9443
+            protocol: TLS
+            hostname: "*.example.com"
+            tls: {mode: Passthrough}
         ---
         apiVersion: gateway.networking.k8s.io/v1
         kind: HTTPRoute
@@ -162,6 +230,15 @@ public sealed class GatewayMesh : IAsyncLifetime
           parentRefs: [{name: gw, sectionName: https}]
           rules:
           - backendRefs: [{name: echo-v2, port: 80}]
+        ---
+        apiVersion: gateway.networking.k8s.io/v1alpha2
+        kind: TLSRoute
+        metadata: {name: passthrough, namespace: default}
+        spec:
+          parentRefs: [{name: gw, sectionName: passthrough}]
+          hostnames: [passthrough.example.com]
+          rules:
+          - backendRefs: [{name: tls-backend, port: 443}]
         ---
         apiVersion: gateway.networking.k8s.io/v1alpha2
         kind: TCPRoute
@@ -332,6 +409,38 @@ public sealed class GatewayTests(GatewayMesh fixture) : IClassFixture<GatewayMes
         var text = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(10));
         Assert.StartsWith("HTTP/1.1 200", text, StringComparison.Ordinal);
         Assert.Contains("echo-v1-1", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Tls_passthrough_routes_by_sni_and_leaves_tls_to_the_backend()
+    {
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(new IPEndPoint(fixture.GatewayAddress, 9443));
+        await using var tls = new SslStream(new NetworkStream(socket, ownsSocket: false));
+        X509Certificate? presented = null;
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "passthrough.example.com",
+            RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+            {
+                presented = certificate;
+                return true;
+            },
+        });
+        Assert.Equal(fixture.BackendCertificate.GetCertHashString(), presented!.GetCertHashString());
+        await tls.WriteAsync(Encoding.ASCII.GetBytes("hello\n"));
+        using var reader = new StreamReader(tls);
+        Assert.Equal("backend got hello for passthrough.example.com", await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10)));
+
+        // An SNI no route claims is closed without an answer.
+        using var other = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await other.ConnectAsync(new IPEndPoint(fixture.GatewayAddress, 9443));
+        await using var refused = new SslStream(new NetworkStream(other, ownsSocket: false));
+        await Assert.ThrowsAnyAsync<Exception>(() => refused.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "nobody.example.com",
+            RemoteCertificateValidationCallback = (_, _, _, _) => true,
+        }).WaitAsync(TimeSpan.FromSeconds(10)));
     }
 
     [Fact]

@@ -14,7 +14,7 @@ public sealed class WaypointTests
     private const string ClientId = "spiffe://cluster.local/ns/default/sa/client";
 
     [Fact]
-    public async Task Tunnels_to_a_governed_service_are_routed_and_filtered_at_l7()
+    public async Task Tunnels_to_a_governed_service_are_routed_and_filtered_at_l7_and_node_proxies_send_its_traffic_there()
     {
         await using var mesh = new TestMesh();
         var echo = mesh.Block.Host(10);
@@ -22,7 +22,8 @@ public sealed class WaypointTests
         mesh.WriteConfig("mesh.yaml",
             Yaml.Service("echo-v2", "default", 80, 8080, "v2") +
             Yaml.Workload("echo-v1-1", "default", "node-1", echo, "v1", "echo") +
-            Yaml.Workload("echo-v2-1", "default", "node-1", mesh.Block.Host(11), "v2", "echo") + """
+            Yaml.Workload("echo-v2-1", "default", "node-1", mesh.Block.Host(11), "v2", "echo") +
+            Yaml.Workload("client-1", "default", "node-1", mesh.Block.Host(12), "client", "client") + """
             apiVersion: v1
             kind: Service
             metadata:
@@ -80,6 +81,14 @@ public sealed class WaypointTests
         Assert.Contains("\"pod\": \"echo-v2-1\"", v2, StringComparison.Ordinal);
         Assert.Contains("\"pod\": \"echo-v1-1\"", v1, StringComparison.Ordinal);
         Assert.Contains("X-Waypoint", v1, StringComparison.Ordinal);
+
+        // The mesh path: a client's node proxy sends traffic for the Service to its waypoint, which routes it.
+        await mesh.WaitListeningAsync(new IPEndPoint(mesh.Block.Host(12), 15080));
+        using var http = TestMesh.SocksClient(mesh.Block.Host(12));
+        var viaMesh = await http.GetStringAsync("http://echo.default/v2/mesh");
+        Assert.Contains("\"pod\": \"echo-v2-1\"", viaMesh, StringComparison.Ordinal);
+        var plainViaMesh = await http.GetStringAsync("http://echo.default/plain");
+        Assert.Contains("X-Waypoint", plainViaMesh, StringComparison.Ordinal);
 
         // A destination the waypoint does not govern is refused at the CONNECT.
         await using var connection = await ConnectAsync(waypoint, client);

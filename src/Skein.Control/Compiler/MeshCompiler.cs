@@ -1,5 +1,6 @@
 using System.Net;
 using Google.Protobuf;
+using Microsoft.Extensions.Logging;
 using Skein.Control.Gateway;
 using Skein.Control.Store;
 using Skein.Core.Naming;
@@ -15,11 +16,12 @@ namespace Skein.Control.Compiler;
 /// Addresses (every Workload and Service) are mesh-wide, as ztunnel expects, and compiled once per
 /// snapshot; upstreams are scoped to the node whose workloads declared them.
 /// </remarks>
-public sealed class MeshCompiler(ControlPlaneOptions options)
+public sealed class MeshCompiler(ControlPlaneOptions options, ILogger<MeshCompiler>? logger = null)
 {
     private readonly Lock _gate = new();
     private readonly GatewayApiCompiler _gatewayApi = new(options);
     private CompiledMesh? _cached;
+    private GatewayApiResult _lastGatewayApi = GatewayApiResult.Empty;
 
     /// <summary>The view of a node proxy.</summary>
     public ProxyView Compile(ConfigSnapshot snapshot, string node) => Compile(snapshot, node, "node");
@@ -82,7 +84,7 @@ public sealed class MeshCompiler(ControlPlaneOptions options)
             p => XdsResource.Create(AuthorizationCompiler.NameOf(p), AuthorizationCompiler.Compile(p)),
             StringComparer.Ordinal);
         var addresses = new Dictionary<string, XdsResource>(StringComparer.Ordinal);
-        var gatewayApi = _gatewayApi.Compile(snapshot);
+        var gatewayApi = CompileGatewayApi(snapshot);
 
         foreach (var service in services)
         {
@@ -135,6 +137,23 @@ public sealed class MeshCompiler(ControlPlaneOptions options)
         return new CompiledMesh(snapshot.Version, snapshot.Resources, addresses, authorizations, mtls,
             upstreamsByNode.ToDictionary(p => p.Key, p => (IReadOnlyDictionary<string, XdsResource>)p.Value, StringComparer.Ordinal),
             gatewayApi, gatewaysByPlacement);
+    }
+
+    /// <summary>
+    /// The Gateway API compilation, or the last good one if it fails: a defect there must neither stop node
+    /// proxies from getting their config nor make gateways drop what they serve.
+    /// </summary>
+    private GatewayApiResult CompileGatewayApi(ConfigSnapshot snapshot)
+    {
+        try
+        {
+            return _lastGatewayApi = _gatewayApi.Compile(snapshot);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            logger?.LogError(e, "compiling the Gateway API resources of config version {Version} failed; gateways keep the previous config", snapshot.Version);
+            return _lastGatewayApi;
+        }
     }
 
     /// <summary>Where node proxies send traffic for a destination that uses a waypoint: its address, HBONE port.</summary>

@@ -11,7 +11,6 @@ public sealed record CompiledGateway(
     string Role,
     string Node,
     IReadOnlyList<IPAddress> Addresses,
-    bool Accepted,
     SkeinProto.Gateway Proto)
 {
     /// <summary>The xDS name, "namespace/name".</summary>

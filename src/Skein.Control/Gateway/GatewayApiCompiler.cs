@@ -54,7 +54,7 @@ public sealed class GatewayApiCompiler(ControlPlaneOptions options)
                 waypoints.AddServiceListeners(state, proto, routes);
             }
 
-            compiled.Add(new CompiledGateway(state.Resource, state.Role, state.Node, state.Addresses, state.Accepted, proto));
+            compiled.Add(new CompiledGateway(state.Resource, state.Role, state.Node, state.Addresses, proto));
         }
 
         _transitions.Carry(statuses);
@@ -73,9 +73,12 @@ public sealed class GatewayApiCompiler(ControlPlaneOptions options)
             .Where(p => p.Role is not null)
             .ToList();
         var requested = ours.ToDictionary(p => p.Gateway.Key, p => RequestedAddresses.Judge(p.Gateway, IsLocalAddress));
+        // Requested addresses and workload addresses are never handed out again (a pool may overlap a node's block).
+        var taken = requested.Values.SelectMany(r => r.Usable)
+            .Concat(snapshot.OfType<WorkloadResource>().SelectMany(w => w.Spec.Addresses).Select(a => IPAddress.TryParse(a, out var ip) ? ip : null).OfType<IPAddress>());
         var allocated = _allocator.Allocate(
             ours.Where(p => requested[p.Gateway.Key].WantsAllocation).Select(p => $"{p.Gateway.Key.Namespace}/{p.Gateway.Metadata.Name}"),
-            requested.Values.SelectMany(r => r.Usable));
+            taken);
 
         var states = new Dictionary<ResourceKey, GatewayState>();
         foreach (var (gateway, role) in ours)
@@ -142,11 +145,13 @@ public sealed class GatewayApiCompiler(ControlPlaneOptions options)
                     }
                 }
 
-                compiled.Parents.Add(ParentStatus(parent, conditions, accepted
-                    ? conditions.True("Accepted", "Accepted")
-                    : attachment.Accepted
-                        ? conditions.False("Accepted", "UnsupportedValue", compiled.Problems.UnsupportedMessage!)
-                        : conditions.False("Accepted", attachment.Reason, attachment.Message), compiled.Problems));
+                var acceptedCondition = (accepted, compiled.Problems.UnsupportedMessage) switch
+                {
+                    (true, _) => conditions.True("Accepted", "Accepted"),
+                    (false, { } unsupported) when attachment.Accepted => conditions.False("Accepted", "UnsupportedValue", unsupported),
+                    _ => conditions.False("Accepted", attachment.Reason, attachment.Message),
+                };
+                compiled.Parents.Add(ParentStatus(parent, conditions, acceptedCondition, compiled.Problems));
             }
         }
 

@@ -151,12 +151,7 @@ public static class ListenerBuilder
         {
             using var parsed = X509Certificate2.CreateFromPem(crtPem, keyPem);
         }
-        catch (CryptographicException e)
-        {
-            problem = $"tls.crt/tls.key is not a valid PEM certificate and matching key: {e.Message}";
-            return null;
-        }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is CryptographicException or ArgumentException or FormatException)
         {
             problem = $"tls.crt/tls.key is not a valid PEM certificate and matching key: {e.Message}";
             return null;

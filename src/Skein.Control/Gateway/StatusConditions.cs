@@ -13,8 +13,6 @@ public sealed class StatusConditions(long observedGeneration, DateTimeOffset now
     public static StatusConditions For(Resource resource, DateTimeOffset now) =>
         new(resource.Metadata.Generation > 0 ? resource.Metadata.Generation : 1, now);
 
-    public long ObservedGeneration => observedGeneration;
-
     public StatusCondition True(string type, string reason, string message = "") => Make(type, "True", reason, message);
 
     public StatusCondition False(string type, string reason, string message) => Make(type, "False", reason, message);

@@ -57,7 +57,7 @@ public static class AdminEndpoints
                 ? Results.Json(stats.Snapshot().ToDictionary(p => p.Key, p => p.Value))
                 : Results.Text(stats.RenderText()));
 
-        admin.MapGet("/config_dump", (ProxyOptions options, ProxyStateStore state, XdsStatus xds, UpstreamListeners upstreams, WorkloadListeners workloadListeners, WorkloadCertificates certificates) =>
+        admin.MapGet("/config_dump", (ProxyOptions options, ProxyStateStore state, XdsStatus xds, UpstreamListeners upstreams, WorkloadListeners workloadListeners, WorkloadCertificates certificates, IServiceProvider services) =>
         {
             var mesh = state.Current;
             return Results.Json(new
@@ -104,6 +104,7 @@ public static class AdminEndpoints
                 }),
                 policies = mesh.Policies.Keys.Order(StringComparer.Ordinal),
                 listeners = upstreams.Describe().Concat(workloadListeners.Describe()),
+                l7 = services.GetService<L7.Configuration.L7ConfigStore>() is { } l7 ? L7.Configuration.L7ConfigDump.Describe(l7, services.GetRequiredService<L7.Listeners.ListenerManager>()) : null,
                 certificates = certificates.All.Select(c => new
                 {
                     identity = c.Id.ToString(),

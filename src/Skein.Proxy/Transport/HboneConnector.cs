@@ -79,7 +79,7 @@ public sealed class HboneConnector(
 
         try
         {
-            var stream = await connection.OpenTunnelAsync(endpoint.Address.ToString(), headers, ct);
+            var stream = await connection.OpenTunnelAsync(endpoint.Authority ?? endpoint.Address.ToString(), headers, ct);
             return new HopStream(stream, useTls ? HopSecurity.Mtls : HopSecurity.Plaintext);
         }
         catch (HboneConnectException e)

@@ -114,4 +114,26 @@ public sealed class AttachmentTests
         Assert.DoesNotContain(result.Statuses.Keys, k => k.Kind is "Gateway" or "HTTPRoute");
         Assert.Empty(result.Gateways);
     }
+
+    [Fact]
+    public void A_route_using_a_filter_skein_does_not_implement_is_not_accepted_with_UnsupportedValue()
+    {
+        var result = GatewayTestConfig.Compile(Gateway + """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: ext, namespace: infra}
+            spec:
+              parentRefs: [{name: gw, sectionName: all}]
+              rules:
+              - filters:
+                - type: ExtensionRef
+                  extensionRef: {group: example.com, kind: Magic, name: x}
+                backendRefs: [{name: infra-backend-v1, port: 8080}]
+            """);
+
+        var accepted = result.RouteStatus("HTTPRoute", "infra", "ext").Parents.Single().Conditions.Condition("Accepted");
+        Assert.Equal(("False", "UnsupportedValue"), (accepted.Status, accepted.Reason));
+        Assert.Contains("ExtensionRef", accepted.Message, StringComparison.Ordinal);
+        Assert.Empty(result.Proto("infra", "gw").Listeners.Single(l => l.Name == "all").HttpRoutes);
+    }
 }

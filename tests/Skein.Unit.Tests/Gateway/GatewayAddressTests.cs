@@ -78,4 +78,33 @@ public sealed class GatewayAddressTests
         Assert.Equal(("True", "Programmed"), result.GatewayStatus("infra", "pooled").Conditions.Of("Programmed"));
         Assert.Equal(IPAddress.Parse(result.GatewayStatus("infra", "pooled").Addresses.Single().Value), new IPAddress(result.Proto("infra", "pooled").Addresses.Single().Span));
     }
+
+    [Fact]
+    public void Pool_addresses_skip_those_of_workloads()
+    {
+        // A /30 pool has two usable hosts (.1 and .2 here; .0 is skipped and .3 is a workload's).
+        const string Gateways = """
+            apiVersion: skein.dev/v1alpha1
+            kind: Workload
+            metadata: {name: w, namespace: infra}
+            spec: {node: n, addresses: [10.7.7.3]}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: a, namespace: infra}
+            spec:
+              gatewayClassName: skein
+              listeners: [{name: http, port: 80, protocol: HTTP}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: b, namespace: infra}
+            spec:
+              gatewayClassName: skein
+              listeners: [{name: http, port: 80, protocol: HTTP}]
+            """;
+        var result = GatewayTestConfig.Compile(Gateways, pool: "10.7.7.0/30");
+
+        Assert.Equal(["10.7.7.1", "10.7.7.2"], new[] { "a", "b" }.Select(n => result.GatewayStatus("infra", n).Addresses.Single().Value).Order(StringComparer.Ordinal));
+    }
 }

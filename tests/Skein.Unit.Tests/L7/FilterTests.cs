@@ -64,6 +64,7 @@ public sealed class FilterTests
         HeaderModifierApplier.Apply(modifier, headers);
         Assert.Equal("new", headers["x-set"].ToString());
         Assert.Equal("a,b", headers["X-Add"].ToString());
+        Assert.Single(headers["X-Add"]);
         Assert.False(headers.ContainsKey("X-Gone"));
         Assert.Equal("k", headers["X-Keep"].ToString());
     }

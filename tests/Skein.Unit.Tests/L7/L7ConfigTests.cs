@@ -6,14 +6,15 @@ using Skein.Core.Protos.Skein;
 using Skein.Proxy.L7.Configuration;
 using Skein.Proxy.L7.Listeners;
 using Skein.Proxy.Xds;
+using GatewayProto = Skein.Core.Protos.Skein.Gateway;
 
 namespace Skein.Unit.Tests.L7;
 
 public sealed class L7ConfigTests
 {
-    private static Gateway Gateway(string name, params Listener[] listeners)
+    private static GatewayProto Gateway(string name, params Listener[] listeners)
     {
-        var gateway = new Gateway { Namespace = "default", Name = name, Identity = $"spiffe://cluster.local/ns/default/sa/{name}" };
+        var gateway = new GatewayProto { Namespace = "default", Name = name, Identity = $"spiffe://cluster.local/ns/default/sa/{name}" };
         gateway.Addresses.Add(ByteString.CopyFrom(IPAddress.Parse("127.241.0.1").GetAddressBytes()));
         gateway.Listeners.Add(listeners);
         return gateway;

@@ -40,6 +40,11 @@ public sealed class CorsPolicy(Cors cors)
             response.Headers.AccessControlAllowHeaders = headers;
         }
 
+        if (Proto.ExposeHeaders.Count > 0)
+        {
+            response.Headers.AccessControlExposeHeaders = string.Join(", ", Proto.ExposeHeaders);
+        }
+
         if (Proto.MaxAgeSeconds > 0)
         {
             response.Headers.AccessControlMaxAge = Proto.MaxAgeSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);

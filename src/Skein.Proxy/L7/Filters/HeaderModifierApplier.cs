@@ -17,8 +17,11 @@ public static class HeaderModifierApplier
 
         foreach (var header in modifier.Add)
         {
-            // "add" appends a value to whatever is there (the spec's example: "my-header: foo" becomes "foo,bar").
-            headers.Append(header.Name, header.Value);
+            // "add" appends to whatever is there as one comma-joined value (the spec's example: "my-header: foo"
+            // becomes "my-header: foo,bar"); separate values would be re-joined with ", " on the wire.
+            headers[header.Name] = headers.TryGetValue(header.Name, out var existing) && existing.Count > 0
+                ? $"{existing},{header.Value}"
+                : header.Value;
         }
 
         foreach (var name in modifier.Remove)
@@ -38,13 +41,21 @@ public static class HeaderModifierApplier
 
         foreach (var header in modifier.Add)
         {
-            Add(request, header.Name, header.Value);
+            var existing = Existing(request, header.Name);
+            Remove(request, header.Name);
+            Add(request, header.Name, existing is null ? header.Value : $"{existing},{header.Value}");
         }
 
         foreach (var name in modifier.Remove)
         {
             Remove(request, name);
         }
+    }
+
+    private static string? Existing(HttpRequestMessage request, string name)
+    {
+        var headers = IsContentHeader(name) ? request.Content?.Headers.NonValidated : request.Headers.NonValidated;
+        return headers is { } h && h.TryGetValues(name, out var values) && values.Count > 0 ? string.Join(',', values) : null;
     }
 
     private static void Add(HttpRequestMessage request, string name, string value)

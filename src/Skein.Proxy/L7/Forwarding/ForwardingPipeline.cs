@@ -33,6 +33,7 @@ public sealed class ForwardingPipeline(
     {
         var request = context.Request;
         var filters = entry.Filters;
+        context.Features.Set(new ListenerPortFeature(port));
         if (filters.Cors is { } cors && CorsPolicy.IsPreflight(request))
         {
             cors.AnswerPreflight(context);
@@ -56,11 +57,7 @@ public sealed class ForwardingPipeline(
         var prefix = entry.Matcher.Path.Prefix;
         if (filters.Redirect is { } redirect)
         {
-            var (status, location) = RedirectBuilder.Build(redirect, request.Scheme, request.Host.Host, path, query, port, prefix);
-            context.Response.StatusCode = status;
-            context.Response.Headers.Location = location;
-            HeaderModifierApplier.Apply(filters.ResponseHeaders, context.Response.Headers);
-            outcome.Details = "redirect";
+            Redirect(context, redirect, filters.ResponseHeaders, prefix, outcome);
             return;
         }
 
@@ -127,6 +124,12 @@ public sealed class ForwardingPipeline(
             if (backend.Ref.InvalidReason.Length > 0)
             {
                 Answer(context, outcome, 500, "-", backend.Ref.InvalidReason);
+                return;
+            }
+
+            if (backend.Filters.Redirect is { } backendRedirect)
+            {
+                Redirect(context, backendRedirect, [.. entry.Filters.ResponseHeaders, .. backend.Filters.ResponseHeaders], prefix, outcome);
                 return;
             }
 
@@ -238,6 +241,17 @@ public sealed class ForwardingPipeline(
         Answer(context, outcome, 503, "URX", "retries_exhausted");
     }
 
+    private static void Redirect(HttpContext context, RequestRedirect redirect, IEnumerable<HeaderModifier> responseHeaders, string? prefix, RequestOutcome outcome)
+    {
+        var request = context.Request;
+        var (status, location) = RedirectBuilder.Build(redirect, request.Scheme, request.Host.Host, request.Path.Value is { Length: > 0 } p ? p : "/",
+            request.QueryString.Value ?? "", context.Features.Get<ListenerPortFeature>()?.Port ?? context.Connection.LocalPort, prefix);
+        context.Response.StatusCode = status;
+        context.Response.Headers.Location = location;
+        HeaderModifierApplier.Apply(responseHeaders, context.Response.Headers);
+        outcome.Details = "redirect";
+    }
+
     private static (string Host, string Path) Rewrite(UrlRewrite? rewrite, string host, string path, string? prefix)
     {
         if (rewrite is null)
@@ -289,3 +303,6 @@ public sealed class ForwardingPipeline(
     /// <summary>HttpContext.Items key of a local reply's body text, written once the pipeline returns.</summary>
     public const string LocalReplyKey = "skein.local_reply";
 }
+
+/// <summary>The port a request is routed as arriving on (listener port, or a waypoint's service port), for redirects.</summary>
+public sealed record ListenerPortFeature(int Port);
