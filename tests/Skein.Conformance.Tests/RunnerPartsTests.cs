@@ -25,6 +25,20 @@ public class RunnerPartsTests
     }
 
     [Fact]
+    public void CasesCheckingDifferentPartsOfOneReplyAreNotAStateChange()
+    {
+        HttpCase Case(string json, int i) => HttpCaseParser.Parse(JsonNode.Parse(json)!.AsObject(), i).Case!;
+        var cases = new[]
+        {
+            Case("""{"Request": {"Path": "/c", "Method": "OPTIONS"}, "Response": {"StatusCodes": [200, 204], "ValidHeaderValues": {"allow-methods": ["POST"]}}, "$kind": "http"}""", 0),
+            Case("""{"Request": {"Path": "/c", "Method": "OPTIONS"}, "Response": {"StatusCodes": [200, 204], "AbsentHeaders": ["allow-credentials"]}, "$kind": "http"}""", 1),
+            // Same path, but the echo is asked to set another header: a different request.
+            Case("""{"Request": {"Path": "/c", "Method": "OPTIONS"}, "BackendSetResponseHeaders": {"X": "1"}, "Response": {"StatusCode": 500}, "$kind": "http"}""", 2),
+        };
+        Assert.Empty(StateChangeDetector.Conflicts(cases));
+    }
+
+    [Fact]
     public void MissingListenerSecretsOfTheBaseAreCreatedAndLoad()
     {
         const string Base = """

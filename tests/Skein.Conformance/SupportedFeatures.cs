@@ -10,6 +10,8 @@ public static class SupportedFeatures
     {
         // Core
         "Gateway", "HTTPRoute", "ReferenceGrant",
+        // Mesh (GAMMA): node proxy -> waypoint -> backend
+        "Mesh",
         // Gateway extended
         "GatewayPort8080", "GatewayHTTPListenerIsolation",
         // HTTPRoute extended
@@ -26,7 +28,6 @@ public static class SupportedFeatures
     /// <summary>Why features outside the default set are not claimed (shown in skip reasons).</summary>
     public static readonly IReadOnlyDictionary<string, string> Reasons = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        ["Mesh"] = "node proxies do not yet send a Service's traffic to its waypoint (skein.dev/use-waypoint); run with --feature Mesh to try",
         ["UDPRoute"] = "Skein has no UDP data path",
         ["ListenerSet"] = "ListenerSet is not a kind Skein loads",
         ["BackendTLSPolicy"] = "gateways originate HBONE mTLS to backends, not BackendTLSPolicy TLS",
