@@ -157,6 +157,11 @@ public sealed class GatewayMesh : IAsyncLifetime
             protocol: HTTPS
             hostname: secure.example.com
             tls: {mode: Terminate, certificateRefs: [{name: secure-cert}]}
+          - name: https-other
+            port: 8443
+            protocol: HTTPS
+            hostname: other.example.com
+            tls: {mode: Terminate, certificateRefs: [{name: secure-cert}]}
           - name: tcp
             port: 9000
             protocol: TCP
@@ -396,6 +401,23 @@ public sealed class GatewayTests(GatewayMesh fixture) : IClassFixture<GatewayMes
         Assert.NotNull(presented);
         Assert.StartsWith("echo-v2", echo["pod"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(new Version(2, 0), response.Version);
+    }
+
+    [Fact]
+    public async Task A_request_for_another_https_listener_on_a_connection_made_for_this_one_gets_421()
+    {
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(new IPEndPoint(fixture.GatewayAddress, 8443));
+        await using var tls = new SslStream(new NetworkStream(socket, ownsSocket: false));
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "secure.example.com",
+            RemoteCertificateValidationCallback = (_, _, _, _) => true,
+        });
+        await tls.WriteAsync(Encoding.ASCII.GetBytes("GET /x HTTP/1.1\r\nHost: other.example.com\r\nConnection: close\r\n\r\n"));
+        using var reader = new StreamReader(tls);
+        var response = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.StartsWith("HTTP/1.1 421", response, StringComparison.Ordinal);
     }
 
     [Fact]
