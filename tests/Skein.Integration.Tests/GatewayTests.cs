@@ -5,6 +5,9 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
 using Skein.Integration.Tests.Infrastructure;
 
 namespace Skein.Integration.Tests;
@@ -25,6 +28,8 @@ public sealed class GatewayMesh : IAsyncLifetime
 
     private Socket? _tlsBackend;
 
+    private WebApplication? _wsBackend;
+
     public async Task InitializeAsync()
     {
         var node = Mesh.Block.Host(2);
@@ -40,9 +45,12 @@ public sealed class GatewayMesh : IAsyncLifetime
             Yaml.Workload("echo-v2-1", "default", "node-1", Mesh.Block.Host(11), "v2", "echo") +
             Yaml.Workload("dead-1", "default", "node-1", Mesh.Block.Host(12), "dead", "echo") +
             Yaml.Service("tls-backend", "default", 443, 8443, "tls") +
-            Yaml.Workload("tls-1", "default", "node-1", Mesh.Block.Host(13), "tls", "echo"));
+            Yaml.Workload("tls-1", "default", "node-1", Mesh.Block.Host(13), "tls", "echo") +
+            Yaml.Service("ws-backend", "default", 80, 8080, "ws") +
+            Yaml.Workload("ws-1", "default", "node-1", Mesh.Block.Host(14), "ws", "echo"));
         Mesh.WriteConfig("gateway.yaml", GatewayYaml(ServingCertificate, key).Replace("GATEWAY_ADDRESS", GatewayAddress.ToString(), StringComparison.Ordinal));
         _tlsBackend = StartTlsBackend(new IPEndPoint(Mesh.Block.Host(13), 8443));
+        _wsBackend = await StartWebSocketBackendAsync(new IPEndPoint(Mesh.Block.Host(14), 8080));
         await Mesh.StartEchoAsync("echo-v1-1", new IPEndPoint(Mesh.Block.Host(10), 8080));
         await Mesh.StartEchoAsync("echo-v2-1", new IPEndPoint(Mesh.Block.Host(11), 8080));
         await Mesh.StartControlAsync();
@@ -79,6 +87,11 @@ public sealed class GatewayMesh : IAsyncLifetime
     public async Task DisposeAsync()
     {
         _tlsBackend?.Dispose();
+        if (_wsBackend is not null)
+        {
+            await _wsBackend.DisposeAsync();
+        }
+
         await Mesh.DisposeAsync();
     }
 
@@ -91,6 +104,41 @@ public sealed class GatewayMesh : IAsyncLifetime
         request.CertificateExtensions.Add(san.Build());
         using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
         return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
+    }
+
+    /// <summary>A WebSocket echo server (the echo sample speaks no WebSocket): each message comes back prefixed.</summary>
+    private static async Task<WebApplication> StartWebSocketBackendAsync(IPEndPoint endPoint)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(endPoint));
+        var app = builder.Build();
+        app.UseWebSockets();
+        app.Run(async context =>
+        {
+            if (!context.WebSockets.IsWebSocketRequest)
+            {
+                context.Response.StatusCode = 400;
+                return;
+            }
+
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            var buffer = new byte[4096];
+            while (true)
+            {
+                var received = await socket.ReceiveAsync(buffer, context.RequestAborted);
+                if (received.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
+                {
+                    await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                    return;
+                }
+
+                var reply = Encoding.UTF8.GetBytes("ws echo: " + Encoding.UTF8.GetString(buffer, 0, received.Count));
+                await socket.SendAsync(reply, System.Net.WebSockets.WebSocketMessageType.Text, true, context.RequestAborted);
+            }
+        });
+        await app.StartAsync();
+        return app;
     }
 
     /// <summary>A TLS line-echo server standing in for a workload that terminates TLS itself.</summary>
@@ -157,6 +205,11 @@ public sealed class GatewayMesh : IAsyncLifetime
             protocol: HTTPS
             hostname: secure.example.com
             tls: {mode: Terminate, certificateRefs: [{name: secure-cert}]}
+          - name: https-other
+            port: 8443
+            protocol: HTTPS
+            hostname: other.example.com
+            tls: {mode: Terminate, certificateRefs: [{name: secure-cert}]}
           - name: tcp
             port: 9000
             protocol: TCP
@@ -215,6 +268,15 @@ public sealed class GatewayMesh : IAsyncLifetime
           - matches: [{path: {type: PathPrefix, value: /h2c}}]
             backendRefs: [{name: echo-h2c, port: 81}]
           - backendRefs: [{name: echo-v1, port: 80}]
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata: {name: ws, namespace: default}
+        spec:
+          parentRefs: [{name: gw, sectionName: http}]
+          hostnames: [ws.example.com]
+          rules:
+          - backendRefs: [{name: ws-backend, port: 80}]
         ---
         apiVersion: v1
         kind: Service
@@ -396,6 +458,45 @@ public sealed class GatewayTests(GatewayMesh fixture) : IClassFixture<GatewayMes
         Assert.NotNull(presented);
         Assert.StartsWith("echo-v2", echo["pod"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(new Version(2, 0), response.Version);
+    }
+
+    [Fact]
+    public async Task A_request_for_another_https_listener_on_a_connection_made_for_this_one_gets_421()
+    {
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(new IPEndPoint(fixture.GatewayAddress, 8443));
+        await using var tls = new SslStream(new NetworkStream(socket, ownsSocket: false));
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "secure.example.com",
+            RemoteCertificateValidationCallback = (_, _, _, _) => true,
+        });
+        await tls.WriteAsync(Encoding.ASCII.GetBytes("GET /x HTTP/1.1\r\nHost: other.example.com\r\nConnection: close\r\n\r\n"));
+        using var reader = new StreamReader(tls);
+        var response = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.StartsWith("HTTP/1.1 421", response, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WebSockets_upgrade_through_the_gateway()
+    {
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        using var invoker = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            ConnectCallback = async (_, ct) =>
+            {
+                var tcp = new Socket(SocketType.Stream, ProtocolType.Tcp);
+                await tcp.ConnectAsync(new IPEndPoint(fixture.GatewayAddress, 8080), ct);
+                return new NetworkStream(tcp, ownsSocket: true);
+            },
+        });
+        await socket.ConnectAsync(new Uri("ws://ws.example.com:8080/chat"), invoker, CancellationToken.None);
+        await socket.SendAsync(Encoding.UTF8.GetBytes("hi"), System.Net.WebSockets.WebSocketMessageType.Text, true, CancellationToken.None);
+        var buffer = new byte[256];
+        var received = await socket.ReceiveAsync(buffer, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("ws echo: hi", Encoding.UTF8.GetString(buffer, 0, received.Count));
+        await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
     }
 
     [Fact]

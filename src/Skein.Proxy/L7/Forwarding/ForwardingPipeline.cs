@@ -82,7 +82,7 @@ public sealed class ForwardingPipeline(
         var retry = entry.Proto.Retry ?? new RetryPolicy();
         var attempts = (int)Math.Max(1, retry.Attempts);
         var retryOn = retry.Codes.Count > 0 ? retry.Codes.Select(c => (int)c).ToHashSet() : null;
-        if (attempts > 1 && context.Request.ContentLength is not 0 && HttpMethods.IsGet(context.Request.Method) is false)
+        if (attempts > 1 && context.Request.ContentLength is not 0 && !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
         {
             // A retry resends the body: keep it (spilling to disk past a threshold) so it can be rewound.
             context.Request.EnableBuffering();

@@ -40,7 +40,12 @@ public sealed class GatewayRequestHandler(
             var listener = binding?.Select(host);
             outcome.Listener = listener;
             var entry = listener?.Routes.Match(context.Request, host, port);
-            if (listener is null || entry is null)
+            if (listener is not null && binding!.Kind == BindingKind.Https && IsMisdirected(context, binding, listener))
+            {
+                // The connection's TLS was set up for another listener's hostname (connection reuse across hosts): RFC 9110 §15.5.20.
+                ForwardingPipeline.Answer(context, outcome, StatusCodes.Status421MisdirectedRequest, "-", "misdirected_request");
+            }
+            else if (listener is null || entry is null)
             {
                 ForwardingPipeline.Answer(context, outcome, StatusCodes.Status404NotFound, "NR", listener is null ? "no_listener_for_host" : "route_not_found");
             }
@@ -71,4 +76,8 @@ public sealed class GatewayRequestHandler(
             log.Record(context, outcome, start, timer.Elapsed);
         }
     }
+
+    private static bool IsMisdirected(HttpContext context, PortBinding binding, ListenerRuntime listener) =>
+        context.Features.Get<Listeners.ServerNameFeature>()?.HostName is { Length: > 0 } sni &&
+        binding.Select(HostnameMatcher.Normalize(sni)) is { } bySni && !ReferenceEquals(bySni, listener);
 }

@@ -34,7 +34,12 @@ public sealed class HttpEndpointFactory(L7ConfigStore store, GatewayRequestHandl
                     listen.Protocols = HttpProtocols.Http1AndHttp2;
                     listen.UseHttps(new HttpsConnectionAdapterOptions
                     {
-                        ServerCertificateSelector = (_, sni) => store.Current.Bindings.GetValueOrDefault(endPoint)?.CertificateFor(sni),
+                        ServerCertificateSelector = (connection, sni) =>
+                        {
+                            // Kept for the requests on this connection: a Host for another listener is misdirected (421).
+                            connection?.Features.Set(new ServerNameFeature(sni ?? ""));
+                            return store.Current.Bindings.GetValueOrDefault(endPoint)?.CertificateFor(sni);
+                        },
                     });
                     return;
                 }
@@ -110,3 +115,6 @@ public sealed class HttpEndpointFactory(L7ConfigStore store, GatewayRequestHandl
         }
     }
 }
+
+/// <summary>The SNI a TLS connection was opened with, on the connection's features.</summary>
+public sealed record ServerNameFeature(string HostName);
