@@ -26,6 +26,8 @@ dotnet build Skein.slnx -c Release -nologo -v q || { echo "0 passed, 1 failed (b
 status=0
 for project in tests/*/*.csproj; do
   name=$(basename "$project" .csproj)
+  # The conformance runner is a console app run on a corpus below, not an xunit project.
+  [ "$name" = Skein.Conformance ] && continue
   echo "== $name"
   dotnet test "$project" -c Release --no-build -nologo \
     --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
@@ -42,6 +44,26 @@ for trx in "$results"/*.trx; do
   e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
 done
+
+# Gateway API conformance: the runner starts the processes once and applies each test's manifests in turn.
+# Its per-test counts join the totals; the corpus is shared data next to the repository.
+corpus=${SKEIN_CONFORMANCE_CORPUS:-../shared/conformance/gateway-api}
+if [ -f "$corpus/cases.json" ]; then
+  echo "== Skein.Conformance ($corpus)"
+  dotnet run --project tests/Skein.Conformance -c Release --no-build -- "$corpus" \
+    --junit "$results/conformance-$(basename "$corpus").junit.xml" | tee "$results/conformance.txt"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$results/conformance.txt" | tail -1)
+  if [ -n "$line" ]; then
+    passed=$((passed + $(sed -n 's/^\([0-9]*\) passed.*/\1/p' <<<"$line")))
+    failed=$((failed + $(sed -n 's/.* \([0-9]*\) failed.*/\1/p' <<<"$line")))
+    s=$(sed -n 's/.* \([0-9]*\) skipped.*/\1/p' <<<"$line"); skipped=$((skipped + ${s:-0}))
+  else
+    echo "conformance runner ended without a summary"; failed=$((failed + 1))
+  fi
+else
+  echo "== Skein.Conformance: skipped (no corpus: $corpus/cases.json does not exist; set SKEIN_CONFORMANCE_CORPUS to run one)"
+fi
 
 if [ "$passed" -eq 0 ]; then status=1; fi
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi

@@ -7,6 +7,7 @@ using Skein.Proxy.Admin;
 using Skein.Proxy.Capture;
 using Skein.Proxy.Identity;
 using Skein.Proxy.Inbound;
+using Skein.Proxy.L7;
 using Skein.Proxy.LoadBalancing;
 using Skein.Proxy.Outbound;
 using Skein.Proxy.Pool;
@@ -17,7 +18,7 @@ using Skein.Proxy.Xds;
 
 namespace Skein.Proxy;
 
-/// <summary>Builds a node proxy process: xDS client, state, capture listeners, outbound path, admin API.</summary>
+/// <summary>Builds a proxy process: xDS client, state, admin API, and the role's data path (node: capture and HBONE; gateway/waypoint: L7).</summary>
 public static class ProxyHost
 {
     public static WebApplication Build(ProxyOptions options)
@@ -31,6 +32,7 @@ public static class ProxyHost
         });
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
 
         // Admin stays on the node's loopback address: it exposes config and must never face the network.
@@ -59,7 +61,6 @@ public static class ProxyHost
         services.AddSingleton<PeakEwmaBalancer>();
         services.AddSingleton<MeshTrust>();
         services.AddSingleton<HbonePool>();
-        services.AddSingleton<IDestinationConnector, HboneConnector>();
         services.AddSingleton<HboneInbound>();
         services.AddSingleton<DestinationResolver>();
         services.AddSingleton<OutboundProxy>();
@@ -67,12 +68,22 @@ public static class ProxyHost
         services.AddSingleton<IXdsHandler, AddressHandler>();
         services.AddSingleton<IXdsHandler, AuthorizationHandler>();
         services.AddSingleton<IXdsHandler, WorkloadMtlsHandler>();
-        services.AddSingleton<IXdsHandler, UpstreamHandler>();
         services.AddSingleton<IXdsHandler, TelemetryHandler>();
         services.AddSingleton<ProxyProtocolListener>();
-        services.AddHostedService(sp => sp.GetRequiredService<ProxyProtocolListener>());
         services.AddSingleton<WorkloadListeners>();
-        services.AddHostedService(sp => sp.GetRequiredService<WorkloadListeners>());
+        if (options.Role == "node")
+        {
+            services.AddSingleton<IDestinationConnector, HboneConnector>();
+            services.AddSingleton<IXdsHandler, UpstreamHandler>();
+            services.AddHostedService(sp => sp.GetRequiredService<ProxyProtocolListener>());
+            services.AddHostedService(sp => sp.GetRequiredService<WorkloadListeners>());
+        }
+        else
+        {
+            // Gateway and waypoint: no capture listeners; the L7 listeners come from Gateway resources.
+            services.AddL7Role();
+        }
+
         services.AddHostedService<XdsClient>();
         services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
 

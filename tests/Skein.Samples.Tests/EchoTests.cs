@@ -117,3 +117,44 @@ public sealed class EchoTests(EchoFixture fixture) : IClassFixture<EchoFixture>
 
     private static string[] Values(JsonNode? array) => array!.AsArray().Select(v => v!.GetValue<string>()).ToArray();
 }
+
+/// <summary>The echo's --request-log, which the conformance runner reads to check mirrored requests.</summary>
+public sealed class EchoRequestLogTests
+{
+    [Fact]
+    public async Task EachRequestIsLoggedAsOneJsonLine()
+    {
+        using var http = TestHttp.NewClient();
+        using var echo = SampleProcess.Start("Skein.Samples.Echo", ["--request-log", "stdout"]);
+        await echo.WaitHealthyAsync(http);
+        using var response = await http.GetAsync($"{echo.BaseUrl}/mirror?x=1");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!echo.Output.Contains("echo-request ", StringComparison.Ordinal) || !echo.Output.Contains("/mirror?x=1", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"no request line for /mirror?x=1:\n{echo.Output}");
+            await Task.Delay(50);
+        }
+
+        var line = echo.Output.Split('\n').Select(l => l.Trim()).First(l => l.Contains("/mirror?x=1", StringComparison.Ordinal));
+        var json = JsonNode.Parse(line[(line.IndexOf("echo-request ", StringComparison.Ordinal) + "echo-request ".Length)..])!;
+        Assert.Equal("GET", json["method"]!.GetValue<string>());
+        Assert.Equal("/mirror?x=1", json["path"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void AnUnknownRequestLogValueIsAUsageError()
+    {
+        using var echo = SampleProcess.Start("Skein.Samples.Echo", ["--request-log", "file"]);
+        Assert.True(echo.WaitForExit(TimeSpan.FromSeconds(30)));
+        // The asynchronous output readers may still be draining when the exit is seen.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (!echo.Output.Contains("--request-log must be stdout or off", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(20);
+        }
+
+        Assert.Contains("--request-log must be stdout or off", echo.Output);
+    }
+}

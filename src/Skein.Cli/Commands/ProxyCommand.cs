@@ -9,8 +9,8 @@ internal static class ProxyCommand
 {
     public static Command Create()
     {
-        var role = new Option<string>("--role") { Description = "Proxy role.", DefaultValueFactory = _ => "node" };
-        role.AcceptOnlyFromAmong("node");
+        var role = new Option<string>("--role") { Description = "Proxy role: node, gateway or waypoint.", DefaultValueFactory = _ => "node" };
+        role.AcceptOnlyFromAmong("node", "gateway", "waypoint");
         var node = new Option<string>("--node") { Description = "Name of the node this proxy serves (workloads name it in spec.node).", Required = true };
         var control = new Option<Uri>("--control") { Description = "Control plane xDS address (host:port).", Required = true, CustomParser = CommonOptions.ParseControlAddress };
         var address = new Option<IPAddress>("--address") { Description = "The node's address; all proxy listeners bind here.", CustomParser = CommonOptions.ParseAddress, DefaultValueFactory = _ => IPAddress.Loopback };
@@ -23,7 +23,7 @@ internal static class ProxyCommand
         accessLog.AcceptOnlyFromAmong("text", "json", "off");
         var trustDomain = new Option<string>("--trust-domain") { Description = "The mesh trust domain.", DefaultValueFactory = _ => "cluster.local" };
 
-        var command = new Command("proxy", "Run a proxy. Roles: node (L4, per host). Waypoint and gateway roles arrive with L7 support.")
+        var command = new Command("proxy", "Run a proxy. Roles: node (L4, per host), gateway (Gateway API ingress listeners), waypoint (L7 for mesh services, HBONE in).")
         {
             role, node, control, address, socksPort, adminPort, metricsPort, rootCert, tokenFile, trustDomain, accessLog,
         };

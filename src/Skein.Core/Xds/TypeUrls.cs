@@ -23,4 +23,6 @@ public static class TypeUrls
 
     /// <summary>Types a node proxy subscribes to, in the order it applies them.</summary>
     public static readonly IReadOnlyList<string> NodeTypes = [Address, Authorization, WorkloadMtls, Upstream, Telemetry];
+    /// <summary>Types a gateway or waypoint proxy subscribes to: its Gateways plus what resolves their backends.</summary>
+    public static readonly IReadOnlyList<string> L7Types = [Address, Authorization, WorkloadMtls, Gateway, Telemetry];
 }

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Skein.Core.Xds;
 using Skein.Proxy.Capture;
 using Skein.Proxy.Identity;
@@ -16,7 +17,8 @@ public static class AdminEndpoints
 {
     public static void Map(IEndpointRouteBuilder app, ProxyOptions proxy)
     {
-        app.MapGet("/metrics", (TcpMetrics metrics) => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"))
+        app.MapGet("/metrics", (TcpMetrics metrics, IServiceProvider services) =>
+                Results.Text(metrics.Render() + services.GetService<L7.Observability.HttpMetrics>()?.Render(), "text/plain; version=0.0.4; charset=utf-8"))
             .RequireHost($"*:{proxy.MetricsPort}");
         MapAdmin(app, $"*:{proxy.AdminPort}");
     }
@@ -25,8 +27,8 @@ public static class AdminEndpoints
     {
         // Admin answers only on its own (loopback) port, never on the metrics port.
         var admin = app.MapGroup("").RequireHost(host);
-        admin.MapGet("/ready", (XdsStatus xds) =>
-            xds.HasConfig(TypeUrls.NodeTypes) ? Results.Text("LIVE\n") : Results.Text("waiting for config from the control plane\n", statusCode: 503));
+        admin.MapGet("/ready", (XdsStatus xds, ProxyOptions options) =>
+            xds.HasConfig(options.Role == "node" ? TypeUrls.NodeTypes : TypeUrls.L7Types) ? Results.Text("LIVE\n") : Results.Text("waiting for config from the control plane\n", statusCode: 503));
 
         admin.MapGet("/memory", () =>
         {
@@ -55,7 +57,7 @@ public static class AdminEndpoints
                 ? Results.Json(stats.Snapshot().ToDictionary(p => p.Key, p => p.Value))
                 : Results.Text(stats.RenderText()));
 
-        admin.MapGet("/config_dump", (ProxyOptions options, ProxyStateStore state, XdsStatus xds, UpstreamListeners upstreams, WorkloadListeners workloadListeners, WorkloadCertificates certificates) =>
+        admin.MapGet("/config_dump", (ProxyOptions options, ProxyStateStore state, XdsStatus xds, UpstreamListeners upstreams, WorkloadListeners workloadListeners, WorkloadCertificates certificates, IServiceProvider services) =>
         {
             var mesh = state.Current;
             return Results.Json(new
@@ -102,6 +104,7 @@ public static class AdminEndpoints
                 }),
                 policies = mesh.Policies.Keys.Order(StringComparer.Ordinal),
                 listeners = upstreams.Describe().Concat(workloadListeners.Describe()),
+                l7 = services.GetService<L7.Configuration.L7ConfigStore>() is { } l7 ? L7.Configuration.L7ConfigDump.Describe(l7, services.GetRequiredService<L7.Listeners.ListenerManager>()) : null,
                 certificates = certificates.All.Select(c => new
                 {
                     identity = c.Id.ToString(),

@@ -57,6 +57,14 @@ public sealed class WorkloadCertificates(
     }
 
     private readonly SemaphoreSlim _wake = new(0);
+    private volatile IReadOnlySet<SpiffeId> _extra = new HashSet<SpiffeId>();
+
+    /// <summary>Identities this proxy serves besides its node's workloads (the Gateways placed on a gateway or waypoint node).</summary>
+    public void SetExtraIdentities(IEnumerable<SpiffeId> ids)
+    {
+        _extra = ids.ToHashSet();
+        _wake.Release();
+    }
 
     public IReadOnlyList<WorkloadCertificate> All => [.. _certificates.Values.OrderBy(c => c.Id.ToString(), StringComparer.Ordinal)];
 
@@ -108,7 +116,7 @@ public sealed class WorkloadCertificates(
 
     private HashSet<SpiffeId> WantedIdentities()
     {
-        var result = new HashSet<SpiffeId>();
+        var result = new HashSet<SpiffeId>(_extra);
         foreach (var workload in state.Current.Workloads.Values)
         {
             if (workload.Node != options.Node)

@@ -17,6 +17,7 @@ public sealed class OutboundProxy(
     TcpMetrics metrics,
     AccessLog accessLog,
     ProxyOptions options,
+    Skein.Proxy.State.ProxyStateStore state,
     ILogger<OutboundProxy> logger)
 {
     private const int MaxConnectAttempts = 3;
@@ -32,6 +33,8 @@ public sealed class OutboundProxy(
             return new OutboundConnection(resolved, null, null, resolved.Error, resolved.Detail);
         }
 
+        // A destination that uses a waypoint is reached through it: one hop, to the waypoint, for the original destination.
+        resolved = WaypointRedirect.Apply(state.Current, resolved) ?? resolved;
         var cluster = resolved.Cluster;
         var tried = new HashSet<string>(StringComparer.Ordinal);
         Exception? last = null;

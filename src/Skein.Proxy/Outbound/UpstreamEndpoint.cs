@@ -4,7 +4,10 @@ using Skein.Core.Protos.Workload;
 namespace Skein.Proxy.Outbound;
 
 /// <summary>One concrete place to send a connection: a workload's address and target port, or a passthrough address.</summary>
-public sealed record UpstreamEndpoint(IPEndPoint Address, Workload? Workload)
+/// <param name="Address">Where the hop goes (its HBONE port for a mesh workload).</param>
+/// <param name="Workload">The workload behind the address, when it is one.</param>
+/// <param name="Authority">The HBONE CONNECT authority when it is not <paramref name="Address"/>: a waypoint is asked for the original destination.</param>
+public sealed record UpstreamEndpoint(IPEndPoint Address, Workload? Workload, string? Authority = null)
 {
     /// <summary>Key for load-balancer bookkeeping.</summary>
     public string Key => Address.ToString();

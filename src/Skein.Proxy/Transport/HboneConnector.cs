@@ -37,8 +37,26 @@ public sealed class HboneConnector(
             return new HopStream(await TcpDialer.DialAsync(endpoint.Address, ct), HopSecurity.Passthrough);
         }
 
-        var mode = state.Current.MtlsModeFor(destination, endpoint.Address.Port);
         var sourceId = source is null ? (SpiffeId?)null : WorkloadIdentity.Of(source, options.TrustDomain);
+        var sourceIp = source is { Addresses.Count: > 0 } ? new IPAddress(source.Addresses[0].Span) : null;
+        return await ConnectMeshAsync(endpoint, destination, sourceId, sourceIp, Headers(source), ct);
+    }
+
+    /// <summary>Opens a hop on behalf of an identity that is not a workload (a gateway or waypoint: DESIGN §4, identity from the Gateway).</summary>
+    public async ValueTask<HopStream> ConnectAsync(UpstreamEndpoint endpoint, SpiffeId source, IReadOnlyList<KeyValuePair<string, string>> headers, CancellationToken ct)
+    {
+        if (endpoint.Workload is not { } destination)
+        {
+            return new HopStream(await TcpDialer.DialAsync(endpoint.Address, ct), HopSecurity.Passthrough);
+        }
+
+        return await ConnectMeshAsync(endpoint, destination, source, null, [.. headers], ct);
+    }
+
+    private async ValueTask<HopStream> ConnectMeshAsync(UpstreamEndpoint endpoint, Workload destination, SpiffeId? sourceId, IPAddress? sourceIp,
+        List<KeyValuePair<string, string>> headers, CancellationToken ct)
+    {
+        var mode = state.Current.MtlsModeFor(destination, endpoint.Address.Port);
         var useTls = mode == MtlsMode.Strict || (mode == MtlsMode.Permissive && sourceId is not null);
         if (useTls && sourceId is null)
         {
@@ -56,13 +74,12 @@ public sealed class HboneConnector(
 
         var destinationId = WorkloadIdentity.Of(destination, options.TrustDomain);
         var hboneAddress = new IPEndPoint(endpoint.Address.Address, HbonePort);
-        var sourceIp = source is { Addresses.Count: > 0 } ? new IPAddress(source.Addresses[0].Span) : null;
         var key = new HbonePoolKey(sourceId?.ToString() ?? "", useTls ? destinationId.ToString() : "", sourceIp, hboneAddress);
         var connection = await pool.GetAsync(key, c => DialAsync(hboneAddress, sourceIp, certificate, destinationId, c), ct);
 
         try
         {
-            var stream = await connection.OpenTunnelAsync(endpoint.Address.ToString(), Headers(source), ct);
+            var stream = await connection.OpenTunnelAsync(endpoint.Authority ?? endpoint.Address.ToString(), headers, ct);
             return new HopStream(stream, useTls ? HopSecurity.Mtls : HopSecurity.Plaintext);
         }
         catch (HboneConnectException e)

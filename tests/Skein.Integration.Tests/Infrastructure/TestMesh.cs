@@ -62,6 +62,16 @@ public sealed class TestMesh : IAsyncDisposable
         return proxy;
     }
 
+    /// <summary>Starts a gateway- or waypoint-role proxy for <paramref name="node"/>; its admin port is on <paramref name="address"/>.</summary>
+    public async Task<TestProcess> StartL7ProxyAsync(string role, string node, IPAddress address)
+    {
+        var proxy = Track(TestProcess.Skein($"{role}-{node}", ["proxy", "--role", role, "--node", node, "--address", address.ToString(), "--control", $"{ControlAddress}:15012"],
+            new Dictionary<string, string> { ["SKEIN_ROOT_CERT"] = RootCertPath, ["SKEIN_TOKEN"] = TokenFor(node) }));
+        _proxies[node] = proxy;
+        await WaitOkAsync(proxy, AdminUri(address, "ready"));
+        return proxy;
+    }
+
     /// <summary>
     /// The mesh most tests need: Service echo (80 → 8080) backed by echo-1 (sa echo) and a client-1 workload
     /// (sa client, optionally with a localhost upstream to echo), one node proxy; returns their addresses once

@@ -1,0 +1,89 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Skein.Core.Identity;
+using Skein.Core.Protos.Skein;
+using Skein.Proxy.L7.Routing;
+
+namespace Skein.Proxy.L7.Configuration;
+
+/// <summary>The compiled L7 configuration of this proxy: every bound (address, port) with the listeners sharing it.</summary>
+public sealed class L7Config
+{
+    public static readonly L7Config Empty = new([], new Dictionary<IPEndPoint, PortBinding>());
+
+    public L7Config(IReadOnlyList<GatewayRuntime> gateways, IReadOnlyDictionary<IPEndPoint, PortBinding> bindings,
+        IReadOnlyDictionary<IPEndPoint, GatewayRuntime>? hboneEndPoints = null, IReadOnlyDictionary<string, PortBinding>? services = null)
+    {
+        Gateways = gateways;
+        Bindings = bindings;
+        HboneEndPoints = hboneEndPoints ?? new Dictionary<IPEndPoint, GatewayRuntime>();
+        Services = services ?? new Dictionary<string, PortBinding>(StringComparer.Ordinal);
+    }
+
+    /// <summary>Waypoints: each waypoint address's :15008, where HBONE tunnels arrive, and the Gateway answering there.</summary>
+    public IReadOnlyDictionary<IPEndPoint, GatewayRuntime> HboneEndPoints { get; }
+
+    /// <summary>Waypoints: the HBONE listeners governing each mesh service port, keyed by <see cref="ServicePortKey"/>.</summary>
+    public IReadOnlyDictionary<string, PortBinding> Services { get; }
+
+    /// <summary>"namespace/hostname:port", the key of a governed service port.</summary>
+    public static string ServicePortKey(string service, int port) => $"{service}:{port}";
+
+    public IReadOnlyList<GatewayRuntime> Gateways { get; }
+
+    public IReadOnlyDictionary<IPEndPoint, PortBinding> Bindings { get; }
+}
+
+/// <summary>A Gateway as this proxy serves it.</summary>
+public sealed record GatewayRuntime(Gateway Proto, SpiffeId? Identity)
+{
+    public string Key => $"{Proto.Namespace}/{Proto.Name}";
+}
+
+/// <summary>How a bound port is served: Kestrel (HTTP, HTTPS) or plain sockets (TLS passthrough, TCP).</summary>
+public enum BindingKind
+{
+    Http,
+    Https,
+    Tls,
+    Tcp,
+
+    /// <summary>A waypoint's HBONE port (15008): mTLS, CONNECT tunnels carrying HTTP to the governed services.</summary>
+    Hbone,
+}
+
+/// <summary>One (address, port) and the listeners that share it; the most specific hostname picks the listener per request.</summary>
+public sealed record PortBinding(IPEndPoint EndPoint, BindingKind Kind, IReadOnlyList<ListenerRuntime> Listeners)
+{
+    /// <summary>The listener whose hostname matches <paramref name="host"/> (normalized) most specifically.</summary>
+    public ListenerRuntime? Select(string host) => HostnameMatcher.SelectMostSpecific(Listeners, l => l.Hostname, host);
+
+    /// <summary>The serving certificate for an SNI name: the selected listener's matching certificate, else its first.</summary>
+    public X509Certificate2? CertificateFor(string? sni)
+    {
+        var host = HostnameMatcher.Normalize(sni);
+        var listener = Select(host) ?? Listeners.FirstOrDefault(l => l.Certificates.Count > 0);
+        if (listener is null || listener.Certificates.Count == 0)
+        {
+            return null;
+        }
+
+        foreach (var certificate in listener.Certificates)
+        {
+            if (host.Length > 0 && certificate.MatchesHostname(host))
+            {
+                return certificate;
+            }
+        }
+
+        return listener.Certificates[0];
+    }
+}
+
+/// <summary>A listener with its compiled routes and loaded certificates.</summary>
+public sealed record ListenerRuntime(GatewayRuntime Gateway, Listener Proto, RouteTable Routes, IReadOnlyList<X509Certificate2> Certificates)
+{
+    public string Hostname { get; } = Proto.Hostname.ToLowerInvariant();
+
+    public string Name => $"{Gateway.Key}/{Proto.Name}";
+}

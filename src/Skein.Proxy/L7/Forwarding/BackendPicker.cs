@@ -1,0 +1,48 @@
+using Skein.Proxy.L7.Routing;
+
+namespace Skein.Proxy.L7.Forwarding;
+
+/// <summary>Chooses a rule's backendRef per request by weight (weighted random; weight 0 receives nothing).</summary>
+public static class BackendPicker
+{
+    /// <summary>The chosen backend, or null when no backend has a positive weight (the rule then answers 500).</summary>
+    public static T? Pick<T>(IReadOnlyList<T> backends, Func<T, uint> weight, Random random)
+        where T : class
+    {
+        long total = 0;
+        foreach (var backend in backends)
+        {
+            total += weight(backend);
+        }
+
+        if (total == 0)
+        {
+            return null;
+        }
+
+        var ticket = random.NextInt64(total);
+        foreach (var backend in backends)
+        {
+            ticket -= weight(backend);
+            if (ticket < 0)
+            {
+                return backend;
+            }
+        }
+
+        return null;
+    }
+
+    public static BackendEntry? Pick(IReadOnlyList<BackendEntry> backends, Random random) => Pick(backends, b => b.Weight, random);
+
+    /// <summary>A retry's pick: among backends not yet failed when any with weight remain (Envoy's previous-hosts retry predicate), else among all.</summary>
+    public static BackendEntry? Pick(IReadOnlyList<BackendEntry> backends, IReadOnlySet<BackendEntry> failed, Random random)
+    {
+        if (failed.Count > 0 && Pick(backends, b => failed.Contains(b) ? 0 : b.Weight, random) is { } fresh)
+        {
+            return fresh;
+        }
+
+        return Pick(backends, random);
+    }
+}

@@ -1,0 +1,308 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Skein.Core.Protos.Skein;
+using Skein.Proxy.L7.Configuration;
+using Skein.Proxy.L7.Filters;
+using Skein.Proxy.L7.Resilience;
+using Skein.Proxy.L7.Routing;
+using Skein.Proxy.LoadBalancing;
+using Skein.Proxy.State;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Skein.Proxy.L7.Forwarding;
+
+/// <summary>Runs a matched route entry: filters, weighted backend pick, forwarding through YARP's <see cref="IHttpForwarder"/>, timeouts and retries.</summary>
+/// <remarks>
+/// Routing is Skein's own rather than YARP's route table: Gateway API precedence (hostname specificity,
+/// then the spec's match ordering), whole-path regular expressions and per-request weighted picks among
+/// backendRefs do not map onto YARP's route/cluster model. YARP does what it is best at, forwarding one try
+/// to one chosen endpoint; retries, per-try and whole-request timeouts and mirroring wrap it here.
+/// </remarks>
+public sealed class ForwardingPipeline(
+    IHttpForwarder forwarder,
+    UpstreamClients clients,
+    BackendResolver resolver,
+    PeakEwmaBalancer balancer,
+    MirrorSender mirrors,
+    ProxyStateStore state)
+{
+    private const string H2c = "kubernetes.io/h2c";
+
+    public async Task ExecuteAsync(HttpContext context, ListenerRuntime listener, RouteEntry entry, int port, RequestOutcome outcome)
+    {
+        var request = context.Request;
+        var filters = entry.Filters;
+        context.Features.Set(new ListenerPortFeature(port));
+        if (filters.Cors is { } cors && CorsPolicy.IsPreflight(request))
+        {
+            cors.AnswerPreflight(context);
+            outcome.Details = "cors_preflight";
+            return;
+        }
+
+        if (filters.Fault is { } fault && await FaultInjector.ApplyAsync(fault, context.RequestAborted) is { } abort)
+        {
+            Answer(context, outcome, abort, "FI", "fault_filter_abort");
+            return;
+        }
+
+        foreach (var modifier in filters.RequestHeaders)
+        {
+            HeaderModifierApplier.Apply(modifier, request.Headers);
+        }
+
+        var path = request.Path.Value is { Length: > 0 } p ? p : "/";
+        var query = request.QueryString.Value ?? "";
+        var prefix = entry.Matcher.Path.Prefix;
+        if (filters.Redirect is { } redirect)
+        {
+            Redirect(context, redirect, filters.ResponseHeaders, prefix, outcome);
+            return;
+        }
+
+        var (host, rewrittenPath) = Rewrite(filters.Rewrite, request.Host.Value ?? "", path, prefix);
+        foreach (var mirror in filters.Mirrors)
+        {
+            mirrors.Send(context, listener.Gateway, mirror, host, rewrittenPath + query);
+        }
+
+        if (entry.Backends.Count == 0)
+        {
+            Answer(context, outcome, 500, "-", "route_has_no_backends");
+            return;
+        }
+
+        await ForwardWithRetriesAsync(context, listener, entry, host, rewrittenPath, query, prefix, outcome);
+    }
+
+    private async Task ForwardWithRetriesAsync(HttpContext context, ListenerRuntime listener, RouteEntry entry, string host, string path, string query,
+        string? prefix, RequestOutcome outcome)
+    {
+        var retry = entry.Proto.Retry ?? new RetryPolicy();
+        var attempts = (int)Math.Max(1, retry.Attempts);
+        var retryOn = retry.Codes.Count > 0 ? retry.Codes.Select(c => (int)c).ToHashSet() : null;
+        if (attempts > 1 && context.Request.ContentLength is not 0 && !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+        {
+            // A retry resends the body: keep it (spilling to disk past a threshold) so it can be rewound.
+            context.Request.EnableBuffering();
+        }
+
+        using var whole = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        if (entry.RequestTimeout is { } requestTimeout)
+        {
+            whole.CancelAfter(requestTimeout);
+        }
+
+        var tried = new HashSet<string>(StringComparer.Ordinal);
+        var failed = new HashSet<BackendEntry>();
+        for (var attempt = 1; attempt <= attempts; attempt++)
+        {
+            outcome.Attempts = attempt;
+            var last = attempt == attempts;
+            if (attempt > 1)
+            {
+                ResetForRetry(context);
+                try
+                {
+                    await Task.Delay(RetryBackoff.For(attempt - 1, retry.Backoff?.ToTimeSpan()), whole.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    TimedOutOrGone(context, outcome);
+                    return;
+                }
+            }
+
+            var backend = BackendPicker.Pick(entry.Backends, failed, Random.Shared);
+            if (backend is null)
+            {
+                Answer(context, outcome, 500, "-", "no_backend_with_weight");
+                return;
+            }
+
+            if (backend.Ref.InvalidReason.Length > 0)
+            {
+                Answer(context, outcome, 500, "-", backend.Ref.InvalidReason);
+                return;
+            }
+
+            if (backend.Filters.Redirect is { } backendRedirect)
+            {
+                Redirect(context, backendRedirect, [.. entry.Filters.ResponseHeaders, .. backend.Filters.ResponseHeaders], prefix, outcome);
+                return;
+            }
+
+            var resolution = resolver.Resolve(backend.Ref, tried);
+            outcome.Service = resolution.Service;
+            if (resolution.Endpoint is not { } endpoint)
+            {
+                if (last)
+                {
+                    Answer(context, outcome, 503, "UH", resolution.Reason);
+                    return;
+                }
+
+                failed.Add(backend);
+                continue;
+            }
+
+            tried.Add(endpoint.Key);
+            outcome.Endpoint = endpoint;
+            outcome.MutualTls = listener.Gateway.Identity is not null && endpoint.Workload is { } w && state.Current.MtlsModeFor(w, endpoint.Address.Port) != MtlsMode.Disable;
+            var (backendHost, backendPath) = Rewrite(backend.Filters.Rewrite, host, path, prefix);
+            var plan = new ForwardPlan(backendHost, backendPath, query, backend.Filters.RequestHeaders,
+                [.. entry.Filters.ResponseHeaders, .. backend.Filters.ResponseHeaders], backend.Filters.Cors ?? entry.Filters.Cors);
+            var transformer = new GatewayTransformer(plan, last ? null : retryOn);
+            using var perTry = CancellationTokenSource.CreateLinkedTokenSource(whole.Token);
+            if (entry.BackendRequestTimeout is { } tryTimeout)
+            {
+                perTry.CancelAfter(tryTimeout);
+            }
+
+            if (context.Request.Body.CanSeek)
+            {
+                context.Request.Body.Position = 0;
+            }
+
+            var config = new ForwarderRequestConfig
+            {
+                ActivityTimeout = TimeSpan.FromMinutes(10),
+                Version = backend.Ref.AppProtocol == H2c ? HttpVersion.Version20 : HttpVersion.Version11,
+                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            };
+            balancer.Begin(endpoint);
+            var timer = Stopwatch.StartNew();
+            ForwarderError error;
+            try
+            {
+                error = await forwarder.SendAsync(context, $"http://{endpoint.Address}", clients.For(listener.Gateway), config, transformer, perTry.Token);
+            }
+            finally
+            {
+                balancer.End(endpoint);
+            }
+
+            if (transformer.DiscardedStatus is { } discarded)
+            {
+                balancer.Observe(endpoint, timer.Elapsed);
+                outcome.Flags = "URX";
+                outcome.Details = $"retrying_after_{discarded}";
+                failed.Add(backend);
+                continue;
+            }
+
+            if (error == ForwarderError.None)
+            {
+                balancer.Observe(endpoint, timer.Elapsed);
+                outcome.Flags = attempt > 1 ? "-" : outcome.Flags;
+                outcome.Details = "via_upstream";
+                return;
+            }
+
+            if (context.Response.HasStarted)
+            {
+                // Part of the response already reached the client: nothing to retry, the stream just ends.
+                outcome.Flags = "UPE";
+                outcome.Details = $"upstream_{error}";
+                return;
+            }
+
+            if (whole.IsCancellationRequested)
+            {
+                TimedOutOrGone(context, outcome);
+                return;
+            }
+
+            if (perTry.IsCancellationRequested)
+            {
+                if (last)
+                {
+                    Answer(context, outcome, 504, "UT", "backend_request_timeout");
+                    return;
+                }
+
+                failed.Add(backend);
+                continue;
+            }
+
+            balancer.Failed(endpoint);
+            failed.Add(backend);
+            if (last)
+            {
+                var connectFailed = error is ForwarderError.Request or ForwarderError.RequestCreation;
+                Answer(context, outcome, connectFailed ? 503 : 502, attempts > 1 ? "URX" : "UF",
+                    context.Features.Get<IForwarderErrorFeature>()?.Exception?.Message ?? error.ToString());
+                return;
+            }
+        }
+
+        // Every try was answered with a retryable status and discarded; the last try always proxies, so this is unreachable.
+        Answer(context, outcome, 503, "URX", "retries_exhausted");
+    }
+
+    private static void Redirect(HttpContext context, RequestRedirect redirect, IEnumerable<HeaderModifier> responseHeaders, string? prefix, RequestOutcome outcome)
+    {
+        var request = context.Request;
+        var (status, location) = RedirectBuilder.Build(redirect, request.Scheme, request.Host.Host, request.Path.Value is { Length: > 0 } p ? p : "/",
+            request.QueryString.Value ?? "", context.Features.Get<ListenerPortFeature>()?.Port ?? context.Connection.LocalPort, prefix);
+        context.Response.StatusCode = status;
+        context.Response.Headers.Location = location;
+        HeaderModifierApplier.Apply(responseHeaders, context.Response.Headers);
+        outcome.Details = "redirect";
+    }
+
+    private static (string Host, string Path) Rewrite(UrlRewrite? rewrite, string host, string path, string? prefix)
+    {
+        if (rewrite is null)
+        {
+            return (host, path);
+        }
+
+        return (rewrite.Hostname.Length > 0 ? rewrite.Hostname : host, rewrite.Path is { } modifier ? PathRewriter.Rewrite(modifier, path, prefix) : path);
+    }
+
+    private static void ResetForRetry(HttpContext context)
+    {
+        if (!context.Response.HasStarted)
+        {
+            context.Response.Clear();
+        }
+
+        context.Features.Set<IForwarderErrorFeature>(null);
+    }
+
+    private static void TimedOutOrGone(HttpContext context, RequestOutcome outcome)
+    {
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            outcome.Flags = "DC";
+            outcome.Details = "downstream_remote_disconnect";
+            return;
+        }
+
+        Answer(context, outcome, 504, "UT", "request_timeout");
+    }
+
+    /// <summary>A local answer (no upstream response): status, flags and a short plain-text reason.</summary>
+    public static void Answer(HttpContext context, RequestOutcome outcome, int status, string flags, string details)
+    {
+        outcome.Flags = flags;
+        outcome.Details = details;
+        if (context.Response.HasStarted)
+        {
+            return;
+        }
+
+        context.Response.Clear();
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        context.Items[LocalReplyKey] = details;
+    }
+
+    /// <summary>HttpContext.Items key of a local reply's body text, written once the pipeline returns.</summary>
+    public const string LocalReplyKey = "skein.local_reply";
+}
+
+/// <summary>The port a request is routed as arriving on (listener port, or a waypoint's service port), for redirects.</summary>
+public sealed record ListenerPortFeature(int Port);

@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Skein.Proxy.L7.Configuration;
+using Skein.Proxy.L7.Observability;
+using Skein.Proxy.L7.Routing;
+using Skein.Proxy.Telemetry;
+
+namespace Skein.Proxy.L7.Forwarding;
+
+/// <summary>Entry point of every HTTP request a gateway or waypoint listener receives: select listener and route, run the pipeline, log and count.</summary>
+public sealed class GatewayRequestHandler(
+    L7ConfigStore store,
+    ForwardingPipeline pipeline,
+    HttpRequestLog log,
+    ProxyStats stats,
+    ILogger<GatewayRequestHandler> logger)
+{
+    public Task HandleAsync(HttpContext context, IPEndPoint endPoint) =>
+        HandleAsync(context, store.Current.Bindings.GetValueOrDefault(endPoint), endPoint.Port);
+
+    /// <param name="context">The request.</param>
+    /// <param name="binding">The listeners sharing the port the request came in on (null: nothing serves it any more).</param>
+    /// <param name="port">The destination port (listener port, or the service port for a waypoint).</param>
+    public async Task HandleAsync(HttpContext context, PortBinding? binding, int port)
+    {
+        var timer = Stopwatch.StartNew();
+        var start = DateTimeOffset.UtcNow;
+        var outcome = new RequestOutcome();
+        if (!context.Request.Headers.ContainsKey("x-request-id"))
+        {
+            context.Request.Headers["x-request-id"] = Guid.NewGuid().ToString();
+        }
+
+        stats.Increment("l7.downstream_rq_total");
+        try
+        {
+            var host = HostnameMatcher.Normalize(context.Request.Host.Host);
+            var listener = binding?.Select(host);
+            outcome.Listener = listener;
+            var entry = listener?.Routes.Match(context.Request, host, port);
+            if (listener is not null && binding!.Kind == BindingKind.Https && IsMisdirected(context, binding, listener))
+            {
+                // The connection's TLS was set up for another listener's hostname (connection reuse across hosts): RFC 9110 §15.5.20.
+                ForwardingPipeline.Answer(context, outcome, StatusCodes.Status421MisdirectedRequest, "-", "misdirected_request");
+            }
+            else if (listener is null || entry is null)
+            {
+                ForwardingPipeline.Answer(context, outcome, StatusCodes.Status404NotFound, "NR", listener is null ? "no_listener_for_host" : "route_not_found");
+            }
+            else
+            {
+                outcome.Route = entry.Name;
+                await pipeline.ExecuteAsync(context, listener, entry, port, outcome);
+            }
+
+            if (context.Items[ForwardingPipeline.LocalReplyKey] is string reply && !context.Response.HasStarted)
+            {
+                await context.Response.WriteAsync(reply + "\n", context.RequestAborted);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
+        {
+            outcome.Flags = "DC";
+            outcome.Details = "downstream_remote_disconnect";
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Malformed traffic or a bug in one request never takes the listener down: answer 500 if still possible.
+            logger.LogError(e, "request {Method} {Host}{Path} failed", context.Request.Method, context.Request.Host, context.Request.Path);
+            ForwardingPipeline.Answer(context, outcome, StatusCodes.Status500InternalServerError, "-", "internal_error");
+        }
+        finally
+        {
+            log.Record(context, outcome, start, timer.Elapsed);
+        }
+    }
+
+    private static bool IsMisdirected(HttpContext context, PortBinding binding, ListenerRuntime listener) =>
+        context.Features.Get<Listeners.ServerNameFeature>()?.HostName is { Length: > 0 } sni &&
+        binding.Select(HostnameMatcher.Normalize(sni)) is { } bySni && !ReferenceEquals(bySni, listener);
+}

@@ -1,0 +1,65 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Skein.Core.Protos.Skein;
+using Skein.Proxy.L7.Configuration;
+using Skein.Proxy.Telemetry;
+
+namespace Skein.Proxy.L7.Forwarding;
+
+/// <summary>Request mirroring: a fire-and-forget copy of the request to another backend; its answer is ignored.</summary>
+/// <remarks>YARP has no mirroring; the copy is sent with the same HBONE-backed client as the real request, never delaying it.</remarks>
+public sealed class MirrorSender(BackendResolver resolver, UpstreamClients clients, ProxyStats stats, ILogger<MirrorSender> logger)
+{
+    private static readonly TimeSpan MirrorTimeout = TimeSpan.FromSeconds(10);
+
+    public void Send(HttpContext context, GatewayRuntime gateway, RequestMirror mirror, string host, string pathAndQuery)
+    {
+        var denominator = mirror.Denominator == 0 ? 100 : mirror.Denominator;
+        var numerator = mirror.Denominator == 0 && mirror.Numerator == 0 ? 100 : mirror.Numerator;
+        if (numerator < denominator && Random.Shared.NextInt64(denominator) >= numerator)
+        {
+            return;
+        }
+
+        if (mirror.Backend is not { InvalidReason.Length: 0 } backend || resolver.Resolve(backend) is not { Endpoint: { } endpoint })
+        {
+            stats.Increment("l7.mirror.no_backend");
+            return;
+        }
+
+        var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), $"http://{endpoint.Address}{pathAndQuery}");
+        foreach (var (name, values) in context.Request.Headers)
+        {
+            if (!IsHopByHop(name) && !name.StartsWith(':'))
+            {
+                request.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+            }
+        }
+
+        request.Headers.Host = host;
+        var client = clients.For(gateway);
+        _ = Task.Run(async () =>
+        {
+            using (request)
+            {
+                try
+                {
+                    using var timeout = new CancellationTokenSource(MirrorTimeout);
+                    using var response = await client.SendAsync(request, timeout.Token);
+                    stats.Increment("l7.mirror.sent");
+                }
+                catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
+                {
+                    stats.Increment("l7.mirror.failed");
+                    logger.LogDebug("mirror to {Backend} failed: {Error}", backend.Service, e.Message);
+                }
+            }
+        });
+    }
+
+    private static bool IsHopByHop(string name) =>
+        name.Equals("Host", StringComparison.OrdinalIgnoreCase) || name.Equals("Connection", StringComparison.OrdinalIgnoreCase) ||
+        name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase) || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) ||
+        name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase) || name.Equals("Keep-Alive", StringComparison.OrdinalIgnoreCase) ||
+        name.Equals("TE", StringComparison.OrdinalIgnoreCase) || name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,26 @@
+using Skein.Core.Protos.Workload;
+using Skein.Proxy.L7.Configuration;
+using Skein.Proxy.Outbound;
+
+namespace Skein.Proxy.L7.Forwarding;
+
+/// <summary>What happened to one request, filled in along the pipeline for its access log line and metrics.</summary>
+public sealed class RequestOutcome
+{
+    public ListenerRuntime? Listener { get; set; }
+
+    public string? Route { get; set; }
+
+    public Service? Service { get; set; }
+
+    public UpstreamEndpoint? Endpoint { get; set; }
+
+    public bool MutualTls { get; set; }
+
+    public int Attempts { get; set; }
+
+    /// <summary>Envoy response flags: NR no route, UH no healthy upstream, UF connect failure, URX retries exhausted, UT timeout, FI fault abort, DC client gone.</summary>
+    public string Flags { get; set; } = "-";
+
+    public string Details { get; set; } = "via_upstream";
+}

@@ -1,0 +1,75 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http;
+using Skein.Core.Identity;
+using Skein.Proxy.L7.Configuration;
+using Skein.Proxy.Outbound;
+using Skein.Proxy.State;
+using Skein.Proxy.Transport;
+
+namespace Skein.Proxy.L7.Forwarding;
+
+/// <summary>The hops from a gateway to its backends: an <see cref="HttpMessageInvoker"/> per gateway identity whose connections are HBONE streams.</summary>
+/// <remarks>
+/// YARP forwards to "http://endpoint-ip:port"; the handler's ConnectCallback turns that endpoint into an
+/// HBONE tunnel to the endpoint's node proxy, presenting the Gateway's SPIFFE identity (or a plain TCP
+/// connection when the address is not a mesh workload). One handler per identity keeps pooled
+/// connections from being shared across identities.
+/// </remarks>
+public sealed class UpstreamClients(HboneConnector connector, ProxyStateStore state) : IDisposable
+{
+    private readonly ConcurrentDictionary<string, HttpMessageInvoker> _clients = new(StringComparer.Ordinal);
+
+    public HttpMessageInvoker For(GatewayRuntime gateway) =>
+        _clients.GetOrAdd(gateway.Identity?.ToString() ?? "", _ => Create(gateway));
+
+    /// <summary>A raw byte stream to an endpoint, for TCP and TLS passthrough routes.</summary>
+    public async Task<Stream> ConnectAsync(GatewayRuntime gateway, UpstreamEndpoint endpoint, CancellationToken ct) =>
+        (await HopAsync(gateway, endpoint, ct)).Stream;
+
+    private async Task<HopStream> HopAsync(GatewayRuntime gateway, UpstreamEndpoint endpoint, CancellationToken ct)
+    {
+        if (gateway.Identity is { } identity)
+        {
+            return await connector.ConnectAsync(endpoint, identity, Baggage(gateway), ct);
+        }
+
+        return await connector.ConnectAsync(endpoint, source: null, ct);
+    }
+
+    private HttpMessageInvoker Create(GatewayRuntime gateway)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            EnableMultipleHttp2Connections = true,
+            // YARP's recommendation: traceparent and friends pass through as the client sent them.
+            ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
+            ConnectTimeout = TcpDialer.ConnectTimeout,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+            ConnectCallback = async (context, ct) =>
+            {
+                var address = IPAddress.Parse(context.DnsEndPoint.Host);
+                var workload = state.Current.WorkloadsByIp.GetValueOrDefault(address);
+                var hop = await HopAsync(gateway, new UpstreamEndpoint(new IPEndPoint(address, context.DnsEndPoint.Port), workload), ct);
+                return hop.Stream;
+            },
+        };
+        return new HttpMessageInvoker(handler, disposeHandler: true);
+    }
+
+    private static List<KeyValuePair<string, string>> Baggage(GatewayRuntime gateway) =>
+        [new("baggage", $"k8s.namespace.name={gateway.Proto.Namespace},k8s.deployment.name={gateway.Proto.Name},service.name={gateway.Proto.Name},service.version=latest")];
+
+    public void Dispose()
+    {
+        foreach (var client in _clients.Values)
+        {
+            client.Dispose();
+        }
+    }
+}

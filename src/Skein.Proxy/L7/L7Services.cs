@@ -1,0 +1,35 @@
+using Microsoft.Extensions.DependencyInjection;
+using Skein.Proxy.L7.Configuration;
+using Skein.Proxy.L7.Forwarding;
+using Skein.Proxy.L7.Listeners;
+using Skein.Proxy.L7.Observability;
+using Skein.Proxy.Transport;
+using Skein.Proxy.Xds;
+
+namespace Skein.Proxy.L7;
+
+/// <summary>Registers the L7 role (gateway or waypoint): Gateway xDS handling, dynamic listeners, routing and YARP forwarding.</summary>
+public static class L7Services
+{
+    public static IServiceCollection AddL7Role(this IServiceCollection services)
+    {
+        services.AddHttpForwarder();
+        services.AddSingleton<HboneConnector>();
+        services.AddSingleton<IDestinationConnector>(sp => sp.GetRequiredService<HboneConnector>());
+        services.AddSingleton<L7ConfigStore>();
+        services.AddSingleton<HttpMetrics>();
+        services.AddSingleton<HttpRequestLog>();
+        services.AddSingleton<UpstreamClients>();
+        services.AddSingleton<BackendResolver>();
+        services.AddSingleton<MirrorSender>();
+        services.AddSingleton<ForwardingPipeline>();
+        services.AddSingleton<GatewayRequestHandler>();
+        services.AddSingleton<HttpEndpointFactory>();
+        services.AddSingleton<StreamEndpointFactory>();
+        services.AddSingleton<WaypointInbound>();
+        services.AddSingleton<ListenerManager>();
+        services.AddHostedService(sp => sp.GetRequiredService<ListenerManager>());
+        services.AddSingleton<IXdsHandler, GatewayHandler>();
+        return services;
+    }
+}

@@ -1,0 +1,223 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging;
+using Skein.Core.Identity;
+using Skein.Proxy.Capture;
+using Skein.Proxy.Hbone;
+using Skein.Proxy.Identity;
+using Skein.Proxy.L7.Configuration;
+using Skein.Proxy.L7.Forwarding;
+using Skein.Proxy.L7.Listeners.Transport;
+using Skein.Proxy.State;
+using Skein.Proxy.Telemetry;
+
+namespace Skein.Proxy.L7.Listeners;
+
+/// <summary>A waypoint's HBONE port: terminates mTLS with the waypoint's identity, accepts CONNECT to a governed service, and feeds the tunnel to Kestrel as an HTTP connection.</summary>
+/// <remarks>
+/// The tunnel's bytes are the client's own HTTP (HTTP/1.1 or h2c), so after the 200 the stream becomes a
+/// Kestrel connection (through <see cref="InjectedConnectionListenerFactory"/>) and runs the same L7
+/// pipeline as a gateway listener, with the service governing the destination as its listener and the
+/// destination port as the request's port. The destination is reached again over HBONE by the pipeline.
+/// </remarks>
+public sealed class WaypointInbound(
+    L7ConfigStore store,
+    ProxyStateStore state,
+    WorkloadCertificates certificates,
+    MeshTrust trust,
+    GatewayRequestHandler handler,
+    StreamEndpointFactory streams,
+    ProxyStats stats,
+    ILoggerFactory loggerFactory,
+    ILogger<WaypointInbound> logger) : IAsyncDisposable
+{
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
+    private readonly InjectedConnectionListenerFactory _injected = new();
+    private readonly InjectedEndPoint _http1 = new("waypoint/http1");
+    private readonly InjectedEndPoint _http2 = new("waypoint/h2c");
+    private readonly SemaphoreSlim _startGate = new(1, 1);
+    private WebApplication? _server;
+
+    public async Task<IEndpointServer> StartAsync(IPEndPoint endPoint, CancellationToken ct)
+    {
+        await EnsureServerAsync(ct);
+        var listener = SocketListener.Start(endPoint, (socket, token) => ServeAsync(socket, endPoint, token), logger);
+        return new HboneEndpoint(listener);
+    }
+
+    private async Task EnsureServerAsync(CancellationToken ct)
+    {
+        await _startGate.WaitAsync(ct);
+        try
+        {
+            if (_server is not null)
+            {
+                return;
+            }
+
+            var app = HttpEndpointFactory.CreateApp(_injected, loggerFactory, k =>
+            {
+                k.Listen(_http1, l => l.Protocols = HttpProtocols.Http1);
+                k.Listen(_http2, l => l.Protocols = HttpProtocols.Http2);
+            });
+            app.Run(context =>
+            {
+                // Kestrel falls back to the connection's features for what a request does not have itself.
+                var destination = context.Features.Get<TunnelDestination>();
+                return handler.HandleAsync(context, destination?.Binding, destination?.Port ?? 0);
+            });
+            await app.StartAsync(ct);
+            _server = app;
+        }
+        finally
+        {
+            _startGate.Release();
+        }
+    }
+
+    private async Task ServeAsync(Socket socket, IPEndPoint endPoint, CancellationToken ct)
+    {
+        var peer = (IPEndPoint)socket.RemoteEndPoint!;
+        if (store.Current.HboneEndPoints.GetValueOrDefault(endPoint) is not { Identity: { } identity })
+        {
+            return;
+        }
+
+        using var handshake = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        handshake.CancelAfter(HandshakeTimeout);
+        var tls = await AuthenticateAsync(new NetworkStream(socket, ownsSocket: false), identity, peer, handshake.Token);
+        if (tls is null)
+        {
+            stats.Increment("waypoint.tls_handshake_failed");
+            return;
+        }
+
+        await using var server = new HboneServerConnection(tls.Value.Stream);
+        await server.RunAsync(request => HandleTunnelAsync(request, tls.Value.PeerId, peer, ct), ct);
+    }
+
+    private async Task<(SslStream Stream, SpiffeId PeerId)?> AuthenticateAsync(NetworkStream network, SpiffeId identity, IPEndPoint peer, CancellationToken ct)
+    {
+        if (await certificates.GetAsync(identity, TimeSpan.FromSeconds(5), ct) is not { } certificate)
+        {
+            logger.LogWarning("HBONE from {Peer} refused: no certificate for {Identity} yet", peer, identity);
+            await network.DisposeAsync();
+            return null;
+        }
+
+        var tls = new SslStream(network, leaveInnerStreamOpen: false);
+        SvidValidationResult? verdict = null;
+        try
+        {
+            await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+            {
+                ServerCertificateContext = SslStreamCertificateContext.Create(certificate.Certificate, [.. certificate.Chain], offline: true),
+                ClientCertificateRequired = true,
+                EnabledSslProtocols = MeshTrust.Protocols,
+                ApplicationProtocols = MeshTrust.Alpn,
+                RemoteCertificateValidationCallback = (_, cert, chain, _) =>
+                {
+                    verdict = trust.Validate(cert, chain);
+                    return verdict.IsValid;
+                },
+            }, ct);
+        }
+        catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException or OperationCanceledException)
+        {
+            logger.LogWarning("HBONE mTLS from {Peer} refused: {Reason}", peer, verdict is { IsValid: false } v ? v.ToString() : e.Message);
+            await tls.DisposeAsync();
+            return null;
+        }
+
+        if (tls.NegotiatedApplicationProtocol != SslApplicationProtocol.Http2 || verdict is not { IsValid: true })
+        {
+            await tls.DisposeAsync();
+            return null;
+        }
+
+        return (tls, verdict.Id);
+    }
+
+    private async Task HandleTunnelAsync(HboneRequest request, SpiffeId peerId, IPEndPoint peer, CancellationToken ct)
+    {
+        if (request.Method != "CONNECT" || !ProxyProtocolListener.TryParseAuthority(request.Authority, out var destination) || destination.Ip is null)
+        {
+            await request.RejectAsync(400, $"expected CONNECT to ip:port, got {request.Method} {request.Authority}");
+            return;
+        }
+
+        var (serviceKey, servicePort) = GovernedService(state.Current, destination.Ip, destination.Port);
+        if (serviceKey is null || store.Current.Services.GetValueOrDefault(L7Config.ServicePortKey(serviceKey, servicePort)) is not { } binding)
+        {
+            stats.Increment("waypoint.unknown_destination");
+            await request.RejectAsync(503, $"{request.Authority} is not a service this waypoint governs");
+            return;
+        }
+
+        stats.Increment("waypoint.tunnels_total");
+        logger.LogDebug("HBONE tunnel from {Peer} ({Identity}) to {Service} port {Port}", peer, peerId, serviceKey, destination.Port);
+        var tunnel = await request.AcceptAsync(cancellationToken: ct);
+        var connection = new StreamConnection(tunnel, new IPEndPoint(destination.Ip, destination.Port), peer);
+        connection.Features.Set(new TunnelDestination(binding, servicePort));
+        if (binding.Listeners[0].Proto.StreamRoutes.Count > 0 && binding.Listeners[0].Proto.HttpRoutes.Count == 0)
+        {
+            await streams.RelayAsync(connection, binding.Listeners[0], destination.Port, ct);
+            return;
+        }
+
+        var http2 = await Http2Preface.DetectAsync(connection.Transport.Input, ct);
+        if (!_injected.TryInject(http2 ? _http2 : _http1, connection))
+        {
+            await connection.DisposeAsync();
+            return;
+        }
+
+        await connection.Completion.WaitAsync(ct);
+    }
+
+    /// <summary>The service (and its port) a tunnel's destination belongs to: a service VIP and port, or a workload address and target port.</summary>
+    private static (string? Service, int Port) GovernedService(MeshState mesh, IPAddress ip, int port)
+    {
+        if (mesh.ServicesByVip.TryGetValue(ip, out var service))
+        {
+            return (MeshState.ServiceKey(service), port);
+        }
+
+        if (mesh.WorkloadsByIp.TryGetValue(ip, out var workload))
+        {
+            foreach (var (key, ports) in workload.Services)
+            {
+                if (ports.Ports.FirstOrDefault(p => p.TargetPort == port || (p.TargetPort == 0 && p.ServicePort == port)) is { } match)
+                {
+                    return (key, (int)match.ServicePort);
+                }
+            }
+        }
+
+        return (null, 0);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.StopAsync();
+            await _server.DisposeAsync();
+        }
+    }
+
+    /// <summary>The governed service port a tunnel was opened to, carried on its Kestrel connection.</summary>
+    private sealed record TunnelDestination(PortBinding Binding, int Port);
+
+    private sealed class HboneEndpoint(SocketListener listener) : IEndpointServer
+    {
+        public BindingKind Kind => BindingKind.Hbone;
+
+        public ValueTask DisposeAsync() => listener.DisposeAsync();
+    }
+}

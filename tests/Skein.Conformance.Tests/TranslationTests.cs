@@ -1,0 +1,120 @@
+using System.Net;
+using Skein.Conformance.Translation;
+using Skein.Core.Configuration;
+
+namespace Skein.Conformance.Tests;
+
+public class TranslationTests
+{
+    private const string Manifests = """
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: infra-backend-v1
+          namespace: infra
+        spec:
+          selector:
+            app: infra-backend-v1
+          ports:
+            - name: first
+              port: 8080
+              targetPort: 3000
+            - name: second
+              port: 8081
+              targetPort: 3001
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: infra-backend-v1
+          namespace: infra
+        spec:
+          replicas: 2
+          template:
+            metadata:
+              labels:
+                app: infra-backend-v1
+            spec:
+              serviceAccountName: backend
+              containers:
+                - name: echo
+                  image: registry.k8s.io/gateway-api/conformance/echo-basic:v0.1.0
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: grpc-backend
+          namespace: infra
+        spec:
+          template:
+            spec:
+              containers:
+                - image: registry.k8s.io/gateway-api/conformance/echo-basic:v0.1.0
+                  env:
+                    - name: GRPC_ECHO_SERVER
+                      value: "1"
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata:
+          name: manual
+          namespace: infra
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata:
+          name: gw
+          namespace: infra
+        spec:
+          gatewayClassName: "{GATEWAY_CLASS_NAME}"
+          listeners:
+            - name: http
+              port: 80
+              protocol: HTTP
+        """;
+
+    [Fact]
+    public void DeploymentReplicasBecomeWorkloadsAndEchoPods()
+    {
+        var translated = Translate();
+        Assert.Equal(2, translated.Pods.Count);
+        var pod = translated.Pods[0];
+        Assert.Equal("infra-backend-v1-0", pod.Name);
+        Assert.Equal("infra", pod.Namespace);
+        // The Service's target ports, since the Deployment declares none.
+        Assert.Equal([3000, 3001], pod.Ports);
+        Assert.NotEqual(translated.Pods[0].Address, translated.Pods[1].Address);
+        Assert.Contains(new ResourceRef("Workload", "infra", "infra-backend-v1-1"), translated.Resources);
+    }
+
+    [Fact]
+    public void TranslatedYamlLoadsCleanlyWithSkeinsOwnLoader()
+    {
+        var translated = Translate();
+        var result = ResourceLoader.LoadText(translated.Yaml, "translated.yaml");
+        Assert.True(result.Ok, string.Join("\n", result.Errors));
+        var workload = Assert.IsType<Skein.Core.Resources.WorkloadResource>(result.Resources.First(r => r.Kind == "Workload"));
+        Assert.Equal("backend", workload.Spec.ServiceAccount);
+        Assert.Equal("backend-node", workload.Spec.Node);
+        Assert.Equal("infra-backend-v1", workload.Metadata.Labels["app"]);
+        var gateway = Assert.IsType<Skein.Core.Resources.GatewayResource>(result.Resources.First(r => r.Kind == "Gateway"));
+        Assert.Equal("skein", gateway.Spec.GatewayClassName);
+    }
+
+    [Fact]
+    public void UnknownKindsAndNonHttpEchoesAreDroppedWithReasons()
+    {
+        var translated = Translate();
+        Assert.Contains(translated.Dropped, d => d.StartsWith("EndpointSlice/infra/manual", StringComparison.Ordinal));
+        Assert.Contains(translated.Dropped, d => d.StartsWith("Deployment/infra/grpc-backend", StringComparison.Ordinal) && d.Contains("GRPC_ECHO_SERVER"));
+        Assert.DoesNotContain("EndpointSlice", translated.Yaml);
+        Assert.DoesNotContain("Deployment", translated.Yaml);
+    }
+
+    private static TranslatedManifests Translate()
+    {
+        var next = 10;
+        var translator = new ManifestTranslator("skein", "backend-node", ServicePorts.From([Manifests]), () => IPAddress.Parse($"127.1.2.{next++}"));
+        return translator.Translate([Manifests]);
+    }
+}

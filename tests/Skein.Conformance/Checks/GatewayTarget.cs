@@ -1,0 +1,79 @@
+using Skein.Conformance.Translation;
+using YamlDotNet.RepresentationModel;
+
+namespace Skein.Conformance.Checks;
+
+/// <summary>A Gateway listener as its manifest declares it.</summary>
+public sealed record ListenerSpec(string Name, int Port, string Protocol);
+
+/// <summary>The Gateway a test's requests go to, with its listeners and the listener the test's route attaches to.</summary>
+public sealed record GatewayTarget(string Namespace, string Name, IReadOnlyList<ListenerSpec> Listeners, ListenerSpec? Default)
+{
+    /// <summary>
+    /// The listener for a case: a Host header with an explicit port picks the listener on that port (as upstream's
+    /// port-matching tests do), otherwise the one the route's parentRef names, otherwise the first.
+    /// </summary>
+    public (int Port, string Scheme) For(string? host)
+    {
+        var explicitPort = host is not null && host.LastIndexOf(':') is var colon and > 0 && int.TryParse(host[(colon + 1)..], out var p) ? p : (int?)null;
+        // A Host port no listener has is just part of the Host header (hostname-intersection tests send those).
+        var listener = explicitPort is { } port ? Listeners.FirstOrDefault(l => l.Port == port) ?? Default : Default;
+        listener ??= new ListenerSpec("", 80, "HTTP");
+        return (listener.Port, listener.Protocol.Equals("HTTPS", StringComparison.OrdinalIgnoreCase) ? "https" : "http");
+    }
+
+    /// <summary>
+    /// The Gateways a test's requests may go to: each Gateway parentRef of the test's HTTPRoutes (with the
+    /// listener its sectionName or port names), in manifest order; else the first Gateway the test defines.
+    /// cases.json does not say which Gateway a case targets, so the runner tries these in order.
+    /// </summary>
+    public static IReadOnlyList<GatewayTarget> Resolve(IReadOnlyList<ManifestDocument> testDocs, IReadOnlyList<ManifestDocument> baseDocs)
+    {
+        var refs = new List<(string Ns, string Name, string? Section, int? Port)>();
+        foreach (var route in testDocs.Where(d => d.Kind == "HTTPRoute" && d.Root is not null))
+        {
+            foreach (var parent in ManifestDocuments.Sequence(route.Root!, "spec", "parentRefs").OfType<YamlMappingNode>()
+                .Where(p => (ManifestDocuments.Scalar(p, "kind") ?? "Gateway") == "Gateway"))
+            {
+                refs.Add((
+                    ManifestDocuments.Scalar(parent, "namespace") ?? route.Namespace ?? "default",
+                    ManifestDocuments.Scalar(parent, "name") ?? "",
+                    ManifestDocuments.Scalar(parent, "sectionName"),
+                    int.TryParse(ManifestDocuments.Scalar(parent, "port"), out var pp) ? pp : null));
+            }
+        }
+
+        if (refs.Count == 0 && testDocs.FirstOrDefault(d => d.Kind == "Gateway") is { Name: not null } own)
+        {
+            refs.Add((own.Namespace ?? "default", own.Name, null, null));
+        }
+
+        var targets = new List<GatewayTarget>();
+        foreach (var (ns, name, section, parentPort) in refs)
+        {
+            var gateway = testDocs.Concat(baseDocs).FirstOrDefault(d => d.Kind == "Gateway" && d.Name == name && (d.Namespace ?? "default") == ns);
+            if (gateway?.Root is null)
+            {
+                // A parentRef to a Gateway nobody defines (an invalid-reference test): nothing to send to.
+                continue;
+            }
+
+            var listeners = ManifestDocuments.Sequence(gateway.Root, "spec", "listeners").OfType<YamlMappingNode>()
+                .Select(l => new ListenerSpec(
+                    ManifestDocuments.Scalar(l, "name") ?? "",
+                    int.TryParse(ManifestDocuments.Scalar(l, "port"), out var port) ? port : 80,
+                    ManifestDocuments.Scalar(l, "protocol") ?? "HTTP"))
+                .ToList();
+            var chosen = (section is not null ? listeners.FirstOrDefault(l => l.Name == section) : null)
+                ?? (parentPort is { } pport ? listeners.FirstOrDefault(l => l.Port == pport) : null)
+                ?? listeners.FirstOrDefault();
+            var target = new GatewayTarget(ns, name, listeners, chosen);
+            if (!targets.Any(t => t.Namespace == ns && t.Name == name && t.Default == chosen))
+            {
+                targets.Add(target);
+            }
+        }
+
+        return targets;
+    }
+}

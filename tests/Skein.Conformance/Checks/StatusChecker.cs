@@ -1,0 +1,145 @@
+using System.Text.Json.Nodes;
+using Skein.Conformance.Corpus;
+using Skein.Conformance.Translation;
+
+namespace Skein.Conformance.Checks;
+
+/// <summary>
+/// Checks the status a test expects, read from the control plane's API. cases.json does not say which resource
+/// each expected condition belongs to, so a condition passes when any resource of the test's manifests reports it
+/// (top level, per parent or per listener); named upstream checks are implemented where their target is clear.
+/// </summary>
+public static class StatusChecker
+{
+    /// <summary>The upstream status checks this runner implements; others are listed as not checked.</summary>
+    public static readonly IReadOnlySet<string> Implemented = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "GatewayAndHTTPRoutesMustBeAccepted", "GatewayAndRoutesMustBeAccepted", "GatewayMustHaveLatestConditions",
+        "HTTPRouteMustHaveLatestConditions", "GatewayClassMustHaveLatestConditions", "GWCMustHaveAcceptedConditionAny",
+        "GatewayStatusMustHaveListeners",
+    };
+
+    // Preconditions of request cases; on their own they say nothing about what the test is about.
+    private static readonly HashSet<string> Preconditions = new(StringComparer.Ordinal) { "GatewayAndHTTPRoutesMustBeAccepted", "GatewayAndRoutesMustBeAccepted" };
+
+    /// <summary>
+    /// True when the test has a status expectation of its own this checker verifies (a test with no cases whose
+    /// only checks are acceptance preconditions has its substance in Go code, and is skipped instead).
+    /// </summary>
+    public static bool HasChecks(ConformanceTest test) =>
+        test.Conditions.Any(c => c.Unresolved is null) || test.StatusChecks.Any(c => Implemented.Contains(c) && !Preconditions.Contains(c));
+
+    /// <summary>
+    /// Null when the status of <paramref name="resources"/> (the test's objects, fetched by <paramref name="fetch"/>)
+    /// satisfies the test; otherwise the first problem.
+    /// </summary>
+    public static async Task<string?> CheckAsync(ConformanceTest test, IReadOnlyList<ResourceRef> resources, IReadOnlyList<GatewayTarget> targets, Func<ResourceRef, Task<JsonObject?>> fetch)
+    {
+        var objects = new List<(ResourceRef Ref, JsonObject Json)>();
+        foreach (var r in resources.Where(r => r.Kind is "Gateway" or "GatewayClass" or "HTTPRoute" or "GRPCRoute" or "TCPRoute" or "TLSRoute" or "BackendTLSPolicy"))
+        {
+            if (await fetch(r) is { } json)
+            {
+                objects.Add((r, json));
+            }
+        }
+
+        foreach (var expected in test.Conditions.Where(c => c.Unresolved is null))
+        {
+            if (!objects.Any(o => AllConditions(o.Json).Any(c => Matches(c, expected))))
+            {
+                return $"no resource of the test reports condition {expected}";
+            }
+        }
+
+        var checks = test.StatusChecks.ToHashSet(StringComparer.Ordinal);
+        if (checks.Contains("GatewayAndHTTPRoutesMustBeAccepted") || checks.Contains("GatewayAndRoutesMustBeAccepted"))
+        {
+            foreach (var target in targets)
+            {
+                if (await fetch(new ResourceRef("Gateway", target.Namespace, target.Name)) is not { } gateway)
+                {
+                    return $"Gateway {target.Namespace}/{target.Name} is not known to the control plane";
+                }
+
+                foreach (var type in new[] { "Accepted", "Programmed" })
+                {
+                    if (!Conditions(gateway["status"]).Any(c => Matches(c, new ExpectedCondition(type, "True", null))))
+                    {
+                        return $"Gateway {target.Namespace}/{target.Name} is not {type}: {Describe(gateway["status"])}";
+                    }
+                }
+            }
+        }
+
+        foreach (var (kind, check) in new[] { ("Gateway", "GatewayMustHaveLatestConditions"), ("HTTPRoute", "HTTPRouteMustHaveLatestConditions"), ("GatewayClass", "GatewayClassMustHaveLatestConditions") })
+        {
+            if (!checks.Contains(check))
+            {
+                continue;
+            }
+
+            foreach (var (r, json) in objects.Where(o => o.Ref.Kind == kind))
+            {
+                var conditions = AllConditions(json).ToList();
+                if (conditions.Count == 0)
+                {
+                    return $"{r} has no status conditions";
+                }
+
+                var generation = json["metadata"]?["generation"]?.GetValue<long>();
+                if (generation is { } g && conditions.FirstOrDefault(c => c["observedGeneration"]?.GetValue<long>() != g) is { } stale)
+                {
+                    return $"{r}: condition {stale["type"]} has observedGeneration {stale["observedGeneration"]}, generation is {g}";
+                }
+            }
+        }
+
+        if (checks.Contains("GWCMustHaveAcceptedConditionAny"))
+        {
+            foreach (var (r, json) in objects.Where(o => o.Ref.Kind == "GatewayClass"))
+            {
+                if (!Conditions(json["status"]).Any(c => c["type"]?.GetValue<string>() == "Accepted"))
+                {
+                    return $"{r} has no Accepted condition";
+                }
+            }
+        }
+
+        if (checks.Contains("GatewayStatusMustHaveListeners"))
+        {
+            foreach (var (r, json) in objects.Where(o => o.Ref.Kind == "Gateway"))
+            {
+                if ((json["status"]?["listeners"] as JsonArray ?? []).Count == 0)
+                {
+                    return $"{r} reports no listener status";
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Every condition of a resource: its own, each parent's (routes) and each listener's (gateways).</summary>
+    public static IEnumerable<JsonObject> AllConditions(JsonObject resource)
+    {
+        var status = resource["status"];
+        return Conditions(status)
+            .Concat((status?["parents"] as JsonArray ?? []).SelectMany(p => Conditions(p)))
+            .Concat((status?["listeners"] as JsonArray ?? []).SelectMany(l => Conditions(l)))
+            .Concat((status?["ancestors"] as JsonArray ?? []).SelectMany(a => Conditions(a)));
+    }
+
+    /// <summary>True when <paramref name="condition"/> has the expected type and, where given, status and reason.</summary>
+    public static bool Matches(JsonObject condition, ExpectedCondition expected) =>
+        Str(condition["type"]) == expected.Type
+        && (string.IsNullOrEmpty(expected.Status) || Str(condition["status"]) == expected.Status)
+        && (string.IsNullOrEmpty(expected.Reason) || Str(condition["reason"]) == expected.Reason);
+
+    private static IEnumerable<JsonObject> Conditions(JsonNode? holder) => (holder?["conditions"] as JsonArray ?? []).OfType<JsonObject>();
+
+    private static string? Str(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
+    private static string Describe(JsonNode? status) =>
+        string.Join(", ", Conditions(status).Select(c => $"{Str(c["type"])}={Str(c["status"])} ({Str(c["reason"])})")) is { Length: > 0 } text ? text : "no conditions";
+}

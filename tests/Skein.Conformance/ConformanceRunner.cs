@@ -1,0 +1,439 @@
+using System.Diagnostics;
+using Skein.Conformance.Checks;
+using Skein.Conformance.Corpus;
+using Skein.Conformance.Harness;
+using Skein.Conformance.Reporting;
+using Skein.Conformance.Translation;
+
+namespace Skein.Conformance;
+
+/// <summary>What to run and how strictly.</summary>
+public sealed record RunnerOptions(
+    string CorpusDir,
+    IReadOnlyList<string> Filters,
+    IReadOnlySet<string> Features,
+    bool IncludeProvisional,
+    bool Verbose,
+    ConsistencyOptions Consistency,
+    int CaseParallelism);
+
+/// <summary>
+/// Runs a corpus: starts the mesh once, then for each test applies its manifests to the watched config dir,
+/// checks status and request cases, and removes them again.
+/// </summary>
+public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
+{
+    private const string GatewayClassName = "skein";
+    private const int WeightedRequests = 500;
+    private const int WeightedConcurrency = 10;
+    private const int MaxWeightedRounds = 8;
+    private string? _meshProblem;
+    private HttpExchange? _meshExchange;
+
+    /// <summary>Runs the selected tests and returns one result per test, in corpus order.</summary>
+    public async Task<IReadOnlyList<TestResult>> RunAsync(CancellationToken ct)
+    {
+        var corpus = CorpusLoader.Load(options.CorpusDir);
+        var selected = corpus.Tests.Where(t => options.Filters.Count == 0 || options.Filters.Contains(t.ShortName, StringComparer.OrdinalIgnoreCase)).ToList();
+        var unknown = options.Filters.Where(f => !corpus.Tests.Any(t => t.ShortName.Equals(f, StringComparison.OrdinalIgnoreCase))).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new ArgumentException($"--filter: no test named {string.Join(", ", unknown)} in {corpus.Root}/cases.json");
+        }
+
+        var results = new Dictionary<string, TestResult>(StringComparer.Ordinal);
+        var runnable = new List<ConformanceTest>();
+        foreach (var test in selected)
+        {
+            if (SupportedFeatures.SkipReason(test, options.Features, options.IncludeProvisional) is { } reason)
+            {
+                results[test.ShortName] = new TestResult(test.ShortName, Outcome.Skipped, 0, test.Cases.Count, reason, [], TimeSpan.Zero);
+            }
+            else
+            {
+                runnable.Add(test);
+            }
+        }
+
+        if (runnable.Count > 0)
+        {
+            await RunTestsAsync(corpus, runnable, results, ct);
+        }
+
+        return selected.Select(t => results[t.ShortName]).ToList();
+    }
+
+    private async Task RunTestsAsync(CorpusDirectory corpus, List<ConformanceTest> tests, Dictionary<string, TestResult> results, CancellationToken ct)
+    {
+        var sw = Stopwatch.StartNew();
+        await using var mesh = new ConformanceMesh(log);
+        var servicePorts = ServicePorts.From(corpus.AllManifestFiles().Select(File.ReadAllText));
+        var needsMesh = tests.Any(t => t.Features.Contains("Mesh"));
+        var meshNamespaces = needsMesh && File.Exists(corpus.MeshBaseManifest)
+            ? ManifestDocuments.Split(File.ReadAllText(corpus.MeshBaseManifest)).Where(d => d.Kind == "Namespace" && d.Name is not null).Select(d => d.Name!).ToList()
+            : [];
+        var translator = new ManifestTranslator(GatewayClassName, ConformanceMesh.BackendNode, servicePorts, mesh.NextPodAddress)
+        {
+            NamespaceLabels = meshNamespaces.ToDictionary(ns => ns, IReadOnlyDictionary<string, string> (_) => new Dictionary<string, string> { [MeshClient.UseWaypointLabel] = MeshClient.WaypointName }),
+        };
+        var baseFiles = new[] { corpus.BaseManifest }.Concat(needsMesh ? [corpus.MeshBaseManifest] : []).Where(File.Exists).ToList();
+        var baseTexts = baseFiles.Select(File.ReadAllText).ToList();
+        var baseDocs = baseTexts.SelectMany(t => ManifestDocuments.Split(translator.Fill(t))).ToList();
+        var allTexts = corpus.AllManifestFiles().Select(File.ReadAllText).ToList();
+        var secrets = TlsSecrets.Missing(baseTexts, allTexts);
+        var translatedBase = translator.Translate([
+            .. baseTexts,
+            .. secrets.Select(s => TlsSecrets.SecretYaml(s.Namespace, s.Name)),
+            // One client, in the first mesh namespace (upstream's clients are pods there); every mesh namespace gets a waypoint.
+            .. meshNamespaces.Select((ns, i) => MeshClient.Yaml(ns, i == 0 ? mesh.ClientAddress : null, ConformanceMesh.BackendNode)),
+        ]);
+        Verbose($"base: created TLS Secrets {string.Join(", ", secrets.Select(s => $"{s.Namespace}/{s.Name}"))}");
+        foreach (var note in translatedBase.Dropped)
+        {
+            Verbose($"base: dropped {note}");
+        }
+
+        log($"starting control plane, node proxy and {translatedBase.Pods.Count} echo pods on {mesh.Prefix}0/24 (gateway pool {mesh.GatewayAddressPool})");
+        await mesh.StartAsync(ct);
+        await mesh.StartPodsAsync(translatedBase.Pods, ct);
+        await mesh.WriteConfigAsync("base.yaml", translatedBase.Yaml, ct);
+        if (await mesh.WaitForResourcesAsync("base.yaml", translatedBase.Resources, present: true, TimeSpan.FromSeconds(30), ct) is { } baseProblem)
+        {
+            log($"warning: base manifests: {baseProblem}");
+        }
+
+        await mesh.StartGatewayAsync(ct);
+        if (needsMesh)
+        {
+            _meshProblem = meshNamespaces.Count == 0 ? "the corpus has no mesh-base.yaml Namespace" : await mesh.StartWaypointAsync(ct) ?? await mesh.WaitMeshClientAsync(ct);
+            if (_meshProblem is not null)
+            {
+                log(_meshProblem);
+            }
+        }
+
+        log($"mesh ready in {sw.Elapsed.TotalSeconds:0.0} s; running {tests.Count} tests");
+
+        using var exchange = new HttpExchange();
+        using var meshExchange = new HttpExchange(MeshClient.Proxy(mesh.ClientAddress));
+        _meshExchange = meshExchange;
+        foreach (var test in tests)
+        {
+            var started = Stopwatch.StartNew();
+            TestResult result;
+            try
+            {
+                result = await RunTestAsync(corpus, test, mesh, translator, baseDocs, exchange, ct) with { Duration = started.Elapsed };
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                result = new TestResult(test.ShortName, Outcome.Failed, 0, test.Cases.Count, $"runner error: {e.GetBaseException().Message}", [e.ToString()], started.Elapsed);
+            }
+
+            results[test.ShortName] = result;
+            log($"{result.Outcome.ToString().ToLowerInvariant(),-7} {test.ShortName} ({result.Duration.TotalSeconds:0.0} s){(result.Outcome == Outcome.Passed ? "" : ": " + result.Reason)}");
+        }
+    }
+
+    private async Task<TestResult> RunTestAsync(CorpusDirectory corpus, ConformanceTest test, ConformanceMesh mesh, ManifestTranslator translator,
+        IReadOnlyList<ManifestDocument> baseDocs, HttpExchange exchange, CancellationToken ct)
+    {
+        var parsed = test.Cases.Select(HttpCaseParser.Parse).ToList();
+        var cases = parsed.Where(p => p.Case is not null).Select(p => p.Case!).ToList();
+        var skippedCases = parsed.Where(p => p.SkipReason is not null).Select(p => p.SkipReason!).ToList();
+        var details = skippedCases.Distinct().Select(r => $"case skipped: {r}").ToList();
+        // A test whose cases all need what this runner cannot resolve is skipped, never passed on status alone.
+        if (cases.Count == 0 && (skippedCases.Count > 0 || !StatusChecker.HasChecks(test)))
+        {
+            var why = skippedCases.Count > 0 ? $"no runnable case ({skippedCases[0]})" : "nothing this runner can check (upstream's checks for it are Go code)";
+            return new TestResult(test.ShortName, Outcome.Skipped, 0, test.Cases.Count, why, details, TimeSpan.Zero);
+        }
+
+        var isMesh = test.Features.Contains("Mesh");
+        var texts = test.Manifests.Select(m => File.ReadAllText(corpus.PathOf(m))).ToList();
+        var translated = translator.Translate(texts);
+        var testDocs = texts.SelectMany(t => ManifestDocuments.Split(translator.Fill(t))).ToList();
+        details.AddRange(translated.Dropped.Select(d => $"dropped {d}"));
+        var file = $"test-{test.ShortName}.yaml";
+        await mesh.StartPodsAsync(translated.Pods, ct);
+        try
+        {
+            await mesh.WriteConfigAsync(file, translated.Yaml, ct);
+            if (await mesh.WaitForResourcesAsync(file, translated.Resources, present: true, TimeSpan.FromSeconds(15), ct) is { } loadProblem)
+            {
+                return Fail(test, 0, cases.Count, loadProblem, details);
+            }
+
+            var targets = GatewayTarget.Resolve(testDocs, baseDocs);
+            if (targets.Count <= 1 && StateChangeDetector.Conflicts(cases) is { Count: > 0 } conflicts)
+            {
+                foreach (var (later, earlier) in conflicts.OrderBy(c => c.Key))
+                {
+                    var why = $"case {cases[later].Name} repeats case {cases[earlier].Name} with another expectation (upstream changes objects in Go between them; cases.json does not record it)";
+                    skippedCases.Add(why);
+                    details.Add($"case skipped: {why}");
+                }
+
+                cases = cases.Where((_, i) => !conflicts.ContainsKey(i)).ToList();
+            }
+
+            var failures = new List<string>();
+            string? reason = null;
+            if (StatusChecker.HasChecks(test) || cases.Count > 0)
+            {
+                var status = await Consistency.RunAsync(
+                    _ => StatusChecker.CheckAsync(test, translated.Resources, targets, r => mesh.GetResourceAsync(r.Kind, r.Namespace, r.Name, ct)),
+                    options.Consistency with { RequiredConsecutive = 1 }, TimeProvider.System, ct);
+                if (!status.Passed)
+                {
+                    reason = $"status: {status.LastError}";
+                    failures.Add(reason);
+                }
+            }
+
+            var passed = 0;
+            if (cases.Count > 0)
+            {
+                List<(string Label, Func<HttpCase, RequestTarget> Target)> candidates;
+                if (isMesh)
+                {
+                    if (_meshProblem is not null)
+                    {
+                        return Fail(test, 0, cases.Count, _meshProblem, details);
+                    }
+
+                    // The meshed client calls the Service the routes attach to (upstream's "echo"), on port 80.
+                    var service = MeshServiceHost(testDocs);
+                    candidates = [("mesh client", c => new RequestTarget(c.Request.Host is { Length: > 0 } h ? h.Split(':')[0] : service ?? "echo", 80, "http"))];
+                    exchange = _meshExchange!;
+                }
+                else
+                {
+                    var (addressed, addressProblem) = await GatewayAddressesAsync(mesh, targets, ct);
+                    if (addressed.Count == 0)
+                    {
+                        failures.Add(addressProblem!);
+                        return Fail(test, 0, cases.Count, reason ?? addressProblem!, details.Concat(failures).ToList());
+                    }
+
+                    candidates = addressed.Select(a => ($"{a.Target.Namespace}/{a.Target.Name}", (Func<HttpCase, RequestTarget>)(c => TargetFor(c, a)))).ToList();
+                }
+
+                var outcomes = await RunCasesAsync(cases, candidates, mesh, exchange, ct);
+                passed = outcomes.Count(o => o.Error is null);
+                var failed = outcomes.Where(o => o.Error is not null).Select(o => $"case {o.Case.Name}: {o.Error}").ToList();
+                failures.AddRange(failed);
+                reason ??= failed.FirstOrDefault();
+
+                if (test.Weighted && test.ExpectedWeights is { } weights && failed.Count == 0)
+                {
+                    if (await WeightedAsync(cases[0], candidates[0].Target, weights, exchange, ct) is { } weightProblem)
+                    {
+                        reason = $"weights: {weightProblem}";
+                        failures.Add(reason);
+                    }
+                }
+            }
+
+            if (reason is not null)
+            {
+                return Fail(test, passed, cases.Count, reason, details.Concat(failures).ToList());
+            }
+
+            var note = skippedCases.Count > 0 ? $"{skippedCases.Count} case(s) skipped: {skippedCases[0]}" : cases.Count == 0 ? "status checks only" : "";
+            return new TestResult(test.ShortName, Outcome.Passed, passed, cases.Count, note, details, TimeSpan.Zero);
+        }
+        finally
+        {
+            mesh.RemoveConfig(file);
+            if (await mesh.WaitForResourcesAsync(file, translated.Resources, present: false, TimeSpan.FromSeconds(15), CancellationToken.None) is { } removeProblem)
+            {
+                log($"warning: {test.ShortName}: {removeProblem}");
+            }
+
+            await mesh.StopPodsAsync(translated.Pods);
+        }
+    }
+
+    // The Service a mesh test's HTTPRoutes attach to (GAMMA parentRef kind Service).
+    private static string? MeshServiceHost(IReadOnlyList<ManifestDocument> docs) =>
+        docs.Where(d => d.Kind == "HTTPRoute" && d.Root is not null)
+            .SelectMany(d => ManifestDocuments.Sequence(d.Root!, "spec", "parentRefs").OfType<YamlDotNet.RepresentationModel.YamlMappingNode>())
+            .Where(p => ManifestDocuments.Scalar(p, "kind") == "Service")
+            .Select(p => ManifestDocuments.Scalar(p, "name"))
+            .FirstOrDefault(n => n is not null);
+
+    private static TestResult Fail(ConformanceTest test, int passed, int total, string reason, List<string> details) =>
+        new(test.ShortName, Outcome.Failed, passed, total, reason, details, TimeSpan.Zero);
+
+    private async Task<(List<(GatewayTarget Target, string Address)> Targets, string? Problem)> GatewayAddressesAsync(
+        ConformanceMesh mesh, IReadOnlyList<GatewayTarget> targets, CancellationToken ct)
+    {
+        if (targets.Count == 0)
+        {
+            return ([], "no Gateway to send requests to (no HTTPRoute parentRef to a defined Gateway, and no Gateway in the manifests)");
+        }
+
+        if (mesh.GatewayProblem is { } problem)
+        {
+            return ([], problem);
+        }
+
+        var result = new List<(GatewayTarget, string)>();
+        string? lastProblem = null;
+        foreach (var target in targets)
+        {
+            string? address = null;
+            var found = await Consistency.RunAsync(async _ =>
+            {
+                var gateway = await mesh.GetResourceAsync("Gateway", target.Namespace, target.Name, ct);
+                address = (gateway?["status"]?["addresses"] as System.Text.Json.Nodes.JsonArray)?
+                    .Select(a => a?["value"]?.GetValue<string>()).FirstOrDefault(v => !string.IsNullOrEmpty(v));
+                return address is null ? $"Gateway {target.Namespace}/{target.Name} has no status.addresses" : null;
+            }, options.Consistency with { RequiredConsecutive = 1 }, TimeProvider.System, ct);
+            if (found.Passed)
+            {
+                result.Add((target, address!));
+            }
+            else
+            {
+                lastProblem = found.LastError;
+            }
+        }
+
+        return (result, lastProblem);
+    }
+
+    private static RequestTarget TargetFor(HttpCase c, (GatewayTarget Target, string Address) gateway)
+    {
+        var (port, scheme) = gateway.Target.For(c.Request.Host);
+        return new RequestTarget(gateway.Address, port, scheme);
+    }
+
+    private async Task<List<(HttpCase Case, string? Error)>> RunCasesAsync(List<HttpCase> cases, List<(string Label, Func<HttpCase, RequestTarget> Target)> gateways,
+        ConformanceMesh mesh, HttpExchange exchange, CancellationToken ct)
+    {
+        using var gate = new SemaphoreSlim(options.CaseParallelism);
+        var tasks = cases.Select(async c =>
+        {
+            await gate.WaitAsync(ct);
+            try
+            {
+                var extra = c.BackendSetResponseHeaders.Count == 0
+                    ? new Dictionary<string, string>()
+                    : new Dictionary<string, string> { ["X-Echo-Set-Header"] = string.Join(",", c.BackendSetResponseHeaders.Select(h => $"{h.Key}:{h.Value}")) };
+                // With several candidate Gateways an attempt passes when the case holds on one of them.
+                var result = await Consistency.RunAsync(async token =>
+                {
+                    string? firstError = null;
+                    foreach (var gateway in gateways)
+                    {
+                        var requestTarget = gateway.Target(c);
+                        var mark = mesh.Journal.Mark;
+                        string? error;
+                        try
+                        {
+                            var response = await exchange.SendAsync(c.Request, requestTarget, extra, token);
+                            error = CaseEvaluator.Evaluate(c, requestTarget, response) ?? await MirrorProblemAsync(c, mesh.Journal, mark, token);
+                        }
+                        catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException && !token.IsCancellationRequested)
+                        {
+                            error = $"{requestTarget.Scheme}://{requestTarget.Authority}: {e.GetBaseException().Message}";
+                        }
+
+                        if (error is null)
+                        {
+                            return null;
+                        }
+
+                        firstError ??= gateways.Count > 1 ? $"{error} (on {gateway.Label}; other Gateways too)" : error;
+                    }
+
+                    return firstError;
+                }, options.Consistency, TimeProvider.System, ct);
+                Verbose($"  {(result.Passed ? "pass" : "FAIL")} {c.Name} after {result.Attempts} attempts{(result.Passed ? "" : ": " + result.LastError)}");
+                return (c, result.Passed ? null : result.LastError);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        });
+        return (await Task.WhenAll(tasks)).ToList();
+    }
+
+    // A mirrored copy arrives asynchronously, so the journal is polled briefly. Percentage mirrors are not checked
+    // per request (a single request may rightly not be mirrored).
+    private static async Task<string?> MirrorProblemAsync(HttpCase c, RequestJournal journal, long mark, CancellationToken ct)
+    {
+        foreach (var mirror in c.MirroredTo.Where(m => m.Percent is null or >= 100))
+        {
+            var path = c.ExpectedRequest.Path ?? c.Request.Path;
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(3);
+            while (!journal.Since(mark).Any(r => r.Path == path && WeightedShares.BackendOf(r.Pod, [mirror.Name]) is not null && (mirror.Namespace is null || r.Namespace == mirror.Namespace)))
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    return $"mirror {mirror.Namespace}/{mirror.Name} did not receive {path}";
+                }
+
+                await Task.Delay(50, ct);
+            }
+        }
+
+        return null;
+    }
+
+    private async Task<string?> WeightedAsync(HttpCase c, Func<HttpCase, RequestTarget> target, IReadOnlyDictionary<string, double> weights, HttpExchange exchange, CancellationToken ct)
+    {
+        var requestTarget = target(c);
+        string? problem = null;
+        // The distribution is retried while routes settle, but must hold in two rounds in a row: a balancer that
+        // ignores weights drifts (peak EWMA is not 50/50), and one lucky round out of many would be a false pass.
+        var deadline = DateTime.UtcNow + options.Consistency.MaxTime;
+        var streak = 0;
+        for (var round = 0; round < MaxWeightedRounds && (round < 2 || DateTime.UtcNow < deadline); round++)
+        {
+            var counts = new System.Collections.Concurrent.ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+            var errors = 0;
+            await Parallel.ForAsync(0, WeightedRequests, new ParallelOptions { MaxDegreeOfParallelism = WeightedConcurrency, CancellationToken = ct }, async (_, token) =>
+            {
+                try
+                {
+                    var response = await exchange.SendAsync(c.Request, requestTarget, new Dictionary<string, string>(), token);
+                    var pod = response.Echo?["pod"]?.GetValue<string>();
+                    if (response.StatusCode != 200 || pod is null)
+                    {
+                        Interlocked.Increment(ref errors);
+                        return;
+                    }
+
+                    counts.AddOrUpdate(WeightedShares.BackendOf(pod, weights.Keys) ?? pod, 1, (_, n) => n + 1);
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !token.IsCancellationRequested)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+            });
+            problem = errors > 0 ? $"{errors} of {WeightedRequests} requests failed" : WeightedShares.Check(counts, weights);
+            Verbose($"  weights round {round + 1}: {string.Join(", ", counts.OrderBy(k => k.Key).Select(k => $"{k.Key}={k.Value}"))}{(problem is null ? "" : " — " + problem)}");
+            streak = problem is null ? streak + 1 : 0;
+            if (streak >= 2)
+            {
+                return null;
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), ct);
+        }
+
+        return problem ?? "the distribution held in one round but not in the next";
+    }
+
+    private void Verbose(string line)
+    {
+        if (options.Verbose)
+        {
+            log(line);
+        }
+    }
+}

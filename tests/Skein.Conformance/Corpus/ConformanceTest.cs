@@ -1,0 +1,23 @@
+using System.Text.Json.Nodes;
+
+namespace Skein.Conformance.Corpus;
+
+/// <summary>One test of a corpus: its manifests, request cases and expected status, as cases.json lists them.</summary>
+public sealed record ConformanceTest(
+    string ShortName,
+    string Description,
+    IReadOnlyList<string> Features,
+    IReadOnlyList<string> Manifests,
+    bool Provisional,
+    bool Weighted,
+    IReadOnlyDictionary<string, double>? ExpectedWeights,
+    IReadOnlyList<JsonObject> Cases,
+    IReadOnlyList<string> StatusChecks,
+    IReadOnlyList<ExpectedCondition> Conditions);
+
+/// <summary>A status condition a test expects some resource of its manifests to report; a null field matches anything.</summary>
+public sealed record ExpectedCondition(string Type, string? Status, string? Reason, string? Unresolved = null)
+{
+    /// <inheritdoc />
+    public override string ToString() => $"{Type}={Status ?? "*"}{(Reason is { Length: > 0 } ? $" ({Reason})" : "")}";
+}

@@ -1,0 +1,62 @@
+namespace Skein.Conformance.Corpus;
+
+/// <summary>How the client speaks to the gateway for one case.</summary>
+public enum HttpProtocol
+{
+    /// <summary>HTTP/1.1 (the default).</summary>
+    Http11,
+
+    /// <summary>HTTP/2 with prior knowledge over cleartext.</summary>
+    H2c,
+
+    /// <summary>HTTP/2 negotiated over TLS.</summary>
+    H2,
+}
+
+/// <summary>What the client sends.</summary>
+public sealed record HttpCaseRequest(
+    string? Host,
+    string Method,
+    string Path,
+    IReadOnlyDictionary<string, string> Headers,
+    HttpProtocol Protocol,
+    bool UnfollowRedirect);
+
+/// <summary>What the client must receive; StatusCodes lists the acceptable codes (any one).</summary>
+public sealed record HttpCaseResponse(
+    IReadOnlyList<int> StatusCodes,
+    IReadOnlyDictionary<string, string> Headers,
+    IReadOnlyList<string> AbsentHeaders)
+{
+    /// <summary>Response headers whose value must be one of several (CORS: any order of the same list).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> ValidHeaderValues { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
+    /// <summary>Compare <see cref="ValidHeaderValues"/> with whitespace removed.</summary>
+    public bool IgnoreWhitespace { get; init; }
+}
+
+/// <summary>What the backend must have seen after the route's filters; null fields are not checked.</summary>
+public sealed record HttpCaseExpectedRequest(
+    string? Path,
+    string? Host,
+    string? Method,
+    IReadOnlyDictionary<string, string> Headers,
+    IReadOnlyList<string> AbsentHeaders);
+
+/// <summary>The expected Location of a redirect; null fields default to the request's values.</summary>
+public sealed record HttpCaseRedirect(string? Scheme, string? Host, string? Port, string? Path);
+
+/// <summary>A backend (Deployment name prefix) that must receive a mirrored copy.</summary>
+public sealed record HttpCaseMirror(string Name, string? Namespace, int? Percent);
+
+/// <summary>One request/response expectation of a test (cases[] entries with $kind http).</summary>
+public sealed record HttpCase(
+    string Name,
+    HttpCaseRequest Request,
+    string? Backend,
+    string? Namespace,
+    HttpCaseResponse Response,
+    HttpCaseExpectedRequest ExpectedRequest,
+    HttpCaseRedirect? Redirect,
+    IReadOnlyList<HttpCaseMirror> MirroredTo,
+    IReadOnlyDictionary<string, string> BackendSetResponseHeaders);

@@ -1,0 +1,57 @@
+using Skein.Conformance.Corpus;
+
+namespace Skein.Conformance;
+
+/// <summary>The Gateway API features Skein claims (upstream's SupportedFeatures); tests needing others are skipped.</summary>
+public static class SupportedFeatures
+{
+    /// <summary>Features Skein implements in embedded mode (gateway proxy on YARP, control plane status).</summary>
+    public static readonly IReadOnlySet<string> Default = new HashSet<string>(StringComparer.Ordinal)
+    {
+        // Core
+        "Gateway", "HTTPRoute", "ReferenceGrant",
+        // Mesh (GAMMA): node proxy -> waypoint -> backend
+        "Mesh",
+        // Gateway extended
+        "GatewayPort8080", "GatewayHTTPListenerIsolation",
+        // HTTPRoute extended
+        "HTTPRouteQueryParamMatching", "HTTPRouteMethodMatching", "HTTPRouteResponseHeaderModification",
+        "HTTPRoutePortRedirect", "HTTPRouteSchemeRedirect", "HTTPRoutePathRedirect", "HTTPRouteHostRewrite",
+        "HTTPRoutePathRewrite", "HTTPRouteRequestMirror", "HTTPRouteRequestMultipleMirrors",
+        "HTTPRouteRequestTimeout", "HTTPRouteBackendTimeout", "HTTPRouteParentRefPort",
+        "HTTPRouteBackendRequestHeaderModification", "HTTPRouteBackendProtocolH2C", "HTTPRouteDestinationPortMatching",
+        "HTTPRouteRetry", "HTTPRouteRetryConnectionError", "HTTPRouteRetryBackendTimeout", "HTTPRouteRequestPercentageMirror",
+        "HTTPRoute303RedirectStatusCode", "HTTPRoute307RedirectStatusCode", "HTTPRoute308RedirectStatusCode",
+        "HTTPRouteNamedRouteRule", "HTTPRouteCORS", "HTTPRouteBackendRequestRedirect", "HTTPRouteBackendURLRewrite",
+    };
+
+    /// <summary>Why features outside the default set are not claimed (shown in skip reasons).</summary>
+    public static readonly IReadOnlyDictionary<string, string> Reasons = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["UDPRoute"] = "Skein has no UDP data path",
+        ["ListenerSet"] = "ListenerSet is not a kind Skein loads",
+        ["BackendTLSPolicy"] = "gateways originate HBONE mTLS to backends, not BackendTLSPolicy TLS",
+        ["BackendTLSPolicySANValidation"] = "BackendTLSPolicy is not supported",
+        ["GatewayBackendClientCertificate"] = "BackendTLSPolicy is not supported",
+        ["GatewayFrontendClientCertificateValidation"] = "listener client-certificate validation is not implemented",
+        ["GatewayFrontendClientCertificateValidationInsecureFallback"] = "listener client-certificate validation is not implemented",
+        ["GatewayInfrastructurePropagation"] = "no infrastructure (pods, services) is generated for Gateways in embedded mode",
+        ["GatewayStaticAddresses"] = "the test substitutes PLACEHOLDER_* addresses and edits the Gateway between checks in Go, which cases.json cannot express",
+        ["GatewayAddressEmpty"] = "empty address values are not supported",
+        ["HTTPRouteBackendProtocolWebSocket"] = "the echo backend does not speak WebSocket",
+        ["GatewayHTTPSListenerDetectMisdirectedRequests"] = "421 misdirected-request detection is not implemented",
+    };
+
+    /// <summary>Null when <paramref name="test"/> should run with <paramref name="supported"/>; otherwise why it is skipped.</summary>
+    public static string? SkipReason(ConformanceTest test, IReadOnlySet<string> supported, bool includeProvisional)
+    {
+        var missing = test.Features.Where(f => !supported.Contains(f)).ToList();
+        if (missing.Count > 0)
+        {
+            var why = missing.Select(f => Reasons.TryGetValue(f, out var r) ? $"{f} ({r})" : f);
+            return "unsupported feature: " + string.Join(", ", why);
+        }
+
+        return test.Provisional && !includeProvisional ? "provisional upstream (run with --include-provisional)" : null;
+    }
+}

@@ -1,0 +1,180 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Skein.Core.Resources;
+using YamlDotNet.RepresentationModel;
+
+namespace Skein.Conformance.Translation;
+
+/// <summary>A resource the control plane should hold once a translated file is loaded.</summary>
+public sealed record ResourceRef(string Kind, string? Namespace, string Name)
+{
+    /// <inheritdoc />
+    public override string ToString() => Namespace is null ? $"{Kind}/{Name}" : $"{Kind}/{Namespace}/{Name}";
+}
+
+/// <summary>The embedded-mode form of a set of manifests: YAML for the config dir, echo pods to start, and what was left out.</summary>
+public sealed record TranslatedManifests(string Yaml, IReadOnlyList<ResourceRef> Resources, IReadOnlyList<EchoPod> Pods, IReadOnlyList<string> Dropped);
+
+/// <summary>
+/// Translates Kubernetes manifests for embedded mode: templated class names are filled in, each Deployment
+/// replica becomes a Workload on the backend node plus an echo process, and kinds Skein does not load
+/// (EndpointSlice, …) are dropped with a note instead of failing the whole file.
+/// </summary>
+public sealed class ManifestTranslator(string gatewayClassName, string backendNode, ServicePorts servicePorts, Func<IPAddress> nextAddress)
+{
+    /// <summary>The controllerName Skein's control plane owns GatewayClasses by.</summary>
+    public const string ControllerName = "skein.dev/gateway-controller";
+
+    /// <summary>Labels added to Namespaces by name (the mesh namespace opts into its waypoint this way).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> NamespaceLabels { get; init; } =
+        new Dictionary<string, IReadOnlyDictionary<string, string>>();
+
+    /// <summary>Environment variables that turn upstream's echo image into a gRPC or TCP server, which this runner cannot provide.</summary>
+    private static readonly string[] NonHttpEchoModes = ["GRPC_ECHO_SERVER", "TCP_ECHO_SERVER"];
+
+    /// <summary>Translates the concatenated documents of <paramref name="yamlTexts"/>.</summary>
+    public TranslatedManifests Translate(IEnumerable<string> yamlTexts)
+    {
+        var output = new StringBuilder();
+        var resources = new List<ResourceRef>();
+        var pods = new List<EchoPod>();
+        var dropped = new List<string>();
+        var documents = new List<ManifestDocument>();
+        foreach (var doc in yamlTexts.SelectMany(text => ManifestDocuments.Split(Fill(text))))
+        {
+            // Like `kubectl apply` of several files, a later definition of the same object replaces the earlier one.
+            var same = doc.Kind is null || doc.Name is null ? -1 : documents.FindIndex(d => d.Kind == doc.Kind && d.Name == doc.Name && d.Namespace == doc.Namespace);
+            if (same >= 0)
+            {
+                documents[same] = doc;
+            }
+            else
+            {
+                documents.Add(doc);
+            }
+        }
+
+        foreach (var doc in documents)
+        {
+            var id = $"{doc.Kind}/{(doc.Namespace is null ? "" : doc.Namespace + "/")}{doc.Name}";
+            if (doc.Kind == "Deployment" && doc.Root is not null)
+            {
+                var (workloads, replicas, reason) = Deployment(doc.Root, doc.Name ?? "", doc.Namespace ?? "default");
+                if (reason is not null)
+                {
+                    dropped.Add($"{id}: {reason}");
+                    continue;
+                }
+
+                output.Append("---\n").Append(workloads);
+                pods.AddRange(replicas);
+                resources.AddRange(replicas.Select(p => new ResourceRef("Workload", p.Namespace, p.Name)));
+                continue;
+            }
+
+            if (doc.Kind is null || ResourceKinds.Find(doc.Kind) is not { } info)
+            {
+                dropped.Add($"{id}: kind {doc.Kind ?? "(none)"} is not loaded in embedded mode");
+                continue;
+            }
+
+            var text = doc.Kind == "Namespace" && doc.Root is not null && doc.Name is not null && NamespaceLabels.TryGetValue(doc.Name, out var extra)
+                ? NamespaceYaml(doc.Name, ManifestDocuments.StringMap(doc.Root, "metadata", "labels").Concat(extra).DistinctBy(kv => kv.Key).ToDictionary())
+                : doc.Text;
+            output.Append("---\n").Append(text);
+            if (doc.Name is not null)
+            {
+                resources.Add(new ResourceRef(doc.Kind, info.IsNamespaced ? doc.Namespace ?? "default" : null, doc.Name));
+            }
+        }
+
+        return new TranslatedManifests(output.ToString(), resources, pods, dropped);
+    }
+
+    /// <summary>Fills upstream's templated values ({GATEWAY_CLASS_NAME}, {GATEWAY_CONTROLLER_NAME}).</summary>
+    public string Fill(string text) => text
+        .Replace("{GATEWAY_CLASS_NAME}", gatewayClassName, StringComparison.Ordinal)
+        .Replace("{GATEWAY_CONTROLLER_NAME}", ControllerName, StringComparison.Ordinal);
+
+    private (string Yaml, List<EchoPod> Pods, string? Reason) Deployment(YamlMappingNode root, string name, string ns)
+    {
+        var containers = ManifestDocuments.Sequence(root, "spec", "template", "spec", "containers").OfType<YamlMappingNode>().ToList();
+        if (!containers.Any(c => (ManifestDocuments.Scalar(c, "image") ?? "").Contains("/echo-", StringComparison.Ordinal)))
+        {
+            return ("", [], $"image {ManifestDocuments.Scalar(containers.FirstOrDefault() ?? new YamlMappingNode(), "image")} is not an echo server");
+        }
+
+        var modes = containers.SelectMany(c => ManifestDocuments.Sequence(c, "env").OfType<YamlMappingNode>())
+            .Select(e => ManifestDocuments.Scalar(e, "name")).Where(n => n is not null && NonHttpEchoModes.Contains(n)).ToList();
+        if (modes.Count > 0)
+        {
+            return ("", [], $"{modes[0]}: a gRPC/TCP echo backend is not available to this runner");
+        }
+
+        var labels = ManifestDocuments.StringMap(root, "spec", "template", "metadata", "labels");
+        var serviceAccount = ManifestDocuments.Scalar(root, "spec", "template", "spec", "serviceAccountName")
+            ?? ManifestDocuments.Scalar(root, "spec", "template", "spec", "serviceAccount")
+            ?? "default";
+        var replicas = int.TryParse(ManifestDocuments.Scalar(root, "spec", "replicas"), out var r) ? r : 1;
+        var ports = containers.SelectMany(c => ManifestDocuments.Sequence(c, "ports").OfType<YamlMappingNode>())
+            .Select(p => int.TryParse(ManifestDocuments.Scalar(p, "containerPort"), out var port) ? port : 0)
+            .Where(p => p > 0)
+            .Concat(servicePorts.For(ns, labels))
+            .Distinct()
+            .Order()
+            .ToList();
+        if (ports.Count == 0)
+        {
+            // upstream's echo-basic listens on 3000 when nothing says otherwise.
+            ports.Add(3000);
+        }
+
+        var yaml = new StringBuilder();
+        var pods = new List<EchoPod>();
+        for (var i = 0; i < replicas; i++)
+        {
+            // Pod names are "<deployment>-<suffix>": cases compare the echo's pod field by that prefix.
+            var pod = new EchoPod($"{name}-{i}", ns, name, nextAddress(), ports);
+            pods.Add(pod);
+            yaml.Append(i == 0 ? "" : "---\n").Append(WorkloadYaml(pod, labels, serviceAccount));
+        }
+
+        return (yaml.ToString(), pods, null);
+    }
+
+    private static string NamespaceYaml(string name, IReadOnlyDictionary<string, string> labels)
+    {
+        var yaml = new StringBuilder("apiVersion: v1\nkind: Namespace\nmetadata:\n").Append("  name: ").Append(JsonSerializer.Serialize(name)).Append("\n  labels:\n");
+        foreach (var (k, v) in labels)
+        {
+            yaml.Append("    ").Append(JsonSerializer.Serialize(k)).Append(": ").Append(JsonSerializer.Serialize(v)).Append('\n');
+        }
+
+        return yaml.ToString();
+    }
+
+    private string WorkloadYaml(EchoPod pod, IReadOnlyDictionary<string, string> labels, string serviceAccount)
+    {
+        // Double-quoted YAML scalars are JSON strings, so JsonSerializer quotes values safely.
+        static string Q(string s) => JsonSerializer.Serialize(s);
+        var yaml = new StringBuilder()
+            .Append("apiVersion: skein.dev/v1alpha1\nkind: Workload\nmetadata:\n")
+            .Append("  name: ").Append(Q(pod.Name)).Append('\n')
+            .Append("  namespace: ").Append(Q(pod.Namespace)).Append('\n');
+        if (labels.Count > 0)
+        {
+            yaml.Append("  labels:\n");
+            foreach (var (k, v) in labels)
+            {
+                yaml.Append("    ").Append(Q(k)).Append(": ").Append(Q(v)).Append('\n');
+            }
+        }
+
+        return yaml.Append("spec:\n")
+            .Append("  addresses: [").Append(Q(pod.Address.ToString())).Append("]\n")
+            .Append("  serviceAccount: ").Append(Q(serviceAccount)).Append('\n')
+            .Append("  node: ").Append(Q(backendNode)).Append('\n')
+            .ToString();
+    }
+}
