@@ -38,6 +38,12 @@ public sealed class TopologyAggregator(ConfigStore store, ControlPlaneOptions op
         Recent.Add(record, source, target);
         if (!Counts(record, source))
         {
+            // The refusing side knows more (the deciding policy): let it explain the edge's last error.
+            if (record.IsError && _edges.TryGetValue(new EdgeKey(source, target, record.Protocol), out var counted))
+            {
+                counted.NoteError(record);
+            }
+
             return;
         }
 
