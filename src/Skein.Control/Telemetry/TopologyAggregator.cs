@@ -47,7 +47,15 @@ public sealed class TopologyAggregator(ConfigStore store, ControlPlaneOptions op
             return;
         }
 
-        var epoch = Epoch(record.Start < time.GetUtcNow() ? record.Start : time.GetUtcNow());
+        // Clocks differ: a record from the future counts now; one older than the ring (a backlog sent after a
+        // long outage) is kept for explain but not counted, or it would reset a live bucket that shares its slot.
+        var now = time.GetUtcNow();
+        var epoch = Epoch(record.Start < now ? record.Start : now);
+        if (epoch <= Epoch(now) - BucketCount)
+        {
+            return;
+        }
+
         _edges.GetOrAdd(new EdgeKey(source, target, record.Protocol), _ => new EdgeSeries(time.GetUtcNow())).Add(record, epoch);
     }
 

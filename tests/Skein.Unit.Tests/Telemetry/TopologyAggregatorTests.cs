@@ -77,6 +77,10 @@ public sealed class TopologyAggregatorTests
         Assert.Empty(topology.Snapshot(TimeSpan.FromHours(1)).Edges);
         topology.Add(Outbound(time.Now));
         Assert.Equal(1, Assert.Single(topology.Snapshot(TimeSpan.FromHours(1)).Edges).Requests);
+
+        // A two-hour-old record (a backlog after an outage) shares a slot with a live bucket: it must not reset it.
+        topology.Add(Outbound(time.Now - TimeSpan.FromHours(2)));
+        Assert.Equal(1, Assert.Single(topology.Snapshot(TimeSpan.FromHours(1)).Edges).Requests);
     }
 
     [Fact]
