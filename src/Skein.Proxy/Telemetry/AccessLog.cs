@@ -14,8 +14,10 @@ namespace Skein.Proxy.Telemetry;
 /// </remarks>
 public sealed class AccessLog(AccessLogSettings settings, AccessLogStreamer streamer, ProxyStats stats) : BackgroundService
 {
+    // Wait mode, used only through TryWrite (which never waits), because it reports a full queue; the Drop
+    // modes report success and discard silently, so nothing could be counted.
     private readonly Channel<(AccessLogRecord Record, string Format)> _queue = Channel.CreateBounded<(AccessLogRecord, string)>(
-        new BoundedChannelOptions(4096) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+        new BoundedChannelOptions(4096) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
 
     public void Write(AccessLogRecord record)
     {
