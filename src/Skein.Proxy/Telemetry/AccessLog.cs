@@ -21,7 +21,10 @@ public sealed class AccessLog(AccessLogSettings settings, AccessLogStreamer stre
 
     public void Write(AccessLogRecord record)
     {
-        var policy = settings.For(record.Direction == "outbound" ? record.SourceNamespace : record.DestinationNamespace ?? record.SourceNamespace);
+        // The workload the record belongs to: the caller for outbound, the callee for inbound.
+        var policy = record.Direction == "outbound"
+            ? settings.For(record.SourceNamespace, record.SourceWorkload)
+            : settings.For(record.DestinationNamespace ?? record.SourceNamespace, record.DestinationWorkload);
         if (policy.Disabled)
         {
             return;
