@@ -53,6 +53,7 @@ public static class ProxyHost
         services.AddSingleton<AccessLog>();
         // Always running: a pushed Telemetry resource may turn text logs on even when the CLI said off.
         services.AddHostedService(sp => sp.GetRequiredService<AccessLog>());
+        services.AddSingleton<IXdsHandler, TelemetryHandler>();
         services.AddSingleton<ProxyStateStore>();
         services.AddSingleton<XdsStatus>();
         services.AddSingleton<ControlPlaneChannel>();
