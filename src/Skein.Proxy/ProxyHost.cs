@@ -69,7 +69,6 @@ public static class ProxyHost
         services.AddSingleton<IXdsHandler, AddressHandler>();
         services.AddSingleton<IXdsHandler, AuthorizationHandler>();
         services.AddSingleton<IXdsHandler, WorkloadMtlsHandler>();
-        services.AddSingleton<IXdsHandler, TelemetryHandler>();
         services.AddSingleton<ProxyProtocolListener>();
         services.AddSingleton<WorkloadListeners>();
         if (options.Role == "node")
