@@ -46,8 +46,8 @@ public sealed class GatewayTarget(string name, string label)
     /// <summary>Sum of the data-path processes' peak RSS (VmHWM) in MiB.</summary>
     public double? PeakRssMiB { get; set; }
 
-    /// <summary>Processes counted, for the table.</summary>
-    public List<string> Processes { get; } = [];
+    /// <summary>Each data-path process: CPU seconds in the HTTP/1.1 and HTTP/2 cells, peak RSS in MiB.</summary>
+    public List<(string Name, double CpuHttp1, double CpuHttp2, double PeakRssMiB)> Processes { get; } = [];
 
     /// <summary>Off the data path but per-request work (the Skein control plane receives access-log records): CPU over both cells.</summary>
     public double? SideCpu { get; set; }
@@ -60,6 +60,18 @@ public sealed class GatewayTarget(string name, string label)
 
     /// <summary>What went wrong.</summary>
     public List<string> Problems { get; } = [];
+}
+
+/// <summary>A way to run the Skein gateway: the production path, and two diagnostic variants that take one cost away.</summary>
+public sealed record SkeinVariant(string Name, string Label, bool PlaintextHbone, bool AccessLogOff)
+{
+    /// <summary>The variants in the order they run.</summary>
+    public static readonly SkeinVariant[] All =
+    [
+        new("skein", "Skein gateway → HBONE mTLS → node proxy (production path)", false, false),
+        new("skein-h2c", "Skein, HBONE without TLS (PeerAuthentication DISABLE)", true, false),
+        new("skein-nolog", "Skein, HBONE mTLS, access log off (stdout and ALS)", false, true),
+    ];
 }
 
 /// <summary>The Skein gateway against nginx, HAProxy, plain YARP and direct, with the same ten host + header routes, HTTP/1.1 and HTTP/2.</summary>
@@ -108,12 +120,9 @@ public sealed class GatewayBenchmark(GatewayOptions options)
             results.Add(await RunTargetAsync(new GatewayTarget("nginx", "nginx 1.22"), GatewayTopology.Nginx, () => StartNginxAsync(work.FullName, children, ct), ct));
             results.Add(await RunTargetAsync(new GatewayTarget("haproxy", "HAProxy 2.6"), GatewayTopology.Haproxy, () => StartHaproxyAsync(work.FullName, children, ct), ct));
             results.Add(await RunTargetAsync(new GatewayTarget("yarp", "plain YARP 2.3"), GatewayTopology.Yarp, () => StartYarpAsync(yarpDll, work.FullName, children, ct), ct));
-            foreach (var plaintext in new[] { false, true })
+            foreach (var variant in SkeinVariant.All)
             {
-                var target = plaintext
-                    ? new GatewayTarget("skein-h2c", "Skein gateway → HBONE h2c (no TLS) → node proxy")
-                    : new GatewayTarget("skein", "Skein gateway → HBONE mTLS → node proxy (production path)");
-                results.Add(await RunSkeinAsync(target, skeinDll, work.FullName, children, plaintext, ct));
+                results.Add(await RunSkeinAsync(new GatewayTarget(variant.Name, variant.Label), skeinDll, work.FullName, children, variant, ct));
             }
         }
         finally
@@ -162,15 +171,15 @@ public sealed class GatewayBenchmark(GatewayOptions options)
         }
     }
 
-    private async Task<GatewayTarget> RunSkeinAsync(GatewayTarget target, string dll, string work, ChildProcesses children, bool plaintext, CancellationToken ct)
+    private async Task<GatewayTarget> RunSkeinAsync(GatewayTarget target, string dll, string work, ChildProcesses children, SkeinVariant variant, CancellationToken ct)
     {
         List<(string, Process)> processes = [];
         try
         {
-            var (control, dataPath) = await StartSkeinAsync(dll, Path.Combine(work, target.Name), children, plaintext, ct);
+            var (control, dataPath) = await StartSkeinAsync(dll, Path.Combine(work, target.Name), children, variant, ct);
             processes = [control, .. dataPath];
             await MeasureAsync(target, GatewayTopology.SkeinGateway, dataPath, control.Item2, routing: true, ct);
-            target.Verification = await VerifyHboneAsync(target.Name, plaintext, ct);
+            target.Verification = await VerifyHboneAsync(target.Name, variant.PlaintextHbone, ct);
             foreach (var (name, p) in processes.Where(n => n.Item2.HasExited))
             {
                 target.Problems.Add($"{name} exited during the run with code {p.ExitCode} (see raw/{name}.log)");
@@ -198,7 +207,6 @@ public sealed class GatewayBenchmark(GatewayOptions options)
         var h2c = $"http://{address}:{GatewayTopology.H2cPort}/";
         var host = GatewayTopology.Host(GatewayTopology.LoadRoute);
         var threads = Math.Max(1, options.LoadCpuCount);
-        t.Processes.AddRange(proxies.Select(p => p.Name));
         Console.WriteLine($"== {t.Name}: {http1} (HTTP/1.1), {h2c} (h2c), Host {host}, {_header}");
         if (routing)
         {
@@ -217,7 +225,7 @@ public sealed class GatewayBenchmark(GatewayOptions options)
             await HttpLoad.WarmH2Async(options.LoadCpus, h2c, host, _header, ct);
         });
 
-        double Cpu() => proxies.Sum(p => ProcessTree.CpuSeconds(p.Process.Id));
+        double[] Cpu() => [.. proxies.Select(p => ProcessTree.CpuSeconds(p.Process.Id))];
         double SideCpu() => side is null ? 0 : ProcStats.CpuSeconds(side.Id);
         var side0 = SideCpu();
         var cpu0 = Cpu();
@@ -236,11 +244,16 @@ public sealed class GatewayBenchmark(GatewayOptions options)
             Console.WriteLine($"   HTTP/2   {t.Http2.RequestsPerSecond:F0} rps, p99 {t.Http2.P99Ms:F2} ms ({t.Http2.Errors} errors)");
         });
         var cpu2 = Cpu();
+        for (var i = 0; i < proxies.Count; i++)
+        {
+            t.Processes.Add((proxies[i].Name, cpu1[i] - cpu0[i], cpu2[i] - cpu1[i], ProcessTree.PeakRssMiB(proxies[i].Process.Id)));
+        }
+
         if (proxies.Count > 0)
         {
-            t.CpuHttp1 = cpu1 - cpu0;
-            t.CpuHttp2 = cpu2 - cpu1;
-            t.PeakRssMiB = proxies.Sum(p => ProcessTree.PeakRssMiB(p.Process.Id));
+            t.CpuHttp1 = t.Processes.Sum(p => p.CpuHttp1);
+            t.CpuHttp2 = t.Processes.Sum(p => p.CpuHttp2);
+            t.PeakRssMiB = t.Processes.Sum(p => p.PeakRssMiB);
         }
 
         if (side is not null)
@@ -343,16 +356,16 @@ public sealed class GatewayBenchmark(GatewayOptions options)
     }
 
     /// <summary>Control plane (on the load CPUs: not on the data path), the backend's node proxy and the gateway proxy (on the proxy CPUs).</summary>
-    private async Task<((string, Process) Control, List<(string, Process)> DataPath)> StartSkeinAsync(string dll, string work, ChildProcesses children, bool plaintext, CancellationToken ct)
+    private async Task<((string, Process) Control, List<(string, Process)> DataPath)> StartSkeinAsync(string dll, string work, ChildProcesses children, SkeinVariant variant, CancellationToken ct)
     {
         var config = Path.Combine(work, "config");
         var state = Path.Combine(work, "state");
         Directory.CreateDirectory(config);
         Directory.CreateDirectory(state);
-        var yaml = GatewayTopology.SkeinConfig(plaintext);
+        var yaml = GatewayTopology.SkeinConfig(variant.PlaintextHbone, variant.AccessLogOff);
         await File.WriteAllTextAsync(Path.Combine(config, "bench.yaml"), yaml, ct);
-        await File.WriteAllTextAsync(Path.Combine(_raw, $"gateway-{(plaintext ? "skein-h2c" : "skein")}.yaml"), yaml, ct);
-        var prefix = plaintext ? "gateway-skein-h2c" : "gateway-skein";
+        await File.WriteAllTextAsync(Path.Combine(_raw, $"gateway-{variant.Name}.yaml"), yaml, ct);
+        var prefix = $"gateway-{variant.Name}";
         var control = Pinned(children, $"{prefix}-control", options.LoadCpus, "dotnet", [dll, "control", "--config", config, "--state", state, "--address", GatewayTopology.Control]);
         await Readiness.WaitForHttpAsync(_http, $"http://{GatewayTopology.Control}:20001/readyz", TimeSpan.FromSeconds(60), ct);
 
@@ -371,8 +384,13 @@ public sealed class GatewayBenchmark(GatewayOptions options)
                 ["SKEIN_TOKEN"] = token.Trim(),
             };
             var name = role == "node" ? "skein-node-proxy" : "skein-gateway";
-            dataPath.Add((name, Pinned(children, $"{prefix}-{role}", options.ProxyCpus, "dotnet",
-                [dll, "proxy", "--role", role, "--node", node, "--address", address, "--control", $"{GatewayTopology.Control}:15012"], env)));
+            List<string> args = [dll, "proxy", "--role", role, "--node", node, "--address", address, "--control", $"{GatewayTopology.Control}:15012"];
+            if (variant.AccessLogOff)
+            {
+                args.AddRange(["--access-log-format", "off"]);
+            }
+
+            dataPath.Add((name, Pinned(children, $"{prefix}-{role}", options.ProxyCpus, "dotnet", args, env)));
         }
 
         await Readiness.WaitForHttpAsync(_http, $"http://{GatewayTopology.NodeProxy}:15000/ready", TimeSpan.FromSeconds(60), ct);

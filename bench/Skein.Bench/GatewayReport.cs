@@ -29,6 +29,19 @@ public static class GatewayReport
         }
 
         sb.AppendLine();
+        sb.AppendLine("Per process:");
+        sb.AppendLine();
+        sb.AppendLine("| target | process | CPU s HTTP/1.1 | CPU s HTTP/2 | peak RSS MiB |");
+        sb.AppendLine("|---|---|---:|---:|---:|");
+        foreach (var r in results)
+        {
+            foreach (var (name, h1, h2, rss) in r.Processes)
+            {
+                sb.AppendLine($"| {r.Name} | {name} | {F(h1, "F2")} | {F(h2, "F2")} | {F(rss, "F1")} |");
+            }
+        }
+
+        sb.AppendLine();
         sb.AppendLine("CPU = utime + stime of the data-path processes (`/proc/<pid>/stat`, with descendants) during the cell; peak RSS = their `VmHWM` summed, at the end. " +
             "Skein's data path is two processes: the gateway proxy and the backend's node proxy (the HBONE hop's far end); both are counted.");
         foreach (var r in results.Where(r => r.SideCpu is not null))

@@ -202,9 +202,10 @@ public static class GatewayTopology
     /// <summary>
     /// The mesh: Service backend on Workload backend-1 (node-b), a Gateway of class skein on 127.0.202.24 with an
     /// HTTP listener on 8080 and 8082 (cleartext ports sniff the HTTP/2 preface), ten HTTPRoutes (host + header).
-    /// With <paramref name="plaintextHbone"/>, a PeerAuthentication DISABLE on the backend makes the HBONE hop h2c.
+    /// With <paramref name="plaintextHbone"/>, a PeerAuthentication DISABLE on the backend makes the HBONE hop h2c;
+    /// with <paramref name="accessLogOff"/>, a Telemetry turns access logging (and so the ALS stream) off in the namespace.
     /// </summary>
-    public static string SkeinConfig(bool plaintextHbone)
+    public static string SkeinConfig(bool plaintextHbone, bool accessLogOff)
     {
         var sb = new StringBuilder($"""
             apiVersion: v1
@@ -296,6 +297,22 @@ public static class GatewayTopology
                       app: backend
                   mtls:
                     mode: DISABLE
+
+                """);
+        }
+
+        if (accessLogOff)
+        {
+            sb.Append("""
+                ---
+                apiVersion: skein.dev/v1alpha1
+                kind: Telemetry
+                metadata:
+                  name: no-access-log
+                  namespace: bench
+                spec:
+                  accessLogging:
+                  - disabled: true
 
                 """);
         }
