@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 
 namespace Skein.Bench;
@@ -53,7 +52,7 @@ public sealed class HboneBenchmark(BenchOptions options)
 
         foreach (var tool in new[] { "wrk", "nginx", "haproxy", "iperf3" })
         {
-            if (!OnPath(tool))
+            if (!Readiness.OnPath(tool))
             {
                 Console.Error.WriteLine($"{tool} not found: run bench/run-hbone.sh (it installs wrk haproxy nginx iperf3)");
                 return 2;
@@ -207,8 +206,8 @@ public sealed class HboneBenchmark(BenchOptions options)
         await File.WriteAllTextAsync(Path.Combine(dir, "nginx.conf"), Topology.NginxConf(dir), ct);
         children.Start("nginx", "nginx", ["-p", dir, "-c", Path.Combine(dir, "nginx.conf"), "-e", Path.Combine(dir, "nginx-error.log")]);
         children.Start("iperf3-server", "iperf3", ["-s", "-B", Topology.Backend, "-p", "5201"]);
-        await WaitForPortAsync(Topology.Backend, 8080, TimeSpan.FromSeconds(10), ct);
-        await WaitForPortAsync(Topology.Backend, 5201, TimeSpan.FromSeconds(10), ct);
+        await Readiness.WaitForPortAsync(Topology.Backend, 8080, TimeSpan.FromSeconds(10), ct);
+        await Readiness.WaitForPortAsync(Topology.Backend, 5201, TimeSpan.FromSeconds(10), ct);
     }
 
     private static async Task<List<(string, Process)>> StartHaproxyAsync(string work, ChildProcesses children, CancellationToken ct)
@@ -220,8 +219,8 @@ public sealed class HboneBenchmark(BenchOptions options)
         await File.WriteAllTextAsync(Path.Combine(dir, "b.cfg"), Topology.HaproxyBConf(dir), ct);
         var b = children.Start("haproxy-b", "haproxy", ["-db", "-f", Path.Combine(dir, "b.cfg")]);
         var a = children.Start("haproxy-a", "haproxy", ["-db", "-f", Path.Combine(dir, "a.cfg")]);
-        await WaitForPortAsync(Topology.HaproxyB, 8080, TimeSpan.FromSeconds(10), ct);
-        await WaitForPortAsync(Topology.HaproxyA, 9080, TimeSpan.FromSeconds(10), ct);
+        await Readiness.WaitForPortAsync(Topology.HaproxyB, 8080, TimeSpan.FromSeconds(10), ct);
+        await Readiness.WaitForPortAsync(Topology.HaproxyA, 9080, TimeSpan.FromSeconds(10), ct);
         return [("haproxy-a", a), ("haproxy-b", b)];
     }
 
@@ -234,7 +233,7 @@ public sealed class HboneBenchmark(BenchOptions options)
         await File.WriteAllTextAsync(Path.Combine(config, "bench.yaml"), Topology.SkeinConfig, ct);
         await File.WriteAllTextAsync(Path.Combine(_raw, "skein-bench.yaml"), Topology.SkeinConfig, ct);
         children.Start("skein-control", "dotnet", [dll, "control", "--config", config, "--state", state, "--address", Topology.Control]);
-        await WaitForHttpAsync($"http://{Topology.Control}:20001/readyz", TimeSpan.FromSeconds(30), ct);
+        await Readiness.WaitForHttpAsync(_http, $"http://{Topology.Control}:20001/readyz", TimeSpan.FromSeconds(30), ct);
 
         var nodes = new List<(string, Process)>();
         foreach (var (node, address) in new[] { ("node-a", Topology.NodeA), ("node-b", Topology.NodeB) })
@@ -254,10 +253,10 @@ public sealed class HboneBenchmark(BenchOptions options)
                 [dll, "proxy", "--role", "node", "--node", node, "--address", address, "--control", $"{Topology.Control}:15012"], env)));
         }
 
-        await WaitForHttpAsync($"http://{Topology.NodeA}:15000/ready", TimeSpan.FromSeconds(30), ct);
-        await WaitForHttpAsync($"http://{Topology.NodeB}:15000/ready", TimeSpan.FromSeconds(30), ct);
+        await Readiness.WaitForHttpAsync(_http, $"http://{Topology.NodeA}:15000/ready", TimeSpan.FromSeconds(30), ct);
+        await Readiness.WaitForHttpAsync(_http, $"http://{Topology.NodeB}:15000/ready", TimeSpan.FromSeconds(30), ct);
         // Certificates are issued asynchronously: ready means a request really made it through the tunnel.
-        await WaitForHttpAsync($"http://{Topology.Client}:9080/", TimeSpan.FromSeconds(30), ct);
+        await Readiness.WaitForHttpAsync(_http, $"http://{Topology.Client}:9080/", TimeSpan.FromSeconds(30), ct);
         return nodes;
     }
 
@@ -284,54 +283,6 @@ public sealed class HboneBenchmark(BenchOptions options)
 
         return string.Join("; ", parts);
     }
-
-    private async Task WaitForHttpAsync(string url, TimeSpan timeout, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        string last = "no attempt";
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                using var response = await _http.GetAsync(url, ct);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-
-                last = $"HTTP {(int)response.StatusCode}";
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
-            {
-                last = e.Message;
-            }
-
-            await Task.Delay(200, ct);
-        }
-
-        throw new TimeoutException($"{url} not ready after {timeout.TotalSeconds:F0} s (last: {last})");
-    }
-
-    private static async Task WaitForPortAsync(string host, int port, TimeSpan timeout, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            try
-            {
-                using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                await s.ConnectAsync(IPAddress.Parse(host), port, ct);
-                return;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(100, ct);
-            }
-        }
-    }
-
-    private static bool OnPath(string tool) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Append("/usr/sbin").Any(d => File.Exists(Path.Combine(d, tool)));
 
     /// <summary>Formats a number with invariant culture.</summary>
     public static string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);

@@ -1,10 +1,13 @@
 using System.Runtime.InteropServices;
 using Skein.Bench;
 
-// A benchmark driver, not a test: `skein-bench hbone [--repo DIR] [--out DIR] [--seconds N]`.
-if (args.Length == 0 || args[0] != "hbone")
+// A benchmark driver, not a test:
+//   skein-bench hbone [--repo DIR] [--out DIR] [--seconds N]
+//   skein-bench gateway [--repo DIR] [--out DIR] [--seconds N] [--proxy-cpus LIST] [--load-cpus LIST]
+if (args.Length == 0 || args[0] is not ("hbone" or "gateway"))
 {
     Console.Error.WriteLine("usage: skein-bench hbone [--repo DIR] [--out DIR] [--seconds N]");
+    Console.Error.WriteLine("       skein-bench gateway [--repo DIR] [--out DIR] [--seconds N] [--proxy-cpus LIST] [--load-cpus LIST]");
     return 2;
 }
 
@@ -15,10 +18,9 @@ string? Option(string name)
 }
 
 var repo = Option("--repo") ?? FindRepo() ?? throw new InvalidOperationException("cannot find Skein.slnx above the current directory; pass --repo");
-var options = new BenchOptions(
-    Path.GetFullPath(repo),
-    Path.GetFullPath(Option("--out") ?? Path.Combine(repo, "bench", "results")),
-    int.Parse(Option("--seconds") ?? "8", System.Globalization.CultureInfo.InvariantCulture));
+var outDir = Path.GetFullPath(Option("--out") ?? Path.Combine(repo, "bench", "results"));
+var seconds = Option("--seconds") is { } s ? int.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : args[0] == "gateway" ? 10 : 8;
+var (proxyCpus, loadCpus) = GatewayOptions.DefaultCpus(Environment.ProcessorCount);
 
 using var cts = new CancellationTokenSource();
 // Ctrl-C and SIGTERM cancel instead of killing us, so the finally blocks stop every child process.
@@ -27,7 +29,9 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => {
 
 try
 {
-    return await new HboneBenchmark(options).RunAsync(cts.Token);
+    return args[0] == "gateway"
+        ? await new GatewayBenchmark(new GatewayOptions(Path.GetFullPath(repo), outDir, seconds, Option("--proxy-cpus") ?? proxyCpus, Option("--load-cpus") ?? loadCpus)).RunAsync(cts.Token)
+        : await new HboneBenchmark(new BenchOptions(Path.GetFullPath(repo), outDir, seconds)).RunAsync(cts.Token);
 }
 catch (OperationCanceledException) when (cts.IsCancellationRequested)
 {
