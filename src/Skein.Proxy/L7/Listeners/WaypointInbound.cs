@@ -14,8 +14,8 @@ using Skein.Proxy.L7.Authorization;
 using Skein.Proxy.L7.Configuration;
 using Skein.Proxy.L7.Forwarding;
 using Skein.Proxy.L7.Listeners.Transport;
-using Skein.Proxy.State;
 using Skein.Proxy.Policy;
+using Skein.Proxy.State;
 using Skein.Proxy.Telemetry;
 
 namespace Skein.Proxy.L7.Listeners;
