@@ -22,7 +22,6 @@ public static class GatewayAuthorization
     public static void Attach(GatewayState state, SkeinProto.Gateway proto, GatewayApiContext context)
     {
         var policies = context.Snapshot.OfType<AuthorizationPolicyResource>()
-            .Where(p => p.Key.Namespace == state.Resource.Key.Namespace || p.Key.Namespace == AuthorizationCompiler.RootNamespace)
             .OrderBy(AuthorizationCompiler.NameOf, StringComparer.Ordinal)
             .ToList();
         if (policies.Count == 0)
@@ -32,7 +31,8 @@ public static class GatewayAuthorization
 
         var name = state.Resource.Metadata.Name;
         proto.AuthorizationPolicies.AddRange(policies
-            .Where(p => p.Key.Namespace == state.Resource.Key.Namespace && p.Spec.TargetRefs.Any(t => t.Kind == "Gateway" && t.Group == GatewayGroup && t.Name == name))
+            .Where(p => p.Spec.TargetRefs.Any(t => t.Kind == "Gateway" && t.Group == GatewayGroup && t.Name == name &&
+                                                   (t.Namespace ?? p.Key.Namespace) == state.Resource.Key.Namespace))
             .Select(L7AuthorizationCompiler.Compile));
 
         if (state.Role != GatewayApiNames.WaypointRole)
@@ -50,8 +50,9 @@ public static class GatewayAuthorization
 
             var selected = workloads.Where(w => service.Spec.Selector is { Count: > 0 } sel && Selects(sel, w.Metadata.Labels)).ToList();
             listener.AuthorizationPolicies.AddRange(policies
-                .Where(p => p.Key.Namespace == service.Key.Namespace ? TargetsService(p, service) || (L7AuthorizationCompiler.HasRequestFields(p) && (SelectsAny(p, selected) || IsNamespaceWide(p)))
-                    : L7AuthorizationCompiler.HasRequestFields(p) && IsNamespaceWide(p))
+                .Where(p => TargetsService(p, service)
+                    || (p.Key.Namespace == service.Key.Namespace && L7AuthorizationCompiler.HasRequestFields(p) && (SelectsAny(p, selected) || IsNamespaceWide(p)))
+                    || (p.Key.Namespace == AuthorizationCompiler.RootNamespace && L7AuthorizationCompiler.HasRequestFields(p) && IsNamespaceWide(p)))
                 .Select(L7AuthorizationCompiler.Compile));
         }
     }
@@ -64,7 +65,8 @@ public static class GatewayAuthorization
     }
 
     private static bool TargetsService(AuthorizationPolicyResource policy, ServiceResource service) =>
-        policy.Spec.TargetRefs.Any(t => t.Kind == "Service" && t.Group is "" && t.Name == service.Metadata.Name);
+        policy.Spec.TargetRefs.Any(t => t.Kind == "Service" && t.Group is "" && t.Name == service.Metadata.Name &&
+                                        (t.Namespace ?? policy.Key.Namespace) == service.Key.Namespace);
 
     /// <summary>No selector and no targetRefs: the whole namespace (mesh-wide in the root namespace).</summary>
     private static bool IsNamespaceWide(AuthorizationPolicyResource policy) => !AuthorizationCompiler.IsSelectorScoped(policy);

@@ -95,6 +95,13 @@ public sealed class GatewayAuthorizationTests
         ---
         apiVersion: skein.dev/v1alpha1
         kind: AuthorizationPolicy
+        metadata: {name: mesh-wide-l7, namespace: skein-system}
+        spec:
+          action: DENY
+          rules: [{to: [{operation: {paths: ["/debug*"]}}]}]
+        ---
+        apiVersion: skein.dev/v1alpha1
+        kind: AuthorizationPolicy
         metadata: {name: elsewhere, namespace: apps}
         spec:
           targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: waypoint}]
@@ -120,15 +127,31 @@ public sealed class GatewayAuthorizationTests
     public void Service_targeted_and_l7_selector_policies_go_on_the_waypoint_listener_of_the_service_they_cover()
     {
         var listeners = Gateway("waypoint").Listeners.ToDictionary(l => l.Service);
-        Assert.Equal(["mesh/echo-get"], Names(listeners["mesh/echo.mesh.svc.cluster.local"].AuthorizationPolicies));
+        Assert.Equal(["mesh/echo-get", "skein-system/mesh-wide-l7"], Names(listeners["mesh/echo.mesh.svc.cluster.local"].AuthorizationPolicies));
         // The L4-only selector policy stays with the node proxy (and the waypoint's tunnel check); only the one with request fields moves up.
-        Assert.Equal(["mesh/other-l7-selector"], Names(listeners["mesh/other.mesh.svc.cluster.local"].AuthorizationPolicies));
+        Assert.Equal(["mesh/other-l7-selector", "skein-system/mesh-wide-l7"], Names(listeners["mesh/other.mesh.svc.cluster.local"].AuthorizationPolicies));
+    }
+
+    [Fact]
+    public void A_target_in_another_namespace_is_named_explicitly()
+    {
+        var result = GatewayTestConfig.Compile(Mesh + """
+            apiVersion: skein.dev/v1alpha1
+            kind: AuthorizationPolicy
+            metadata: {name: cross, namespace: apps}
+            spec:
+              targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: ingress, namespace: mesh}]
+              rules: [{to: [{operation: {methods: [GET]}}]}]
+            ---
+
+            """);
+        Assert.Equal(["apps/cross", "mesh/at-ingress"], Names(result.Gateways.Single(g => g.Name == "mesh/ingress").Proto.AuthorizationPolicies));
     }
 
     [Fact]
     public void The_l7_form_keeps_every_field_in_istio_spelling()
     {
-        var policy = Gateway("waypoint").Listeners.Single(l => l.Service == "mesh/echo.mesh.svc.cluster.local").AuthorizationPolicies.Single();
+        var policy = Gateway("waypoint").Listeners.Single(l => l.Service == "mesh/echo.mesh.svc.cluster.local").AuthorizationPolicies.Single(p => p.Name == "mesh/echo-get");
         Assert.Equal(SkeinProto.PolicyAuthorization.Types.Action.Allow, policy.Action);
         var rule = Assert.Single(policy.Rules);
         Assert.Equal(["cluster.local/ns/mesh/sa/client"], rule.From.Single().Principals);
