@@ -54,6 +54,8 @@ public sealed class GatewayApiCompiler(ControlPlaneOptions options)
                 waypoints.AddServiceListeners(state, proto, routes);
             }
 
+            GatewayAuthorization.Attach(state, proto, context);
+
             compiled.Add(new CompiledGateway(state.Resource, state.Role, state.Node, state.Addresses, proto));
         }
 

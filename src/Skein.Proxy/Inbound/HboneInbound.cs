@@ -157,7 +157,27 @@ public sealed class HboneInbound(
         }
 
         var target = new IPEndPoint(authority.Ip, authority.Port);
-        var decision = AuthorizationEvaluator.Evaluate(mesh, workload, new ConnectionAttributes(peerId, peer.Address, authority.Ip, authority.Port));
+        AuthorizationDecision decision;
+        if (WaypointRedirect.GoverningWaypoint(mesh, workload, authority.Port) is { } waypoint)
+        {
+            // Traffic for a waypoint-governed destination must come through that waypoint: anything else skipped its L7 policy.
+            var waypointId = WorkloadIdentity.Of(waypoint, options.TrustDomain);
+            if (peerId != waypointId)
+            {
+                stats.Increment("inbound.denied_waypoint_bypass");
+                await RejectAsync(request, 401, $"bypassed waypoint {waypoint.Namespace}/{waypoint.Name}", caller, destination: workload);
+                return;
+            }
+
+            // The waypoint already checked this destination's policies against the original client (L4 on the tunnel, L7 per
+            // request); checking them again against the waypoint's own identity would deny what they allow.
+            decision = AuthorizationDecision.Allow($"checked by waypoint {waypoint.Namespace}/{waypoint.Name}", null, []);
+        }
+        else
+        {
+            decision = AuthorizationEvaluator.Evaluate(mesh, workload, new ConnectionAttributes(peerId, peer.Address, authority.Ip, authority.Port));
+        }
+
         if (decision.Audited.Count > 0)
         {
             logger.LogInformation("audit: {Source} -> {Workload}:{Port} matched {Policies}", caller, workload.Name, authority.Port, string.Join(", ", decision.Audited));

@@ -24,6 +24,29 @@ public static class WaypointRedirect
         return null;
     }
 
+    /// <summary>
+    /// The waypoint governing traffic to <paramref name="workload"/> on <paramref name="port"/>: the workload's own, else that of the
+    /// Service whose target port it is (the service the client addressed, as far as the destination can tell).
+    /// </summary>
+    public static Workload? GoverningWaypoint(MeshState mesh, Workload workload, int port)
+    {
+        var waypoint = workload.Waypoint is { Address.Address.Length: 4 or 16 } own ? own : null;
+        if (waypoint is null)
+        {
+            foreach (var (key, ports) in workload.Services)
+            {
+                if (ports.Ports.Any(p => p.TargetPort == port || (p.TargetPort == 0 && p.ServicePort == port)) &&
+                    mesh.Services.GetValueOrDefault(key) is { Waypoint.Address.Address.Length: 4 or 16 } service)
+                {
+                    waypoint = service.Waypoint;
+                    break;
+                }
+            }
+        }
+
+        return waypoint is null ? null : mesh.WorkloadsByIp.GetValueOrDefault(new IPAddress(waypoint.Address.Address.Span));
+    }
+
     private static ResolvedDestination? Via(MeshState mesh, ResolvedDestination resolved, GatewayAddress waypoint, string authority)
     {
         var address = new IPAddress(waypoint.Address.Address.Span);

@@ -16,9 +16,13 @@ namespace Skein.Proxy.Policy;
 /// </remarks>
 public static class AuthorizationEvaluator
 {
-    public static AuthorizationDecision Evaluate(MeshState mesh, Workload destination, ConnectionAttributes connection)
+    /// <param name="mesh">Policies and workloads.</param>
+    /// <param name="destination">The workload connected to.</param>
+    /// <param name="connection">What L4 sees of the connection.</param>
+    /// <param name="enforcedElsewhere">Policies ("namespace/name") left out because a waypoint enforces them per request instead.</param>
+    public static AuthorizationDecision Evaluate(MeshState mesh, Workload destination, ConnectionAttributes connection, IReadOnlySet<string>? enforcedElsewhere = null)
     {
-        var applicable = Applicable(mesh, destination).ToList();
+        var applicable = Applicable(mesh, destination).Where(p => enforcedElsewhere?.Contains(Name(p)) != true).ToList();
         var audited = applicable.Where(p => p.Action == Action.Audit && Matches(p, connection)).Select(Name).ToList();
 
         foreach (var deny in applicable.Where(p => p.Action == Action.Deny))

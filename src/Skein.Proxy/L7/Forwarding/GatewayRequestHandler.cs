@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Skein.Proxy.L7.Authorization;
 using Skein.Proxy.L7.Configuration;
 using Skein.Proxy.L7.Observability;
 using Skein.Proxy.L7.Routing;
@@ -40,7 +41,15 @@ public sealed class GatewayRequestHandler(
             var listener = binding?.Select(host);
             outcome.Listener = listener;
             var entry = listener?.Routes.Match(context.Request, host, port);
-            if (listener is not null && binding!.Kind == BindingKind.Https && IsMisdirected(context, binding, listener))
+            if (listener is not null && Authorize(context, listener, port, outcome) is { Allowed: false } denial)
+            {
+                // Envoy's RBAC filter answer, before any route runs.
+                stats.Increment("l7.rbac_denied");
+                outcome.DeniedBy = denial.Policy ?? "none";
+                ForwardingPipeline.Answer(context, outcome, StatusCodes.Status403Forbidden, "-", AccessLogRecord.RbacDenied(outcome.DeniedBy));
+                context.Items[ForwardingPipeline.LocalReplyKey] = "RBAC: access denied";
+            }
+            else if (listener is not null && binding!.Kind == BindingKind.Https && IsMisdirected(context, binding, listener))
             {
                 // The connection's TLS was set up for another listener's hostname (connection reuse across hosts): RFC 9110 §15.5.20.
                 ForwardingPipeline.Answer(context, outcome, StatusCodes.Status421MisdirectedRequest, "-", "misdirected_request");
@@ -75,6 +84,34 @@ public sealed class GatewayRequestHandler(
         {
             log.Record(context, outcome, start, timer.Elapsed);
         }
+    }
+
+    /// <summary>Per-request AuthorizationPolicy: the Gateway's own policies and, at a waypoint, the governed service's.</summary>
+    private RequestDecision? Authorize(HttpContext context, ListenerRuntime listener, int port, RequestOutcome outcome)
+    {
+        var forGateway = listener.Gateway.Proto.AuthorizationPolicies;
+        var forListener = listener.Proto.AuthorizationPolicies;
+        if (forGateway.Count + forListener.Count == 0)
+        {
+            return null;
+        }
+
+        // At an ingress gateway the client is outside the mesh: no identity, so principal and namespace rules never match.
+        var peer = context.Features.Get<PeerIdentityFeature>()?.Identity;
+        var decision = RequestAuthorizer.Evaluate([.. forGateway, .. forListener], RequestAttributes.From(context, peer, port));
+        if (decision.Audited.Count > 0)
+        {
+            logger.LogInformation("audit: {Method} {Host}{Path} from {Peer} on {Listener} matched {Policies}", context.Request.Method,
+                context.Request.Host, context.Request.Path, peer?.ToString() ?? context.Connection.RemoteIpAddress?.ToString(), listener.Name, string.Join(", ", decision.Audited));
+        }
+
+        if (!decision.Allowed)
+        {
+            logger.LogInformation("RBAC 403 {Method} {Host}{Path} on {Listener}: {Reason}", context.Request.Method, context.Request.Host, context.Request.Path, listener.Name, decision.Reason);
+            outcome.Listener = listener;
+        }
+
+        return decision;
     }
 
     private static bool IsMisdirected(HttpContext context, PortBinding binding, ListenerRuntime listener) =>

@@ -23,4 +23,7 @@ public sealed class RequestOutcome
     public string Flags { get; set; } = "-";
 
     public string Details { get; set; } = "via_upstream";
+
+    /// <summary>Set when AuthorizationPolicy refused the request: the deciding policy ("none" when no ALLOW policy matched).</summary>
+    public string? DeniedBy { get; set; }
 }

@@ -17,7 +17,7 @@ namespace Skein.Proxy.L7.Forwarding;
 /// connection when the address is not a mesh workload). One handler per identity keeps pooled
 /// connections from being shared across identities.
 /// </remarks>
-public sealed class UpstreamClients(HboneConnector connector, ProxyStateStore state) : IDisposable
+public sealed class UpstreamClients(HboneConnector connector, ProxyStateStore state, ProxyOptions options) : IDisposable
 {
     private readonly ConcurrentDictionary<string, HttpMessageInvoker> _clients = new(StringComparer.Ordinal);
 
@@ -30,12 +30,31 @@ public sealed class UpstreamClients(HboneConnector connector, ProxyStateStore st
 
     private async Task<HopStream> HopAsync(GatewayRuntime gateway, UpstreamEndpoint endpoint, CancellationToken ct)
     {
+        endpoint = ViaWaypoint(endpoint);
         if (gateway.Identity is { } identity)
         {
             return await connector.ConnectAsync(endpoint, identity, Baggage(gateway), ct);
         }
 
         return await connector.ConnectAsync(endpoint, source: null, ct);
+    }
+
+    /// <summary>
+    /// An ingress gateway sends traffic for a waypoint-governed destination through that waypoint (asking it for the endpoint),
+    /// so the waypoint's routes and policy apply and the destination, which refuses bypasses, accepts it. A waypoint itself
+    /// forwards to its destinations directly.
+    /// </summary>
+    private UpstreamEndpoint ViaWaypoint(UpstreamEndpoint endpoint)
+    {
+        if (options.Role != "gateway" || endpoint is not { Workload: { } workload, Authority: null })
+        {
+            return endpoint;
+        }
+
+        var mesh = state.Current;
+        return WaypointRedirect.GoverningWaypoint(mesh, workload, endpoint.Address.Port) is { Addresses.Count: > 0 } waypoint
+            ? new UpstreamEndpoint(new IPEndPoint(new IPAddress(waypoint.Addresses[0].Span), endpoint.Address.Port), waypoint, endpoint.Address.ToString())
+            : endpoint;
     }
 
     private HttpMessageInvoker Create(GatewayRuntime gateway)

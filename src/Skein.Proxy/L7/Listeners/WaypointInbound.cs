@@ -10,9 +10,11 @@ using Skein.Core.Identity;
 using Skein.Proxy.Capture;
 using Skein.Proxy.Hbone;
 using Skein.Proxy.Identity;
+using Skein.Proxy.L7.Authorization;
 using Skein.Proxy.L7.Configuration;
 using Skein.Proxy.L7.Forwarding;
 using Skein.Proxy.L7.Listeners.Transport;
+using Skein.Proxy.Policy;
 using Skein.Proxy.State;
 using Skein.Proxy.Telemetry;
 
@@ -159,11 +161,20 @@ public sealed class WaypointInbound(
             return;
         }
 
+        if (AuthorizeTunnel(state.Current, binding, destination.Ip, destination.Port, serviceKey, servicePort, peerId, peer) is { Allowed: false } denial)
+        {
+            stats.Increment("waypoint.denied_policy");
+            logger.LogWarning("HBONE 401 for {Identity} -> {Authority}: {Reason}", peerId, request.Authority, denial.Reason);
+            await request.RejectAsync(401, denial.Reason);
+            return;
+        }
+
         stats.Increment("waypoint.tunnels_total");
         logger.LogDebug("HBONE tunnel from {Peer} ({Identity}) to {Service} port {Port}", peer, peerId, serviceKey, destination.Port);
         var tunnel = await request.AcceptAsync(cancellationToken: ct);
         var connection = new StreamConnection(tunnel, new IPEndPoint(destination.Ip, destination.Port), peer);
         connection.Features.Set(new TunnelDestination(binding, servicePort));
+        connection.Features.Set(new PeerIdentityFeature(peerId));
         if (binding.Listeners[0].Proto.StreamRoutes.Count > 0 && binding.Listeners[0].Proto.HttpRoutes.Count == 0)
         {
             await streams.RelayAsync(connection, binding.Listeners[0], destination.Port, ct);
@@ -178,6 +189,36 @@ public sealed class WaypointInbound(
         }
 
         await connection.Completion.WaitAsync(ct);
+    }
+
+    /// <summary>
+    /// L4 AuthorizationPolicy for a tunnel, as the destination's node proxy would apply it to the original client (that node trusts
+    /// the waypoint's traffic instead of checking it again). Policies this waypoint enforces per request are left to the L7 check.
+    /// A service VIP is checked against every endpoint of the service, so a client no endpoint would accept is refused here.
+    /// </summary>
+    private static AuthorizationDecision? AuthorizeTunnel(MeshState mesh, PortBinding binding, IPAddress ip, int port, string serviceKey, int servicePort,
+        SpiffeId peerId, IPEndPoint peer)
+    {
+        var listener = binding.Listeners[0];
+        var enforcedAtL7 = listener.Gateway.Proto.AuthorizationPolicies.Concat(listener.Proto.AuthorizationPolicies).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        if (mesh.WorkloadsByIp.TryGetValue(ip, out var workload))
+        {
+            return AuthorizationEvaluator.Evaluate(mesh, workload, new ConnectionAttributes(peerId, peer.Address, ip, port), enforcedAtL7);
+        }
+
+        AuthorizationDecision? last = null;
+        foreach (var endpoint in mesh.EndpointsByService.GetValueOrDefault(serviceKey) ?? [])
+        {
+            var target = endpoint.Services.TryGetValue(serviceKey, out var ports) ? ports.Ports.FirstOrDefault(p => p.ServicePort == servicePort)?.TargetPort ?? 0 : 0;
+            var address = endpoint.Addresses.Count > 0 ? new IPAddress(endpoint.Addresses[0].Span) : IPAddress.None;
+            last = AuthorizationEvaluator.Evaluate(mesh, endpoint, new ConnectionAttributes(peerId, peer.Address, address, target == 0 ? servicePort : (int)target), enforcedAtL7);
+            if (!last.Allowed)
+            {
+                return last;
+            }
+        }
+
+        return last;
     }
 
     /// <summary>The service (and its port) a tunnel's destination belongs to: a service VIP and port, or a workload address and target port.</summary>

@@ -44,7 +44,11 @@ public sealed class HttpRequestLog(ProxyOptions options, AccessLog accessLog, Ht
             Duration = duration,
             Security = security,
             ResponseFlags = outcome.Flags,
-            Details = AccessLogRecord.ToDetails($"{request.Method} {request.Protocol} {status} {outcome.Details}{(outcome.Route is null ? "" : $" route={outcome.Route}")}{(outcome.Attempts > 1 ? $" attempts={outcome.Attempts}" : "")}"),
+            // A policy denial leads with Envoy's RBAC details so readers of the log (and the topology) see which policy refused it.
+            Details = outcome.DeniedBy is { } deniedBy
+                ? AccessLogRecord.ToDetails($"{AccessLogRecord.RbacDenied(deniedBy)} {request.Method} {request.Protocol} {status}")
+                : AccessLogRecord.ToDetails($"{request.Method} {request.Protocol} {status} {outcome.Details}{(outcome.Route is null ? "" : $" route={outcome.Route}")}{(outcome.Attempts > 1 ? $" attempts={outcome.Attempts}" : "")}"),
+            Policy = outcome.DeniedBy is null or "none" ? null : outcome.DeniedBy,
             FailedHop = outcome.Flags is "-" or "URX" && status < 500 ? null : $"{options.Role}/{options.Node}",
         });
     }
