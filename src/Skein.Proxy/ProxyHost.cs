@@ -53,6 +53,7 @@ public static class ProxyHost
         services.AddSingleton<AccessLog>();
         // Always running: a pushed Telemetry resource may turn text logs on even when the CLI said off.
         services.AddHostedService(sp => sp.GetRequiredService<AccessLog>());
+        services.AddSingleton<IXdsHandler, TelemetryHandler>();
         services.AddSingleton<ProxyStateStore>();
         services.AddSingleton<XdsStatus>();
         services.AddSingleton<ControlPlaneChannel>();
@@ -68,7 +69,6 @@ public static class ProxyHost
         services.AddSingleton<IXdsHandler, AddressHandler>();
         services.AddSingleton<IXdsHandler, AuthorizationHandler>();
         services.AddSingleton<IXdsHandler, WorkloadMtlsHandler>();
-        services.AddSingleton<IXdsHandler, TelemetryHandler>();
         services.AddSingleton<ProxyProtocolListener>();
         services.AddSingleton<WorkloadListeners>();
         if (options.Role == "node")

@@ -15,6 +15,7 @@ public sealed class DemoTests
         Assert.True(code == 0, $"skein demo --check exited {code}:\n{demo.Output}");
         Assert.Contains("demo check passed", demo.Output);
         Assert.Contains("PASS  node-a proxied traffic to payments", demo.Output);
+        Assert.Contains("PASS  the control plane's topology shows frontend-v1 -> catalog", demo.Output);
         Assert.Empty(OrphanScan.ChildrenOf(demo.Pid));
     }
 

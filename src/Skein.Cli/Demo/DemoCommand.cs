@@ -259,6 +259,26 @@ internal static class DemoCommand
             }
         }
 
+        /// <summary>Passes when the access logs streamed to the control plane show frontend → catalog in the topology.</summary>
+        private async Task<(string, bool, string)> TopologyCheckAsync(CancellationToken ct)
+        {
+            const string name = "the control plane's topology shows frontend-v1 -> catalog";
+            try
+            {
+                var topology = System.Text.Json.Nodes.JsonNode.Parse(await _http.GetStringAsync($"http://{DemoTopology.ControlAddress}:20001/api/v1/topology?window=1m", ct));
+                var edge = topology?["edges"]?.AsArray().FirstOrDefault(e =>
+                    e?["source"]?.GetValue<string>() == "workload:bookstore/frontend-v1" && e["target"]?.GetValue<string>() == "service:bookstore/catalog");
+                var edges = topology?["edges"]?.AsArray().Count ?? 0;
+                return edge is null
+                    ? (name, false, $"no such edge among {edges}")
+                    : (name, edge["requests"]!.GetValue<long>() > 0, $"{edge["requests"]} connections, {edge["rps"]} per second, p99 {edge["p99Ms"]} ms, {edges} edges in all");
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+            {
+                return (name, false, e.Message);
+            }
+        }
+
         /// <summary>Passes when requests succeeded and the proxies' own counters show the traffic crossing them.</summary>
         private async Task<bool> CheckAsync(CancellationToken ct)
         {
@@ -297,6 +317,8 @@ internal static class DemoCommand
             var inboundB = statsB.GetValueOrDefault("inbound.mtls_cx_total");
             results.Add(("workload-to-workload hops used HBONE with mTLS", mtls > 0 && plaintext == 0 && inboundB > 0,
                 $"{mtls} mTLS tunnels opened, {plaintext} plaintext or passthrough, node-b accepted {inboundB} mTLS connections"));
+
+            results.Add(await TopologyCheckAsync(ct));
 
             Console.WriteLine();
             foreach (var (name, ok, detail) in results)

@@ -4,12 +4,12 @@ using Proto = Skein.Core.Protos.Skein;
 
 namespace Skein.Control.Compiler;
 
-/// <summary>Compiles Telemetry resources into one xDS resource per scope: "mesh" (root namespace) and each namespace.</summary>
+/// <summary>Compiles Telemetry resources into one xDS resource per scope: "mesh", each namespace, each selected workload.</summary>
 /// <remarks>
-/// Like Istio, a Telemetry without a selector in the root namespace is mesh-wide and one in another namespace
-/// covers that namespace; when several compete, the oldest-named (alphabetical) wins so the result is stable.
-/// Selector-scoped Telemetry resources are not compiled yet (a node proxy serves many workloads per scope).
-/// Only the first accessLogging entry is used.
+/// Like Istio, a Telemetry without a selector in the root namespace is mesh-wide, one in another namespace
+/// covers that namespace, and one with a selector covers the matching workloads of its namespace ("ns/name");
+/// when several compete for a scope, the first by name wins so the result is stable. Only the first
+/// accessLogging entry is used.
 /// </remarks>
 public static class TelemetryCompiler
 {
@@ -18,27 +18,48 @@ public static class TelemetryCompiler
     public static Dictionary<string, XdsResource> Compile(ConfigSnapshot snapshot)
     {
         var result = new Dictionary<string, XdsResource>(StringComparer.Ordinal);
-        foreach (var telemetry in snapshot.OfType<TelemetryResource>()
-                     .Where(t => t.Spec.Selector is not { MatchLabels.Count: > 0 })
-                     .OrderBy(t => t.Metadata.Name, StringComparer.Ordinal))
+        var workloads = snapshot.OfType<WorkloadResource>().ToList();
+        foreach (var telemetry in snapshot.OfType<TelemetryResource>().OrderBy(t => t.Metadata.Name, StringComparer.Ordinal))
         {
             var ns = telemetry.Metadata.Namespace ?? "default";
-            var name = ns == AuthorizationCompiler.RootNamespace ? MeshName : ns;
-            if (result.ContainsKey(name) || telemetry.Spec.AccessLogging.FirstOrDefault() is not { } logging)
+            if (telemetry.Spec.AccessLogging.FirstOrDefault() is not { } logging)
             {
                 continue;
             }
 
-            var disabled = logging.Disabled == true;
-            result[name] = XdsResource.Create(name, new Proto.Telemetry
+            if (telemetry.Spec.Selector is { MatchLabels.Count: > 0 } selector)
             {
-                Namespace = name == MeshName ? "" : ns,
-                Format = disabled ? Proto.Telemetry.Types.Format.Off : logging.Format == AccessLogFormat.Json ? Proto.Telemetry.Types.Format.Json : Proto.Telemetry.Types.Format.Text,
-                SamplingPercentage = logging.SamplingPercentage ?? 100,
-                StreamToControlPlane = !disabled,
-            });
+                foreach (var workload in workloads.Where(w => w.Metadata.Namespace == ns &&
+                             selector.MatchLabels.All(l => (w.Metadata.Labels ?? []).GetValueOrDefault(l.Key) == l.Value)))
+                {
+                    Add(result, $"{ns}/{workload.Metadata.Name}", ns, workload.Metadata.Name, logging);
+                }
+
+                continue;
+            }
+
+            var mesh = ns == AuthorizationCompiler.RootNamespace;
+            Add(result, mesh ? MeshName : ns, mesh ? "" : ns, "", logging);
         }
 
         return result;
+    }
+
+    private static void Add(Dictionary<string, XdsResource> result, string name, string ns, string workload, AccessLogging logging)
+    {
+        if (result.ContainsKey(name))
+        {
+            return;
+        }
+
+        var disabled = logging.Disabled == true;
+        result[name] = XdsResource.Create(name, new Proto.Telemetry
+        {
+            Namespace = ns,
+            Workload = workload,
+            Format = disabled ? Proto.Telemetry.Types.Format.Off : logging.Format == AccessLogFormat.Json ? Proto.Telemetry.Types.Format.Json : Proto.Telemetry.Types.Format.Text,
+            SamplingPercentage = logging.SamplingPercentage ?? 100,
+            StreamToControlPlane = !disabled,
+        });
     }
 }

@@ -27,10 +27,7 @@ public sealed class EdgeSeries(DateTimeOffset firstSeen)
             if (r.IsError)
             {
                 bucket.Errors += weight;
-                if (LastError is null || r.Start >= LastError.Start)
-                {
-                    LastError = r;
-                }
+                Prefer(r);
             }
 
             if (r.Security == "mutual_tls")
@@ -47,6 +44,25 @@ public sealed class EdgeSeries(DateTimeOffset firstSeen)
             {
                 (bucket.Latency ??= new LatencyHistogram()).Record(r.Duration.TotalMilliseconds, (long)Math.Round(weight));
             }
+        }
+    }
+
+    /// <summary>Records a failure seen by the other end of the connection as the latest error, without counting it.</summary>
+    public void NoteError(ObservedRecord r)
+    {
+        lock (_gate)
+        {
+            Prefer(r);
+        }
+    }
+
+    /// <summary>The newer failure wins, except that the two ends' records of one refusal (within a second) keep the one naming a policy.</summary>
+    private void Prefer(ObservedRecord r)
+    {
+        var sameFailure = LastError is { } last && (r.Start - last.Start).Duration() <= TimeSpan.FromSeconds(1);
+        if (LastError is null || (sameFailure ? r.Policy is not null || LastError.Policy is null : r.Start > LastError.Start))
+        {
+            LastError = r;
         }
     }
 

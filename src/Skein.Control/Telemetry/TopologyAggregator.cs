@@ -32,16 +32,30 @@ public sealed class TopologyAggregator(ConfigStore store, ControlPlaneOptions op
     public void Add(ObservedRecord record)
     {
         Interlocked.Increment(ref _received);
-        var resolver = new EndpointResolver(store.Current, options.TrustDomain);
+        var resolver = Resolver();
         var source = resolver.Source(record);
         var target = resolver.Target(record);
         Recent.Add(record, source, target);
         if (!Counts(record, source))
         {
+            // The refusing side knows more (the deciding policy): let it explain the edge's last error.
+            if (record.IsError && _edges.TryGetValue(new EdgeKey(source, target, record.Protocol), out var counted))
+            {
+                counted.NoteError(record);
+            }
+
             return;
         }
 
-        var epoch = Epoch(record.Start < time.GetUtcNow() ? record.Start : time.GetUtcNow());
+        // Clocks differ: a record from the future counts now; one older than the ring (a backlog sent after a
+        // long outage) is kept for explain but not counted, or it would reset a live bucket that shares its slot.
+        var now = time.GetUtcNow();
+        var epoch = Epoch(record.Start < now ? record.Start : now);
+        if (epoch <= Epoch(now) - BucketCount)
+        {
+            return;
+        }
+
         _edges.GetOrAdd(new EdgeKey(source, target, record.Protocol), _ => new EdgeSeries(time.GetUtcNow())).Add(record, epoch);
     }
 
@@ -72,7 +86,7 @@ public sealed class TopologyAggregator(ConfigStore store, ControlPlaneOptions op
         }
 
         edges.Sort((a, b) => string.CompareOrdinal(a.Source + a.Target + a.Protocol, b.Source + b.Target + b.Protocol));
-        var resolver = new EndpointResolver(store.Current, options.TrustDomain);
+        var resolver = Resolver();
         var nodes = edges.SelectMany(e => new[] { e.Source, e.Target }).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(resolver.Describe).ToList();
         return new TopologyView(WindowName(window), now, nodes, edges);
     }
@@ -103,6 +117,21 @@ public sealed class TopologyAggregator(ConfigStore store, ControlPlaneOptions op
 
         return points;
     }
+
+    /// <summary>The resolver for the current config, indexed once per snapshot rather than per record.</summary>
+    private EndpointResolver Resolver()
+    {
+        var snapshot = store.Current;
+        var cached = _resolver;
+        if (cached is null || !ReferenceEquals(cached.Snapshot, snapshot))
+        {
+            _resolver = cached = new EndpointResolver(snapshot, options.TrustDomain);
+        }
+
+        return cached;
+    }
+
+    private volatile EndpointResolver? _resolver;
 
     public static long Epoch(DateTimeOffset t) => t.ToUnixTimeSeconds() / BucketSeconds;
 
@@ -146,6 +175,33 @@ public sealed class TopologyAggregator(ConfigStore store, ControlPlaneOptions op
 /// <summary>Resolves a record's ends to topology node ids, and describes nodes from the config store.</summary>
 internal sealed class EndpointResolver(ConfigSnapshot snapshot, string trustDomain)
 {
+    private readonly Dictionary<IPAddress, WorkloadResource> _byAddress = IndexByAddress(snapshot);
+    private readonly Dictionary<(string?, string), WorkloadResource> _byIdentity = snapshot.OfType<WorkloadResource>()
+        .GroupBy(w => (w.Metadata.Namespace, w.Spec.ServiceAccount)).ToDictionary(g => g.Key, g => g.First());
+    private readonly Dictionary<(string?, string), WorkloadResource> _byName = snapshot.OfType<WorkloadResource>()
+        .GroupBy(w => (w.Metadata.Namespace, w.Metadata.Name)).ToDictionary(g => g.Key, g => g.First());
+    private readonly Dictionary<(string?, string), ServiceResource> _services = snapshot.OfType<ServiceResource>()
+        .GroupBy(s => (s.Metadata.Namespace, s.Metadata.Name)).ToDictionary(g => g.Key, g => g.First());
+
+    public ConfigSnapshot Snapshot => snapshot;
+
+    private static Dictionary<IPAddress, WorkloadResource> IndexByAddress(ConfigSnapshot snapshot)
+    {
+        var index = new Dictionary<IPAddress, WorkloadResource>();
+        foreach (var w in snapshot.OfType<WorkloadResource>())
+        {
+            foreach (var a in w.Spec.Addresses)
+            {
+                if (IPAddress.TryParse(a, out var ip))
+                {
+                    index.TryAdd(ip, w);
+                }
+            }
+        }
+
+        return index;
+    }
+
     public string Source(ObservedRecord r)
     {
         if (r.SourceWorkload is not null && r.SourceNamespace is not null)
@@ -197,14 +253,14 @@ internal sealed class EndpointResolver(ConfigSnapshot snapshot, string trustDoma
         var rest = id[(colon + 1)..];
         var slash = rest.IndexOf('/', StringComparison.Ordinal);
         var (ns, name) = kind != "external" && slash > 0 ? (rest[..slash], rest[(slash + 1)..]) : ((string?)null, rest);
-        if (kind == "workload" && snapshot.OfType<WorkloadResource>().FirstOrDefault(w => w.Metadata.Namespace == ns && w.Metadata.Name == name) is { } w)
+        if (kind == "workload" && _byName.GetValueOrDefault((ns, name)) is { } w)
         {
             var labels = w.Metadata.Labels ?? [];
             return new TopologyNode(id, kind, ns, name, labels.GetValueOrDefault("app"), labels.GetValueOrDefault("version"), w.Spec.Node,
                 $"spiffe://{trustDomain}/ns/{ns}/sa/{w.Spec.ServiceAccount}");
         }
 
-        if (kind == "service" && snapshot.OfType<ServiceResource>().FirstOrDefault(s => s.Metadata.Namespace == ns && s.Metadata.Name == name) is { } s)
+        if (kind == "service" && _services.GetValueOrDefault((ns, name)) is { } s)
         {
             var labels = s.Metadata.Labels ?? [];
             return new TopologyNode(id, kind, ns, name, labels.GetValueOrDefault("app") ?? name, labels.GetValueOrDefault("version"), null, null);
@@ -216,9 +272,7 @@ internal sealed class EndpointResolver(ConfigSnapshot snapshot, string trustDoma
     private WorkloadResource? WorkloadAt(string? endpoint)
     {
         var host = Host(endpoint);
-        return host is null || !IPAddress.TryParse(host, out var ip)
-            ? null
-            : snapshot.OfType<WorkloadResource>().FirstOrDefault(w => w.Spec.Addresses.Any(a => IPAddress.TryParse(a, out var x) && x.Equals(ip)));
+        return host is not null && IPAddress.TryParse(host, out var ip) ? _byAddress.GetValueOrDefault(ip) : null;
     }
 
     private WorkloadResource? WorkloadWithIdentity(string principal)
@@ -232,7 +286,7 @@ internal sealed class EndpointResolver(ConfigSnapshot snapshot, string trustDoma
         }
 
         var (ns, sa) = (parts[nsAt + 1], parts[nsAt + 3]);
-        return snapshot.OfType<WorkloadResource>().FirstOrDefault(w => w.Metadata.Namespace == ns && w.Spec.ServiceAccount == sa);
+        return _byIdentity.GetValueOrDefault((ns, sa));
     }
 
     private static string? Host(string? endpoint)

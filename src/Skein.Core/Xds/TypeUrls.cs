@@ -15,14 +15,18 @@ public static class TypeUrls
     /// <summary>Each workload's resolved PeerAuthentication mode (whole workload and per port).</summary>
     public const string WorkloadMtls = "type.googleapis.com/skein.v1alpha1.WorkloadMtls";
 
+    /// <summary>Compiled Telemetry resources: access log format, sampling and streaming, mesh-wide or per namespace (every role; not needed for readiness).</summary>
+    public const string Telemetry = "type.googleapis.com/skein.v1alpha1.Telemetry";
+
     /// <summary>Skein's compact L7 config: one resource per Gateway (ingress class <c>skein</c> or waypoint class <c>skein-waypoint</c>).</summary>
     public const string Gateway = "type.googleapis.com/skein.v1alpha1.Gateway";
 
-    /// <summary>Compiled Telemetry resources: access log format, sampling and streaming, mesh-wide or per namespace.</summary>
-    public const string Telemetry = "type.googleapis.com/skein.v1alpha1.Telemetry";
-
     /// <summary>Types a node proxy subscribes to, in the order it applies them.</summary>
+<<<<<<< HEAD
     public static readonly IReadOnlyList<string> NodeTypes = [Address, Authorization, WorkloadMtls, Upstream, Telemetry];
     /// <summary>Types a gateway or waypoint proxy subscribes to: its Gateways plus what resolves their backends.</summary>
     public static readonly IReadOnlyList<string> L7Types = [Address, Authorization, WorkloadMtls, Gateway, Telemetry];
+=======
+    public static readonly IReadOnlyList<string> NodeTypes = [Address, Authorization, WorkloadMtls, Upstream];
+>>>>>>> telemetry
 }

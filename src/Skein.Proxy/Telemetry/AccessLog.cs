@@ -14,12 +14,17 @@ namespace Skein.Proxy.Telemetry;
 /// </remarks>
 public sealed class AccessLog(AccessLogSettings settings, AccessLogStreamer streamer, ProxyStats stats) : BackgroundService
 {
+    // Wait mode, used only through TryWrite (which never waits), because it reports a full queue; the Drop
+    // modes report success and discard silently, so nothing could be counted.
     private readonly Channel<(AccessLogRecord Record, string Format)> _queue = Channel.CreateBounded<(AccessLogRecord, string)>(
-        new BoundedChannelOptions(4096) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+        new BoundedChannelOptions(4096) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
 
     public void Write(AccessLogRecord record)
     {
-        var policy = settings.For(record.Direction == "outbound" ? record.SourceNamespace : record.DestinationNamespace ?? record.SourceNamespace);
+        // The workload the record belongs to: the caller for outbound, the callee for inbound.
+        var policy = record.Direction == "outbound"
+            ? settings.For(record.SourceNamespace, record.SourceWorkload)
+            : settings.For(record.DestinationNamespace ?? record.SourceNamespace, record.DestinationWorkload);
         if (policy.Disabled)
         {
             return;

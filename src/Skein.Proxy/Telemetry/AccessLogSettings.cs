@@ -11,7 +11,7 @@ public sealed record AccessLogPolicy(string Format, double SamplingPercentage, b
 
 /// <summary>
 /// The access log policy in force: the CLI's default until the control plane pushes Telemetry resources, then the
-/// mesh-wide one overridden per namespace.
+/// most specific of workload ("ns/name"), namespace and mesh-wide.
 /// </summary>
 public sealed class AccessLogSettings(ProxyOptions options)
 {
@@ -20,17 +20,27 @@ public sealed class AccessLogSettings(ProxyOptions options)
     /// <summary>The CLI's default, used where no Telemetry resource applies.</summary>
     public AccessLogPolicy Default { get; } = new(options.AccessLogFormat, 100, options.AccessLogService);
 
-    /// <summary>The policy for records of workloads in <paramref name="ns"/> (the mesh-wide one when null).</summary>
-    public AccessLogPolicy For(string? ns)
+    /// <summary>The policy for records of workload <paramref name="workload"/> in <paramref name="ns"/> (the mesh-wide one when neither has its own).</summary>
+    public AccessLogPolicy For(string? ns, string? workload = null)
     {
         var snapshot = _current;
-        return ns is not null && snapshot.ByNamespace.TryGetValue(ns, out var policy) ? policy : snapshot.Mesh;
+        if (ns is null)
+        {
+            return snapshot.Mesh;
+        }
+
+        if (workload is not null && snapshot.ByNamespace.Count > 0 && snapshot.ByNamespace.TryGetValue($"{ns}/{workload}", out var forWorkload))
+        {
+            return forWorkload;
+        }
+
+        return snapshot.ByNamespace.TryGetValue(ns, out var policy) ? policy : snapshot.Mesh;
     }
 
     /// <summary>Whether any scope logs lines to standard output.</summary>
     public bool AnyText => _current.Mesh.Format != "off" || _current.ByNamespace.Values.Any(p => p.Format != "off");
 
-    /// <summary>Replaces the pushed policies; a null mesh policy falls back to the CLI default.</summary>
+    /// <summary>Replaces the pushed policies (keys: namespace, or "ns/workload"); a null mesh policy falls back to the CLI default.</summary>
     public void Replace(AccessLogPolicy? mesh, IReadOnlyDictionary<string, AccessLogPolicy> byNamespace) =>
         _current = new Snapshot(mesh ?? Default, byNamespace.ToImmutableDictionary(StringComparer.Ordinal));
 

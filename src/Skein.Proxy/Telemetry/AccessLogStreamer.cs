@@ -20,8 +20,10 @@ public sealed class AccessLogStreamer(ProxyOptions options, ControlPlaneChannel 
     private static readonly TimeSpan InitialBackoff = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
 
+    // Wait mode, used only through TryWrite (which never waits), because it reports a full queue; the Drop
+    // modes report success and discard silently, so nothing could be counted.
     private readonly Channel<AccessLogRecord> _queue = Channel.CreateBounded<AccessLogRecord>(
-        new BoundedChannelOptions(8192) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+        new BoundedChannelOptions(8192) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
 
     private readonly Counter _dropped = stats.Get("access_log.als_dropped");
     private readonly Counter _sent = stats.Get("access_log.als_sent");

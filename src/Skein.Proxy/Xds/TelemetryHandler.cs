@@ -5,7 +5,7 @@ using Proto = Skein.Core.Protos.Skein;
 
 namespace Skein.Proxy.Xds;
 
-/// <summary>Applies <c>skein.v1alpha1.Telemetry</c>: the access log policy per namespace and mesh-wide, over the CLI default.</summary>
+/// <summary>Applies <c>skein.v1alpha1.Telemetry</c>: the access log policy per workload, per namespace and mesh-wide, over the CLI default.</summary>
 public sealed class TelemetryHandler(AccessLogSettings settings) : IXdsHandler
 {
     private readonly Dictionary<string, AccessLogPolicy> _held = new(StringComparer.Ordinal);

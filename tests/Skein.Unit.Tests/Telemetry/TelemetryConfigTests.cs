@@ -61,6 +61,37 @@ public sealed class TelemetryConfigTests
     }
 
     [Fact]
+    public async Task A_selector_scoped_telemetry_applies_to_the_matching_workloads_before_their_namespace()
+    {
+        var yaml = TestConfig.Bookstore + "\n---\n" + Telemetries + """
+
+            ---
+            apiVersion: skein.dev/v1alpha1
+            kind: Telemetry
+            metadata:
+              name: catalog-loud
+              namespace: shop
+            spec:
+              selector:
+                matchLabels:
+                  app: catalog
+              accessLogging:
+              - format: TEXT
+                samplingPercentage: 50
+            """;
+        var resources = TelemetryCompiler.Compile(TestConfig.Store(yaml).Current);
+        Assert.Equal(["mesh", "shop", "shop/catalog-1"], resources.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("catalog-1", resources["shop/catalog-1"].Body.Unpack<Proto.Telemetry>().Workload);
+
+        var settings = new AccessLogSettings(new ProxyOptions { Node = "n", ControlPlane = new Uri("https://127.0.0.1:15012"), RootCertFile = "", Token = "" });
+        await new TelemetryHandler(settings).ApplyAsync(
+            resources.Select(p => new XdsProto.Resource { Name = p.Key, Version = p.Value.Version, Resource_ = p.Value.Body }).ToList(), [], CancellationToken.None);
+        Assert.Equal(new AccessLogPolicy("text", 50, true), settings.For("shop", "catalog-1"));
+        Assert.True(settings.For("shop", "web-1").Disabled);
+        Assert.Equal(new AccessLogPolicy("json", 10, true), settings.For("other", "catalog-1"));
+    }
+
+    [Fact]
     public async Task A_bad_telemetry_resource_is_rejected_and_changes_nothing()
     {
         var settings = new AccessLogSettings(new ProxyOptions { Node = "n", ControlPlane = new Uri("https://127.0.0.1:15012"), RootCertFile = "", Token = "" });

@@ -77,6 +77,10 @@ public sealed class TopologyAggregatorTests
         Assert.Empty(topology.Snapshot(TimeSpan.FromHours(1)).Edges);
         topology.Add(Outbound(time.Now));
         Assert.Equal(1, Assert.Single(topology.Snapshot(TimeSpan.FromHours(1)).Edges).Requests);
+
+        // A two-hour-old record (a backlog after an outage) shares a slot with a live bucket: it must not reset it.
+        topology.Add(Outbound(time.Now - TimeSpan.FromHours(2)));
+        Assert.Equal(1, Assert.Single(topology.Snapshot(TimeSpan.FromHours(1)).Edges).Requests);
     }
 
     [Fact]
@@ -92,6 +96,26 @@ public sealed class TopologyAggregatorTests
         Assert.Equal(2, edges.Count);
         Assert.Equal(1, edges.Single(e => e.Source == "workload:shop/web-1").Requests);
         Assert.Equal(1, edges.Single(e => e.Source == "external:192.0.2.7").Requests);
+    }
+
+    [Fact]
+    public void The_refusing_sides_record_names_the_policy_in_the_edges_last_error_without_counting_twice()
+    {
+        var (topology, time) = Create();
+        var refused = Outbound(time.Now, hop: "destination-proxy/node-b") with { Details = "the_destination_node_answered_401" };
+        topology.Add(refused);
+        topology.Add(refused with { Direction = "inbound", Reporter = "node-b", Details = "rbac_access_denied_matched_policy[shop/no-web]", Policy = "shop/no-web" });
+
+        var edge = Assert.Single(topology.Snapshot(TimeSpan.FromMinutes(1)).Edges);
+        Assert.Equal((1L, 1L), (edge.Requests, edge.Errors));
+        Assert.Equal("denied by AuthorizationPolicy shop/no-web", edge.LastError!.Reason);
+        Assert.Equal("destination-proxy/node-b", edge.LastError.Hop);
+
+        // The caller's record of the next refusal may arrive after the refuser's: the policy still names it.
+        topology.Add(refused with { Direction = "inbound", Reporter = "node-b", Details = "rbac_access_denied_matched_policy[shop/no-web]", Policy = "shop/no-web" });
+        topology.Add(refused);
+        edge = Assert.Single(topology.Snapshot(TimeSpan.FromMinutes(1)).Edges);
+        Assert.Equal((2L, "denied by AuthorizationPolicy shop/no-web"), (edge.Errors, edge.LastError!.Reason));
     }
 
     [Fact]
