@@ -22,11 +22,8 @@ public static class TypeUrls
     public const string Gateway = "type.googleapis.com/skein.v1alpha1.Gateway";
 
     /// <summary>Types a node proxy subscribes to, in the order it applies them.</summary>
-<<<<<<< HEAD
-    public static readonly IReadOnlyList<string> NodeTypes = [Address, Authorization, WorkloadMtls, Upstream, Telemetry];
-    /// <summary>Types a gateway or waypoint proxy subscribes to: its Gateways plus what resolves their backends.</summary>
-    public static readonly IReadOnlyList<string> L7Types = [Address, Authorization, WorkloadMtls, Gateway, Telemetry];
-=======
     public static readonly IReadOnlyList<string> NodeTypes = [Address, Authorization, WorkloadMtls, Upstream];
->>>>>>> telemetry
+
+    /// <summary>Types a gateway or waypoint proxy needs before it is ready: its Gateways plus what resolves their backends (Telemetry is subscribed but optional).</summary>
+    public static readonly IReadOnlyList<string> L7Types = [Address, Authorization, WorkloadMtls, Gateway];
 }
