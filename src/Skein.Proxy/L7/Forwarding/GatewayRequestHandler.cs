@@ -14,6 +14,7 @@ public sealed class GatewayRequestHandler(
     L7ConfigStore store,
     ForwardingPipeline pipeline,
     HttpRequestLog log,
+    RequestTracer tracer,
     ProxyStats stats,
     ILogger<GatewayRequestHandler> logger)
 {
@@ -34,11 +35,13 @@ public sealed class GatewayRequestHandler(
         }
 
         stats.Increment("l7.downstream_rq_total");
+        RequestSpan? span = null;
         try
         {
             var host = HostnameMatcher.Normalize(context.Request.Host.Host);
             var listener = binding?.Select(host);
             outcome.Listener = listener;
+            span = tracer.Start(context, listener?.Gateway.Proto.Namespace);
             var entry = listener?.Routes.Match(context.Request, host, port);
             if (listener is not null && binding!.Kind == BindingKind.Https && IsMisdirected(context, binding, listener))
             {
@@ -73,7 +76,8 @@ public sealed class GatewayRequestHandler(
         }
         finally
         {
-            log.Record(context, outcome, start, timer.Elapsed);
+            var record = log.Record(context, outcome, start, timer.Elapsed);
+            span?.End(context, outcome, record.IsError);
         }
     }
 

@@ -14,7 +14,7 @@ namespace Skein.Proxy.L7.Observability;
 /// </remarks>
 public sealed class HttpRequestLog(ProxyOptions options, AccessLog accessLog, HttpMetrics metrics, ProxyStateStore state)
 {
-    public void Record(HttpContext context, RequestOutcome outcome, DateTimeOffset start, TimeSpan duration)
+    public AccessLogRecord Record(HttpContext context, RequestOutcome outcome, DateTimeOffset start, TimeSpan duration)
     {
         var request = context.Request;
         var status = context.Response.StatusCode;
@@ -29,7 +29,7 @@ public sealed class HttpRequestLog(ProxyOptions options, AccessLog accessLog, Ht
 
         var requestId = request.Headers["x-request-id"].ToString();
         var servicePort = context.Features.Get<ListenerPortFeature>()?.Port ?? context.Connection.LocalPort;
-        accessLog.Write(new AccessLogRecord
+        var record = new AccessLogRecord
         {
             Start = start,
             Direction = options.Role,
@@ -65,7 +65,9 @@ public sealed class HttpRequestLog(ProxyOptions options, AccessLog accessLog, Ht
             UpstreamCluster = outcome.Service is { } service ? $"outbound|{servicePort}||{service.Hostname}" : null,
             UserAgent = request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null,
             RetryCount = Math.Max(0, outcome.Attempts - 1),
-        });
+        };
+        accessLog.Write(record);
+        return record;
     }
 
     /// <summary>Who sent the request, as this proxy can vouch for it.</summary>
