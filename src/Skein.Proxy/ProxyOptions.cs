@@ -34,7 +34,7 @@ public sealed class ProxyOptions
     public bool AccessLogService { get; init; } = true;
 
     /// <summary>OTLP endpoint gateways and waypoints export request spans to (gRPC, or OTLP/HTTP when the URL ends in /v1/traces); a Telemetry resource's tracing overrides it.</summary>
-    public Uri? OtlpEndpoint { get; init; }
+    public string? OtlpEndpoint { get; init; }
 
     /// <summary>Share of new traces (requests arriving without a traceparent) that are sampled, 0..100; a Telemetry resource's tracing overrides it.</summary>
     public double TraceSamplingPercentage { get; init; } = 100;

@@ -21,7 +21,7 @@ internal static class ProxyCommand
         var tokenFile = new Option<FileInfo?>("--token-file") { Description = "File holding this node's join token (`skein token`); default $SKEIN_TOKEN holds the token itself." };
         var accessLog = new Option<string>("--access-log-format") { Description = "Access log lines on stdout: text (Envoy's shape), json, or off.", DefaultValueFactory = _ => "text" };
         accessLog.AcceptOnlyFromAmong("text", "json", "off");
-        var otlpEndpoint = new Option<Uri?>("--otlp-endpoint") { Description = "Gateways and waypoints export request spans here over OTLP (gRPC; OTLP/HTTP when the URL ends in /v1/traces)." };
+        var otlpEndpoint = new Option<string?>("--otlp-endpoint") { Description = "Gateways and waypoints export request spans here over OTLP (gRPC; OTLP/HTTP when the URL ends in /v1/traces)." };
         var trustDomain = new Option<string>("--trust-domain") { Description = "The mesh trust domain.", DefaultValueFactory = _ => "cluster.local" };
 
         var command = new Command("proxy", "Run a proxy. Roles: node (L4, per host), gateway (Gateway API ingress listeners), waypoint (L7 for mesh services, HBONE in).")
@@ -43,6 +43,12 @@ internal static class ProxyCommand
             if (string.IsNullOrEmpty(token))
             {
                 Console.Error.WriteLine("error: this node's join token is required: --token-file FILE or SKEIN_TOKEN (create one with `skein token --state DIR --node NAME`)");
+                return 2;
+            }
+
+            if (parse.GetValue(otlpEndpoint) is { } otlp && Skein.Proxy.L7.Observability.TraceExporter.Parse(otlp) is null)
+            {
+                Console.Error.WriteLine($"error: --otlp-endpoint {otlp}: expected host:port (OTLP/gRPC) or an http(s) URL (OTLP/HTTP when its path ends in /v1/traces)");
                 return 2;
             }
 

@@ -18,7 +18,7 @@ public sealed class TracingSettings(ProxyOptions options)
     public event Action? Changed;
 
     /// <summary>Where spans go: the mesh-wide Telemetry's OTLP endpoint, else <c>--otlp-endpoint</c>; null when nowhere.</summary>
-    public string? OtlpEndpoint => _current.Mesh?.OtlpEndpoint ?? options.OtlpEndpoint?.ToString();
+    public string? OtlpEndpoint => _current.Mesh?.OtlpEndpoint ?? options.OtlpEndpoint;
 
     /// <summary>The share (0..100) of new traces sampled for requests handled for <paramref name="ns"/>.</summary>
     public double SamplingPercentage(string? ns)
