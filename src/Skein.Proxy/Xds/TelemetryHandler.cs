@@ -6,7 +6,7 @@ using Proto = Skein.Core.Protos.Skein;
 namespace Skein.Proxy.Xds;
 
 /// <summary>Applies <c>skein.v1alpha1.Telemetry</c>: the access log policy per workload, per namespace and mesh-wide, over the CLI default.</summary>
-public sealed class TelemetryHandler(AccessLogSettings settings, TracingSettings tracing) : IXdsHandler
+public sealed class TelemetryHandler(AccessLogSettings settings, TracingSettings? tracing = null) : IXdsHandler
 {
     private readonly Dictionary<string, AccessLogPolicy> _held = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TracingPolicy> _tracing = new(StringComparer.Ordinal);
@@ -73,7 +73,7 @@ public sealed class TelemetryHandler(AccessLogSettings settings, TracingSettings
             _tracing[name] = policy;
         }
 
-        tracing.Replace(nextTracing.GetValueOrDefault("mesh"), nextTracing.Where(p => p.Key != "mesh").ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
+        tracing?.Replace(nextTracing.GetValueOrDefault("mesh"), nextTracing.Where(p => p.Key != "mesh").ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
         settings.Replace(next.GetValueOrDefault("mesh"), next.Where(p => p.Key != "mesh").ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
         return Task.CompletedTask;
     }

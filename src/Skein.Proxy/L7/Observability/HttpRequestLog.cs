@@ -28,7 +28,10 @@ public sealed class HttpRequestLog(ProxyOptions options, AccessLog accessLog, Ht
             source.Principal, destination, destinationPrincipal, outcome.Service, protocol, status, outcome.Flags, security), duration);
 
         var requestId = request.Headers["x-request-id"].ToString();
-        var servicePort = context.Features.Get<ListenerPortFeature>()?.Port ?? context.Connection.LocalPort;
+        // Istio's cluster name carries the service port: the one whose target port the chosen endpoint listens on.
+        var servicePort = outcome.Endpoint is { } chosen
+            ? outcome.Service?.Ports.FirstOrDefault(p => p.TargetPort == chosen.Address.Port)?.ServicePort ?? (uint)chosen.Address.Port
+            : 0;
         var record = new AccessLogRecord
         {
             Start = start,
