@@ -48,6 +48,7 @@ public static class ProxyHost
         services.AddSingleton<ProxyStats>();
         services.AddSingleton<TcpMetrics>();
         services.AddSingleton<AccessLogSettings>();
+        services.AddSingleton<TracingSettings>();
         services.AddSingleton<AccessLogStreamer>();
         services.AddHostedService(sp => sp.GetRequiredService<AccessLogStreamer>());
         services.AddSingleton<AccessLog>();

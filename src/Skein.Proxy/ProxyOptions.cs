@@ -33,6 +33,12 @@ public sealed class ProxyOptions
     /// <summary>Whether access log records stream to the control plane over Envoy ALS (a Telemetry resource may override it).</summary>
     public bool AccessLogService { get; init; } = true;
 
+    /// <summary>OTLP endpoint gateways and waypoints export request spans to (gRPC, or OTLP/HTTP when the URL ends in /v1/traces); a Telemetry resource's tracing overrides it.</summary>
+    public string? OtlpEndpoint { get; init; }
+
+    /// <summary>Share of new traces (requests arriving without a traceparent) that are sampled, 0..100; a Telemetry resource's tracing overrides it.</summary>
+    public double TraceSamplingPercentage { get; init; } = 100;
+
     /// <summary>Prometheus metrics port (Istio's 15020), on the node address.</summary>
     public int MetricsPort { get; init; } = 15020;
 }

@@ -16,6 +16,8 @@ public sealed class DemoTests
         Assert.Contains("demo check passed", demo.Output);
         Assert.Contains("PASS  node-a proxied traffic to payments", demo.Output);
         Assert.Contains("PASS  the control plane's topology shows frontend-v1 -> catalog", demo.Output);
+        Assert.Contains("PASS  requests through the ingress gateway succeed", demo.Output);
+        Assert.Contains("PASS  the topology shows bookstore-gateway -> frontend as HTTP", demo.Output);
         Assert.Empty(OrphanScan.ChildrenOf(demo.Pid));
     }
 

@@ -90,6 +90,14 @@ public sealed class WaypointTests
         var plainViaMesh = await http.GetStringAsync("http://echo.default/plain");
         Assert.Contains("X-Waypoint", plainViaMesh, StringComparison.Ordinal);
 
+        // The waypoint reports each request with the caller as source (the tunnel's verified identity, placed by the mesh state).
+        await TestMesh.EventuallyAsync(async () =>
+        {
+            var topology = await mesh.GetJsonAsync(new Uri(mesh.Api, "api/v1/topology?window=1m"));
+            return topology["edges"]!.AsArray().Any(e => (string?)e!["source"] == "workload:default/client-1" && (string?)e["target"] == "service:default/echo-v2" &&
+                (string?)e["protocol"] == "http" && (long)e["requests"]! >= 2);
+        }, TimeSpan.FromSeconds(20), "an http edge client-1 -> echo-v2 reported by the waypoint");
+
         // A destination the waypoint does not govern is refused at the CONNECT.
         await using var connection = await ConnectAsync(waypoint, client);
         var refused = await Assert.ThrowsAsync<HboneConnectException>(() => connection.OpenTunnelAsync($"{mesh.Block.Host(11)}:8080"));

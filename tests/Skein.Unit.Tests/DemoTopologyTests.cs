@@ -42,4 +42,17 @@ public sealed class DemoTopologyTests
             }
         }
     }
+
+    [Fact]
+    public void The_demo_gateway_is_a_skein_class_gateway_on_the_demo_gateway_address_routing_to_the_frontend()
+    {
+        var resources = EmbeddedConfig().Resources;
+        var gateway = Assert.Single(resources.OfType<GatewayResource>());
+        Assert.Equal((DemoTopology.GatewayName, "skein"), (gateway.Metadata.Name, gateway.Spec.GatewayClassName));
+        Assert.Equal(DemoTopology.GatewayAddress.ToString(), Assert.Single(gateway.Spec.Addresses).Value);
+        Assert.Contains(gateway.Spec.Listeners, l => l.Port == DemoTopology.GatewayUrl.Port && l.Protocol == "HTTP");
+        var route = Assert.Single(resources.OfType<HTTPRouteResource>());
+        Assert.Equal(DemoTopology.GatewayName, Assert.Single(route.Spec.ParentRefs).Name);
+        Assert.Equal("frontend", Assert.Single(Assert.Single(route.Spec.Rules).BackendRefs).Name);
+    }
 }

@@ -21,11 +21,12 @@ internal static class ProxyCommand
         var tokenFile = new Option<FileInfo?>("--token-file") { Description = "File holding this node's join token (`skein token`); default $SKEIN_TOKEN holds the token itself." };
         var accessLog = new Option<string>("--access-log-format") { Description = "Access log lines on stdout: text (Envoy's shape), json, or off.", DefaultValueFactory = _ => "text" };
         accessLog.AcceptOnlyFromAmong("text", "json", "off");
+        var otlpEndpoint = new Option<string?>("--otlp-endpoint") { Description = "Gateways and waypoints export request spans here over OTLP (gRPC; OTLP/HTTP when the URL ends in /v1/traces)." };
         var trustDomain = new Option<string>("--trust-domain") { Description = "The mesh trust domain.", DefaultValueFactory = _ => "cluster.local" };
 
         var command = new Command("proxy", "Run a proxy. Roles: node (L4, per host), gateway (Gateway API ingress listeners), waypoint (L7 for mesh services, HBONE in).")
         {
-            role, node, control, address, socksPort, adminPort, metricsPort, rootCert, tokenFile, trustDomain, accessLog,
+            role, node, control, address, socksPort, adminPort, metricsPort, rootCert, tokenFile, trustDomain, accessLog, otlpEndpoint,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -45,6 +46,12 @@ internal static class ProxyCommand
                 return 2;
             }
 
+            if (parse.GetValue(otlpEndpoint) is { } otlp && Skein.Proxy.L7.Observability.TraceExporter.Parse(otlp) is null)
+            {
+                Console.Error.WriteLine($"error: --otlp-endpoint {otlp}: expected host:port (OTLP/gRPC) or an http(s) URL (OTLP/HTTP when its path ends in /v1/traces)");
+                return 2;
+            }
+
             var options = new ProxyOptions
             {
                 RootCertFile = rootPath,
@@ -58,6 +65,7 @@ internal static class ProxyCommand
                 AdminPort = parse.GetValue(adminPort),
                 MetricsPort = parse.GetValue(metricsPort),
                 AccessLogFormat = parse.GetRequiredValue(accessLog),
+                OtlpEndpoint = parse.GetValue(otlpEndpoint),
             };
             await using var app = ProxyHost.Build(options);
             return await HostRunner.RunAsync(app, ct);

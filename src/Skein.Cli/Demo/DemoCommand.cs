@@ -17,7 +17,7 @@ internal static class DemoCommand
         var dir = new Option<DirectoryInfo?>("--dir") { Description = "Working directory for config, state and logs (kept afterwards). Default: a temporary directory, removed on exit." };
         var rps = new Option<int>("--rps") { Description = "Load generator requests per second.", DefaultValueFactory = _ => 10 };
 
-        var command = new Command("demo", "Run a bookstore mesh on loopback: control plane, two node proxies, six apps, and a load generator.")
+        var command = new Command("demo", "Run a bookstore mesh on loopback: control plane, two node proxies, an ingress gateway, six apps, and a load generator.")
         {
             check, dir, rps,
         };
@@ -45,6 +45,7 @@ internal static class DemoCommand
         private readonly string _demoId = Guid.NewGuid().ToString("N");
         private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(2) };
         private LoadGenerator? _load;
+        private LoadGenerator? _gatewayLoad;
 
         public async Task<int> RunAsync(bool check, int rps, CancellationToken ct)
         {
@@ -73,13 +74,12 @@ internal static class DemoCommand
 
                 foreach (var node in DemoTopology.Nodes)
                 {
-                    var info = Launcher.Skein(["proxy", "--role", "node", "--node", node.Name, "--address", node.Address.ToString(), "--control", $"{DemoTopology.ControlAddress}:15012"]);
-                    // Secrets go by environment, not argv, so they do not show in `ps`.
-                    info.Environment["SKEIN_ROOT_CERT"] = Path.Combine(stateDir, "root-cert.pem");
-                    info.Environment["SKEIN_TOKEN"] = tokens.TokenFor(node.Name);
-                    var proxy = Start($"proxy-{node.Name}", info, logDir);
+                    var proxy = StartProxy("node", node, stateDir, tokens, logDir);
                     await WaitHttpAsync(proxy, new Uri(node.Admin, "ready"), ct);
                 }
+
+                // The ingress gateway starts alongside the apps; it is waited for once they are up.
+                var gateway = StartProxy("gateway", DemoTopology.GatewayProxy, stateDir, tokens, logDir);
 
                 var apps = new List<(ChildProcess, DemoApp)>();
                 foreach (var app in DemoTopology.Apps)
@@ -106,9 +106,13 @@ internal static class DemoCommand
                     await WaitHttpAsync(process, new Uri($"http://{app.Address}:{DemoTopology.AppPort}/healthz"), ct);
                 }
 
+                await WaitHttpAsync(gateway, new Uri(DemoTopology.GatewayProxy.Admin, "ready"), ct);
+                await WaitHttpAsync(gateway, new Uri(DemoTopology.GatewayUrl, "healthz"), ct);
                 await WaitSocksAsync(DemoTopology.LoadGenerator, ct);
                 _load = new LoadGenerator(DemoTopology.SocksFor(DemoTopology.LoadGenerator), DemoTopology.FrontendUrl);
                 _load.Start(rps);
+                _gatewayLoad = new LoadGenerator(null, DemoTopology.GatewayUrl);
+                _gatewayLoad.Start(Math.Max(1, rps / 2));
                 PrintLayout(started.Elapsed, configDir, check);
 
                 if (check)
@@ -137,6 +141,15 @@ internal static class DemoCommand
             var child = ChildProcess.Start(name, info, Path.Combine(logDir, $"{name}.log"));
             _children.Add(child);
             return child;
+        }
+
+        private ChildProcess StartProxy(string role, DemoNode node, string stateDir, Control.Ca.JoinTokens tokens, string logDir)
+        {
+            var info = Launcher.Skein(["proxy", "--role", role, "--node", node.Name, "--address", node.Address.ToString(), "--control", $"{DemoTopology.ControlAddress}:15012"]);
+            // Secrets go by environment, not argv, so they do not show in `ps`.
+            info.Environment["SKEIN_ROOT_CERT"] = Path.Combine(stateDir, "root-cert.pem");
+            info.Environment["SKEIN_TOKEN"] = tokens.TokenFor(node.Name);
+            return Start($"proxy-{node.Name}", info, logDir);
         }
 
         private async Task WaitHttpAsync(ChildProcess process, Uri url, CancellationToken ct)
@@ -221,9 +234,15 @@ internal static class DemoCommand
                 }
             }
 
+            Console.WriteLine($"  {DemoTopology.GatewayProxy.Name,-15} proxy {DemoTopology.GatewayProxy.Address}   admin {DemoTopology.GatewayProxy.Admin}");
+            Console.WriteLine($"    {DemoTopology.GatewayName,-14} {DemoTopology.GatewayUrl}   (ingress: HTTPRoute frontend)");
+
             var nodeA = DemoTopology.Nodes[0];
             Console.WriteLine();
+            Console.WriteLine($"Bookstore through the ingress gateway: {DemoTopology.GatewayUrl}");
+            Console.WriteLine();
             Console.WriteLine("Try:");
+            Console.WriteLine($"  curl {DemoTopology.GatewayUrl}books                              # from outside, through the gateway");
             Console.WriteLine($"  curl --socks5-hostname {DemoTopology.LoadGenerator}:15080 http://frontend.bookstore:8080/books   # as the loadgen workload");
             Console.WriteLine($"  curl -p -x http://{DemoTopology.LoadGenerator}:15080 http://catalog.bookstore:8080/books");
             Console.WriteLine($"  curl {nodeA.Admin}stats | grep outbound       # the proxy's own counters");
@@ -248,9 +267,9 @@ internal static class DemoCommand
             while (!ct.IsCancellationRequested)
             {
                 await Task.Delay(TimeSpan.FromSeconds(10), ct);
-                var ok = _load!.Succeeded;
-                var failed = _load.Failed;
-                Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] load: {ok - lastOk} ok, {failed - lastFailed} failed in the last 10 s{(failed > lastFailed ? $" (last error: {_load.LastError})" : "")}");
+                var ok = _load!.Succeeded + _gatewayLoad!.Succeeded;
+                var failed = _load.Failed + _gatewayLoad.Failed;
+                Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] load: {ok - lastOk} ok, {failed - lastFailed} failed in the last 10 s{(failed > lastFailed ? $" (last error: {_load.LastError ?? _gatewayLoad.LastError})" : "")}");
                 (lastOk, lastFailed) = (ok, failed);
                 foreach (var child in _children.Where(c => c.HasExited))
                 {
@@ -277,6 +296,38 @@ internal static class DemoCommand
             {
                 return (name, false, e.Message);
             }
+        }
+
+        /// <summary>Passes when the gateway's HTTP access records show gateway → frontend as an http edge with a request rate and latency.</summary>
+        private async Task<(string, bool, string)> GatewayTopologyCheckAsync(CancellationToken ct)
+        {
+            var name = $"the topology shows {DemoTopology.GatewayName} -> frontend as HTTP";
+            var deadline = Stopwatch.StartNew();
+            var detail = "";
+            while (deadline.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                try
+                {
+                    var topology = JsonNode.Parse(await _http.GetStringAsync($"http://{DemoTopology.ControlAddress}:20001/api/v1/topology?window=1m", ct));
+                    var edge = topology?["edges"]?.AsArray().FirstOrDefault(e =>
+                        e?["source"]?.GetValue<string>() == $"workload:{DemoTopology.Namespace}/{DemoTopology.GatewayName}" &&
+                        e["target"]?.GetValue<string>() == $"service:{DemoTopology.Namespace}/frontend" && e["protocol"]?.GetValue<string>() == "http");
+                    if (edge is not null && edge["requests"]!.GetValue<long>() > 0 && edge["p99Ms"] is not null)
+                    {
+                        return (name, true, $"{edge["requests"]} requests, {edge["rps"]} per second, p99 {edge["p99Ms"]} ms, mTLS {edge["mtls"]}");
+                    }
+
+                    detail = "no such edge yet";
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+                {
+                    detail = e.Message;
+                }
+
+                await Task.Delay(250, ct);
+            }
+
+            return (name, false, detail);
         }
 
         /// <summary>Passes when requests succeeded and the proxies' own counters show the traffic crossing them.</summary>
@@ -319,6 +370,9 @@ internal static class DemoCommand
                 $"{mtls} mTLS tunnels opened, {plaintext} plaintext or passthrough, node-b accepted {inboundB} mTLS connections"));
 
             results.Add(await TopologyCheckAsync(ct));
+            results.Add(("requests through the ingress gateway succeed", _gatewayLoad!.Succeeded > 0 && _gatewayLoad.Failed <= _gatewayLoad.Succeeded / 10,
+                $"{_gatewayLoad.Succeeded} ok, {_gatewayLoad.Failed} failed{(_gatewayLoad.LastError is { } g ? $" (last: {g})" : "")} at {DemoTopology.GatewayUrl}"));
+            results.Add(await GatewayTopologyCheckAsync(ct));
 
             Console.WriteLine();
             foreach (var (name, ok, detail) in results)
@@ -381,6 +435,8 @@ internal static class DemoCommand
                 new(DemoTopology.ControlAddress, 15012), new(DemoTopology.ControlAddress, 20001), new(DemoTopology.ControlAddress, 15014),
             };
             endpoints.AddRange(DemoTopology.Nodes.SelectMany(n => new[] { new IPEndPoint(n.Address, 15080), new IPEndPoint(n.Address, 15000) }));
+            endpoints.Add(new IPEndPoint(DemoTopology.GatewayProxy.Address, 15000));
+            endpoints.Add(new IPEndPoint(DemoTopology.GatewayAddress, DemoTopology.GatewayUrl.Port));
             endpoints.AddRange(DemoTopology.Apps.Select(a => new IPEndPoint(a.Address, DemoTopology.AppPort)));
             foreach (var ep in endpoints)
             {
@@ -411,6 +467,11 @@ internal static class DemoCommand
             if (_load is not null)
             {
                 await _load.DisposeAsync();
+            }
+
+            if (_gatewayLoad is not null)
+            {
+                await _gatewayLoad.DisposeAsync();
             }
 
             // Apps first, then proxies, then the control plane: the reverse of start-up.

@@ -58,6 +58,18 @@ internal static class DemoTopology
 
     private static IPAddress At(string lastTwoOctets) => IPAddress.Parse($"127.{Block}.{lastTwoOctets}");
 
+    /// <summary>The ingress gateway proxy (role gateway, node "gateway"): admin on :15000 here.</summary>
+    public static readonly DemoNode GatewayProxy = new("gateway", At("30.1"));
+
+    /// <summary>The Gateway's own address (its spec.addresses in the embedded config), like a load balancer IP.</summary>
+    public static readonly IPAddress GatewayAddress = At("30.2");
+
+    /// <summary>The Gateway's name in the embedded config.</summary>
+    public const string GatewayName = "bookstore-gateway";
+
+    /// <summary>Where clients outside the mesh reach the bookstore: the Gateway's HTTP listener.</summary>
+    public static readonly Uri GatewayUrl = new($"http://{GatewayAddress}:8080/");
+
     /// <summary>The frontend URL the load generator asks for, resolved by the node proxy.</summary>
     public static readonly Uri FrontendUrl = new("http://frontend.bookstore:8080/");
 }

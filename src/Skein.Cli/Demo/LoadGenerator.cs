@@ -2,14 +2,14 @@ using System.Net;
 
 namespace Skein.Cli.Demo;
 
-/// <summary>Steady demo traffic: browses and buys through node-a's SOCKS5 port, as a meshed client would.</summary>
-internal sealed class LoadGenerator(Uri socksProxy, Uri frontend) : IAsyncDisposable
+/// <summary>Steady demo traffic: browses and buys through a workload's SOCKS5 port, as a meshed client would, or straight at the ingress gateway, as an outside client would (no proxy).</summary>
+internal sealed class LoadGenerator(Uri? socksProxy, Uri frontend) : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly HttpClient _http = new(new SocketsHttpHandler
     {
-        Proxy = new WebProxy(socksProxy),
-        UseProxy = true,
+        Proxy = socksProxy is null ? null : new WebProxy(socksProxy),
+        UseProxy = socksProxy is not null,
         PooledConnectionLifetime = TimeSpan.FromSeconds(5),
     })
     { Timeout = TimeSpan.FromSeconds(5) };

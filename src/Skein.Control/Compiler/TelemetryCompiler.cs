@@ -22,7 +22,9 @@ public static class TelemetryCompiler
         foreach (var telemetry in snapshot.OfType<TelemetryResource>().OrderBy(t => t.Metadata.Name, StringComparer.Ordinal))
         {
             var ns = telemetry.Metadata.Namespace ?? "default";
-            if (telemetry.Spec.AccessLogging.FirstOrDefault() is not { } logging)
+            var logging = telemetry.Spec.AccessLogging.FirstOrDefault();
+            var tracing = telemetry.Spec.Tracing.FirstOrDefault();
+            if (logging is null && tracing is null)
             {
                 continue;
             }
@@ -32,34 +34,38 @@ public static class TelemetryCompiler
                 foreach (var workload in workloads.Where(w => w.Metadata.Namespace == ns &&
                              selector.MatchLabels.All(l => (w.Metadata.Labels ?? []).GetValueOrDefault(l.Key) == l.Value)))
                 {
-                    Add(result, $"{ns}/{workload.Metadata.Name}", ns, workload.Metadata.Name, logging);
+                    Add(result, $"{ns}/{workload.Metadata.Name}", ns, workload.Metadata.Name, logging, tracing);
                 }
 
                 continue;
             }
 
             var mesh = ns == AuthorizationCompiler.RootNamespace;
-            Add(result, mesh ? MeshName : ns, mesh ? "" : ns, "", logging);
+            Add(result, mesh ? MeshName : ns, mesh ? "" : ns, "", logging, tracing);
         }
 
         return result;
     }
 
-    private static void Add(Dictionary<string, XdsResource> result, string name, string ns, string workload, AccessLogging logging)
+    private static void Add(Dictionary<string, XdsResource> result, string name, string ns, string workload, AccessLogging? logging, TracingSettings? tracing)
     {
         if (result.ContainsKey(name))
         {
             return;
         }
 
-        var disabled = logging.Disabled == true;
+        var disabled = logging?.Disabled == true;
         result[name] = XdsResource.Create(name, new Proto.Telemetry
         {
             Namespace = ns,
             Workload = workload,
-            Format = disabled ? Proto.Telemetry.Types.Format.Off : logging.Format == AccessLogFormat.Json ? Proto.Telemetry.Types.Format.Json : Proto.Telemetry.Types.Format.Text,
-            SamplingPercentage = logging.SamplingPercentage ?? 100,
+            Format = disabled ? Proto.Telemetry.Types.Format.Off : logging?.Format == AccessLogFormat.Json ? Proto.Telemetry.Types.Format.Json : Proto.Telemetry.Types.Format.Text,
+            SamplingPercentage = logging?.SamplingPercentage ?? 100,
             StreamToControlPlane = !disabled,
+            AccessLoggingUnset = logging is null,
+            Tracing = tracing is not null,
+            TracingSamplingPercentage = tracing?.SamplingPercentage ?? 100,
+            OtlpEndpoint = tracing?.OtlpEndpoint ?? "",
         });
     }
 }

@@ -24,6 +24,6 @@ public static class TypeUrls
     /// <summary>Types a node proxy subscribes to, in the order it applies them.</summary>
     public static readonly IReadOnlyList<string> NodeTypes = [Address, Authorization, WorkloadMtls, Upstream];
 
-    /// <summary>Types a gateway or waypoint proxy subscribes to: its Gateways plus what resolves their backends.</summary>
+    /// <summary>Types a gateway or waypoint proxy needs before it is ready: its Gateways plus what resolves their backends (Telemetry is subscribed but optional).</summary>
     public static readonly IReadOnlyList<string> L7Types = [Address, Authorization, WorkloadMtls, Gateway];
 }

@@ -19,6 +19,9 @@ public static class L7Services
         services.AddSingleton<L7ConfigStore>();
         services.AddSingleton<HttpMetrics>();
         services.AddSingleton<HttpRequestLog>();
+        services.AddSingleton<RequestTracer>();
+        services.AddSingleton<TraceExporter>();
+        services.AddHostedService(sp => sp.GetRequiredService<TraceExporter>());
         services.AddSingleton<UpstreamClients>();
         services.AddSingleton<BackendResolver>();
         services.AddSingleton<MirrorSender>();

@@ -63,9 +63,9 @@ public sealed class TestMesh : IAsyncDisposable
     }
 
     /// <summary>Starts a gateway- or waypoint-role proxy for <paramref name="node"/>; its admin port is on <paramref name="address"/>.</summary>
-    public async Task<TestProcess> StartL7ProxyAsync(string role, string node, IPAddress address)
+    public async Task<TestProcess> StartL7ProxyAsync(string role, string node, IPAddress address, params string[] extraArgs)
     {
-        var proxy = Track(TestProcess.Skein($"{role}-{node}", ["proxy", "--role", role, "--node", node, "--address", address.ToString(), "--control", $"{ControlAddress}:15012"],
+        var proxy = Track(TestProcess.Skein($"{role}-{node}", ["proxy", "--role", role, "--node", node, "--address", address.ToString(), "--control", $"{ControlAddress}:15012", .. extraArgs],
             new Dictionary<string, string> { ["SKEIN_ROOT_CERT"] = RootCertPath, ["SKEIN_TOKEN"] = TokenFor(node) }));
         _proxies[node] = proxy;
         await WaitOkAsync(proxy, AdminUri(address, "ready"));

@@ -15,6 +15,7 @@ public sealed class GatewayRequestHandler(
     L7ConfigStore store,
     ForwardingPipeline pipeline,
     HttpRequestLog log,
+    RequestTracer tracer,
     ProxyStats stats,
     ILogger<GatewayRequestHandler> logger)
 {
@@ -35,11 +36,13 @@ public sealed class GatewayRequestHandler(
         }
 
         stats.Increment("l7.downstream_rq_total");
+        RequestSpan? span = null;
         try
         {
             var host = HostnameMatcher.Normalize(context.Request.Host.Host);
             var listener = binding?.Select(host);
             outcome.Listener = listener;
+            span = tracer.Start(context, listener?.Gateway.Proto.Namespace);
             var entry = listener?.Routes.Match(context.Request, host, port);
             if (listener is not null && Authorize(context, listener, port, outcome) is { Allowed: false } denial)
             {
@@ -82,7 +85,8 @@ public sealed class GatewayRequestHandler(
         }
         finally
         {
-            log.Record(context, outcome, start, timer.Elapsed);
+            var record = log.Record(context, outcome, start, timer.Elapsed);
+            span?.End(context, outcome, record.IsError);
         }
     }
 

@@ -25,6 +25,13 @@ public sealed class GatewayTransformer(ForwardPlan plan, IReadOnlySet<int>? retr
             proxyRequest.Headers.TryAddWithoutValidation("x-forwarded-for", prior.Length > 0 ? $"{prior}, {remote}" : remote);
         }
 
+        if (httpContext.Features.Get<Observability.RequestSpan>() is { } span)
+        {
+            // The backend's parent is this hop's span; tracestate passes through as the client sent it.
+            proxyRequest.Headers.Remove("traceparent");
+            proxyRequest.Headers.TryAddWithoutValidation("traceparent", span.Traceparent);
+        }
+
         proxyRequest.Headers.Remove("x-forwarded-proto");
         proxyRequest.Headers.TryAddWithoutValidation("x-forwarded-proto", httpContext.Request.Scheme);
         foreach (var modifier in plan.BackendRequestHeaders)

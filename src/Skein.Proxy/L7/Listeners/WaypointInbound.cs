@@ -175,6 +175,7 @@ public sealed class WaypointInbound(
         var connection = new StreamConnection(tunnel, new IPEndPoint(destination.Ip, destination.Port), peer);
         connection.Features.Set(new TunnelDestination(binding, servicePort));
         connection.Features.Set(new PeerIdentityFeature(peerId));
+        connection.Features.Set(new Observability.TunnelPeerFeature(peerId, ForwardedFor(request.GetHeader("forwarded"))));
         if (binding.Listeners[0].Proto.StreamRoutes.Count > 0 && binding.Listeners[0].Proto.HttpRoutes.Count == 0)
         {
             await streams.RelayAsync(connection, binding.Listeners[0], destination.Port, ct);
@@ -219,6 +220,27 @@ public sealed class WaypointInbound(
         }
 
         return last;
+    }
+
+    /// <summary>The original source in an HBONE <c>forwarded: for=ip</c> header (RFC 7239), or null.</summary>
+    public static IPAddress? ForwardedFor(string? forwarded)
+    {
+        if (forwarded is null)
+        {
+            return null;
+        }
+
+        foreach (var pair in forwarded.Split([';', ','], StringSplitOptions.TrimEntries))
+        {
+            if (pair.StartsWith("for=", StringComparison.OrdinalIgnoreCase))
+            {
+                var value = pair[4..].Trim('"').TrimStart('[');
+                var end = value.IndexOf(']', StringComparison.Ordinal);
+                return IPAddress.TryParse(end >= 0 ? value[..end] : value, out var ip) ? ip : null;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The service (and its port) a tunnel's destination belongs to: a service VIP and port, or a workload address and target port.</summary>

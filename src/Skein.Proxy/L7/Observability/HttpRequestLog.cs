@@ -1,17 +1,20 @@
 using Microsoft.AspNetCore.Http;
 using Skein.Proxy.L7.Forwarding;
+using Skein.Proxy.State;
 using Skein.Proxy.Telemetry;
 
 namespace Skein.Proxy.L7.Observability;
 
-/// <summary>Turns a finished request into an access log line and Istio HTTP metrics.</summary>
+/// <summary>Turns a finished request into an HTTP access log record (streamed as an ALS HTTP entry) and Istio HTTP metrics.</summary>
 /// <remarks>
-/// The access log record is today's connection-shaped one: method, path, status and protocol go in the
-/// details until the telemetry work adds HTTP fields to <see cref="AccessLogRecord"/>.
+/// At a gateway the record's source is the gateway itself (its workload, identity) with the client's address
+/// as the downstream address, as Istio's gateways report themselves as the source of what they forward. At a
+/// waypoint the source is the caller: the verified peer identity of the HBONE tunnel and the workload the mesh
+/// state places at the tunnel's original source address (or, failing that, the one with that identity).
 /// </remarks>
-public sealed class HttpRequestLog(ProxyOptions options, AccessLog accessLog, HttpMetrics metrics)
+public sealed class HttpRequestLog(ProxyOptions options, AccessLog accessLog, HttpMetrics metrics, ProxyStateStore state)
 {
-    public void Record(HttpContext context, RequestOutcome outcome, DateTimeOffset start, TimeSpan duration)
+    public AccessLogRecord Record(HttpContext context, RequestOutcome outcome, DateTimeOffset start, TimeSpan duration)
     {
         var request = context.Request;
         var status = context.Response.StatusCode;
@@ -20,19 +23,25 @@ public sealed class HttpRequestLog(ProxyOptions options, AccessLog accessLog, Ht
         var destinationPrincipal = destination is null ? null : Identity.WorkloadIdentity.Of(destination, options.TrustDomain).ToString();
         var security = outcome.MutualTls ? "mutual_tls" : "none";
         var protocol = request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true ? "grpc" : "http";
-        metrics.Record(HttpLabels.For(options.Role == "waypoint" ? "waypoint" : "source", gateway?.Proto.Name ?? options.Node, gateway?.Proto.Namespace ?? HttpLabels.Unknown,
-            gateway?.Identity?.ToString(), destination, destinationPrincipal, outcome.Service, protocol, status, outcome.Flags, security), duration);
+        var source = Source(context, gateway);
+        metrics.Record(HttpLabels.For(options.Role == "waypoint" ? "waypoint" : "source", source.Workload ?? HttpLabels.Unknown, source.Namespace ?? HttpLabels.Unknown,
+            source.Principal, destination, destinationPrincipal, outcome.Service, protocol, status, outcome.Flags, security), duration);
 
-        accessLog.Write(new AccessLogRecord
+        var requestId = request.Headers["x-request-id"].ToString();
+        // Istio's cluster name carries the service port: the one whose target port the chosen endpoint listens on.
+        var servicePort = outcome.Endpoint is { } chosen
+            ? outcome.Service?.Ports.FirstOrDefault(p => p.TargetPort == chosen.Address.Port)?.ServicePort ?? (uint)chosen.Address.Port
+            : 0;
+        var record = new AccessLogRecord
         {
             Start = start,
             Direction = options.Role,
             Node = options.Node,
-            ConnectionId = request.Headers["x-request-id"].ToString() is { Length: > 0 } id ? id : context.TraceIdentifier,
-            SourceAddress = context.Connection.RemoteIpAddress is { } ip ? $"{ip}:{context.Connection.RemotePort}" : null,
-            SourceWorkload = gateway?.Proto.Name,
-            SourceNamespace = gateway?.Proto.Namespace,
-            SourcePrincipal = gateway?.Identity?.ToString(),
+            ConnectionId = requestId.Length > 0 ? requestId : context.TraceIdentifier,
+            SourceAddress = source.Address,
+            SourceWorkload = source.Workload,
+            SourceNamespace = source.Namespace,
+            SourcePrincipal = source.Principal,
             DestinationWorkload = destination?.Name,
             DestinationNamespace = destination?.Namespace,
             DestinationPrincipal = outcome.MutualTls ? destinationPrincipal : null,
@@ -44,12 +53,69 @@ public sealed class HttpRequestLog(ProxyOptions options, AccessLog accessLog, Ht
             Duration = duration,
             Security = security,
             ResponseFlags = outcome.Flags,
-            // A policy denial leads with Envoy's RBAC details so readers of the log (and the topology) see which policy refused it.
-            Details = outcome.DeniedBy is { } deniedBy
-                ? AccessLogRecord.ToDetails($"{AccessLogRecord.RbacDenied(deniedBy)} {request.Method} {request.Protocol} {status}")
-                : AccessLogRecord.ToDetails($"{request.Method} {request.Protocol} {status} {outcome.Details}{(outcome.Route is null ? "" : $" route={outcome.Route}")}{(outcome.Attempts > 1 ? $" attempts={outcome.Attempts}" : "")}"),
-            Policy = outcome.DeniedBy is null or "none" ? null : outcome.DeniedBy,
-            FailedHop = outcome.Flags is "-" or "URX" && status < 500 ? null : $"{options.Role}/{options.Node}",
-        });
+            // A policy denial's details are Envoy's RBAC text (set where the request was refused), naming the policy.
+            Details = AccessLogRecord.ToDetails(outcome.Details),
+            Policy = outcome.Details.StartsWith(AccessLogRecord.RbacDeniedPrefix, StringComparison.Ordinal) && outcome.Details.EndsWith(']')
+                ? outcome.Details[AccessLogRecord.RbacDeniedPrefix.Length..^1] is var p && p != "none" ? p : null
+                : null,
+            FailedHop = FailedHop(outcome, status),
+            Method = request.Method,
+            Authority = request.Host.Value,
+            Path = $"{request.PathBase}{request.Path}{request.QueryString}",
+            Protocol = ProtocolName(request.Protocol),
+            ResponseCode = outcome.Flags == "DC" && !context.Response.HasStarted ? 0 : status,
+            RequestId = requestId.Length > 0 ? requestId : null,
+            RouteName = outcome.Route,
+            UpstreamCluster = outcome.Service is { } service ? $"outbound|{servicePort}||{service.Hostname}" : null,
+            UserAgent = request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null,
+            RetryCount = Math.Max(0, outcome.Attempts - 1),
+        };
+        accessLog.Write(record);
+        return record;
     }
+
+    /// <summary>Who sent the request, as this proxy can vouch for it.</summary>
+    private (string? Address, string? Workload, string? Namespace, string? Principal) Source(HttpContext context, Configuration.GatewayRuntime? gateway)
+    {
+        var remote = context.Connection.RemoteIpAddress is { } ip ? $"{ip}:{context.Connection.RemotePort}" : null;
+        if (context.Features.Get<TunnelPeerFeature>() is { } peer)
+        {
+            var mesh = state.Current;
+            var at = peer.OriginalSource is { } original ? mesh.WorkloadsByIp.GetValueOrDefault(original) : null;
+            var principal = peer.Identity.ToString();
+            var workload = at is not null && Identity.WorkloadIdentity.Of(at, options.TrustDomain).ToString() == principal
+                ? at
+                : mesh.Workloads.Values.FirstOrDefault(w => Identity.WorkloadIdentity.Of(w, options.TrustDomain).ToString() == principal);
+            var segments = peer.Identity.Path.Split('/');
+            var identityNamespace = segments.Length == 5 && segments[1] == "ns" ? segments[2] : null;
+            return (peer.OriginalSource?.ToString() ?? remote, workload?.Name, workload?.Namespace ?? identityNamespace, principal);
+        }
+
+        return (remote, gateway?.Proto.Name, gateway?.Proto.Namespace, gateway?.Identity?.ToString());
+    }
+
+    /// <summary>Where the request failed, in the access log's hop vocabulary; null when it did not.</summary>
+    internal string? FailedHop(RequestOutcome outcome, int status) => outcome.Flags switch
+    {
+        "-" when status >= 500 && outcome.Endpoint is { } endpoint && outcome.Details == "via_upstream" => $"destination-workload/{endpoint.Address}",
+        "-" when status >= 500 || outcome.Details.StartsWith(AccessLogRecord.RbacDeniedPrefix, StringComparison.Ordinal) => $"{options.Role}/{options.Node}",
+        "-" => null,
+        "URX" when status < 500 => null,
+        "UF" or "URX" or "UC" or "UPE" => outcome.Endpoint is { } endpoint ? $"connect-to-destination/{endpoint.Address}" : "connect-to-destination",
+        "UT" => outcome.Endpoint is { } endpoint ? $"destination-workload/{endpoint.Address}" : $"{options.Role}/{options.Node}",
+        "DC" => "downstream",
+        _ => $"{options.Role}/{options.Node}",
+    };
+
+    /// <summary>The protocol as Envoy prints it (HTTP/2 rather than ASP.NET Core's HTTP/2.0).</summary>
+    public static string ProtocolName(string protocol) => protocol switch
+    {
+        "HTTP/2.0" or "HTTP/2" => "HTTP/2",
+        "HTTP/3.0" or "HTTP/3" => "HTTP/3",
+        "HTTP/1.0" => "HTTP/1.0",
+        _ => "HTTP/1.1",
+    };
 }
+
+/// <summary>The verified peer of the HBONE tunnel a waypoint request came through, and the original source address its <c>forwarded</c> header names.</summary>
+public sealed record TunnelPeerFeature(Skein.Core.Identity.SpiffeId Identity, System.Net.IPAddress? OriginalSource);
