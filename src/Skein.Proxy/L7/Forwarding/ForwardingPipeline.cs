@@ -201,7 +201,8 @@ public sealed class ForwardingPipeline(
             outcome.MutualTls = listener.Gateway.Identity is not null && endpoint.Workload is { } w && state.Current.MtlsModeFor(w, endpoint.Address.Port) != MtlsMode.Disable;
             var (backendHost, backendPath) = Rewrite(backend.Filters.Rewrite, host, path, prefix);
             var plan = new ForwardPlan(backendHost, backendPath, query, backend.Filters.RequestHeaders,
-                [.. entry.Filters.ResponseHeaders, .. backend.Filters.ResponseHeaders], backend.Filters.Cors ?? entry.Filters.Cors);
+                [.. entry.Filters.ResponseHeaders, .. backend.Filters.ResponseHeaders], backend.Filters.Cors ?? entry.Filters.Cors,
+                policy?.Policy.ConnectionPool?.ConnectTimeout is { } connect && connect.ToTimeSpan() > TimeSpan.Zero ? connect.ToTimeSpan() : null);
             var transformer = new GatewayTransformer(plan, last ? null : retryOn);
             using var perTry = CancellationTokenSource.CreateLinkedTokenSource(whole.Token);
             if (entry.BackendRequestTimeout is { } tryTimeout)
