@@ -27,6 +27,7 @@ public sealed class ResilienceMesh : IAsyncLifetime
             Yaml.Workload("flaky-bad", "default", "node-1", Mesh.Block.Host(11), "flaky", "echo") +
             Yaml.Service("plain", "default", 80, 8080, "echo") + Yaml.Service("limited", "default", 80, 8080, "echo") +
             Yaml.Service("faulty", "default", 80, 8080, "echo") + Yaml.Service("pooled", "default", 80, 8080, "echo") +
+            Yaml.Service("delayed", "default", 80, 8080, "echo") +
             Yaml.Workload("echo-1", "default", "node-1", Mesh.Block.Host(12), "echo", "echo"));
         Mesh.WriteConfig("gateway.yaml", GatewayYaml.Replace("GATEWAY_ADDRESS", GatewayAddress.ToString(), StringComparison.Ordinal));
         _failing = await StartFailingBackendAsync(new IPEndPoint(Mesh.Block.Host(11), 8080));
@@ -113,6 +114,8 @@ public sealed class ResilienceMesh : IAsyncLifetime
             backendRefs: [{name: faulty, port: 80}]
           - matches: [{headers: [{name: Host, value: pooled.example.com}]}]
             backendRefs: [{name: pooled, port: 80}]
+          - matches: [{headers: [{name: Host, value: delayed.example.com}]}]
+            backendRefs: [{name: delayed, port: 80}]
         ---
         apiVersion: skein.dev/v1alpha1
         kind: TrafficPolicy
@@ -142,6 +145,14 @@ public sealed class ResilienceMesh : IAsyncLifetime
         spec:
           targetRefs: [{group: "", kind: Service, name: pooled}]
           connectionPool: {maxConnections: 1, maxPendingRequests: 0}
+        ---
+        apiVersion: skein.dev/v1alpha1
+        kind: TrafficPolicy
+        metadata: {name: delayed, namespace: default}
+        spec:
+          targetRefs: [{group: "", kind: Service, name: delayed}]
+          faults:
+            delay: {percentage: 100, fixedDelay: 1ms}
         ---
 
         """;
@@ -216,6 +227,15 @@ public sealed class ResilienceTests(ResilienceMesh fixture) : IClassFixture<Resi
         Assert.Equal((HttpStatusCode)418, response.StatusCode);
         Assert.Contains("fault injection", Assert.Single(response.Headers.GetValues("skein-reason")), StringComparison.Ordinal);
         await fixture.WaitForLogAsync("faulty.example.com", "FI");
+    }
+
+    [Fact]
+    public async Task A_delay_fault_lets_the_request_through_and_marks_it_DI()
+    {
+        using var client = ResilienceMesh.Client("delayed.example.com");
+        using var response = await client.GetAsync(fixture.Url("/d"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await fixture.WaitForLogAsync("delayed.example.com", "DI");
     }
 
     [Fact]
