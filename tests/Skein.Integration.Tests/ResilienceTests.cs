@@ -190,13 +190,27 @@ public sealed class ResilienceTests(ResilienceMesh fixture) : IClassFixture<Resi
     {
         using var slowClient = ResilienceMesh.Client("pooled.example.com", Timeout.InfiniteTimeSpan);
         using var stop = new CancellationTokenSource();
-        var slow = slowClient.GetAsync(fixture.Url("/?delay=60s"), stop.Token);
+        Task<HttpResponseMessage> StartSlow() => slowClient.GetAsync(fixture.Url("/?delay=120s"), stop.Token);
+        var slow = StartSlow();
         using var client = ResilienceMesh.Client("pooled.example.com");
         HttpResponseMessage? overflow = null;
         await TestMesh.EventuallyAsync(async () =>
         {
+            if (slow.IsCompleted)
+            {
+                // A probe got the connection first and the slow request overflowed: start it again.
+                using (var early = await slow)
+                {
+                    Assert.Equal(HttpStatusCode.ServiceUnavailable, early.StatusCode);
+                }
+
+                slow = StartSlow();
+                return false;
+            }
+
             var response = await client.GetAsync(fixture.Url("/"));
-            if (response.StatusCode != HttpStatusCode.ServiceUnavailable)
+            // Only an overflow while the slow request holds the connection counts (not a race with the previous probe).
+            if (response.StatusCode != HttpStatusCode.ServiceUnavailable || slow.IsCompleted)
             {
                 response.Dispose();
                 return false;
@@ -204,7 +218,7 @@ public sealed class ResilienceTests(ResilienceMesh fixture) : IClassFixture<Resi
 
             overflow = response;
             return true;
-        }, TimeSpan.FromSeconds(20), "a request beyond maxConnections to overflow");
+        }, TimeSpan.FromSeconds(45), "a request beyond maxConnections to overflow");
         using (overflow)
         {
             var reason = Assert.Single(overflow!.Headers.GetValues("skein-reason"));
