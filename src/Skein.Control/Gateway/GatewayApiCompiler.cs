@@ -44,6 +44,7 @@ public sealed class GatewayApiCompiler(ControlPlaneOptions options)
             statuses[route.Route.Resource.Key] = new RouteStatus { Parents = route.Parents };
         }
 
+        var policies = new TrafficPolicies(snapshot.OfType<TrafficPolicyResource>());
         var compiled = new List<CompiledGateway>();
         foreach (var state in gateways.Values)
         {
@@ -55,6 +56,7 @@ public sealed class GatewayApiCompiler(ControlPlaneOptions options)
             }
 
             GatewayAuthorization.Attach(state, proto, context);
+            policies.Apply(proto);
 
             compiled.Add(new CompiledGateway(state.Resource, state.Role, state.Node, state.Addresses, proto));
         }

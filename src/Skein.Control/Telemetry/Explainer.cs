@@ -103,6 +103,11 @@ public static class Explainer
             cause = $"The circuit to {Target(r)} is open: a connection-pool limit of its TrafficPolicy was reached.";
             checks.Add("Check the TrafficPolicy's connectionPool limits for the service.");
         }
+        else if (Has(r, "RL"))
+        {
+            cause = $"The local rate limit of {Target(r)} (its TrafficPolicy's rateLimit) refused the request.";
+            checks.Add("Check the TrafficPolicy's rateLimit for the service, and how fast clients call it (skein top).");
+        }
         else if (Has(r, "UT") || Has(r, "DT") || Has(r, "SI"))
         {
             cause = $"{Target(r)} did not answer in time (timeout).";

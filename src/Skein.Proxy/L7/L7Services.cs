@@ -3,6 +3,7 @@ using Skein.Proxy.L7.Configuration;
 using Skein.Proxy.L7.Forwarding;
 using Skein.Proxy.L7.Listeners;
 using Skein.Proxy.L7.Observability;
+using Skein.Proxy.L7.Resilience;
 using Skein.Proxy.Transport;
 using Skein.Proxy.Xds;
 
@@ -24,6 +25,7 @@ public static class L7Services
         services.AddHostedService(sp => sp.GetRequiredService<TraceExporter>());
         services.AddSingleton<UpstreamClients>();
         services.AddSingleton<BackendResolver>();
+        services.AddSingleton(new ResilienceRegistry(TimeProvider.System));
         services.AddSingleton<MirrorSender>();
         services.AddSingleton<ForwardingPipeline>();
         services.AddSingleton<GatewayRequestHandler>();

@@ -1,5 +1,6 @@
 using Skein.Core.Protos.Skein;
 using Skein.Core.Protos.Workload;
+using Skein.Proxy.L7.Resilience;
 using Skein.Proxy.LoadBalancing;
 using Skein.Proxy.Outbound;
 using Skein.Proxy.State;
@@ -10,7 +11,10 @@ namespace Skein.Proxy.L7.Forwarding;
 public sealed class BackendResolver(ProxyStateStore state, PeakEwmaBalancer balancer)
 {
     /// <summary>The chosen endpoint and its service, or why there is none.</summary>
-    public BackendResolution Resolve(BackendRef backend, IReadOnlySet<string>? exclude = null)
+    /// <param name="backend">The backendRef.</param>
+    /// <param name="exclude">Endpoints already tried by this request (avoided while others remain).</param>
+    /// <param name="outliers">The Service's outlier detection: ejected endpoints are not picked.</param>
+    public BackendResolution Resolve(BackendRef backend, IReadOnlySet<string>? exclude = null, OutlierDetector? outliers = null)
     {
         var mesh = state.Current;
         if (!mesh.Services.TryGetValue(backend.Service, out var service))
@@ -24,9 +28,10 @@ public sealed class BackendResolver(ProxyStateStore state, PeakEwmaBalancer bala
             return new BackendResolution(service, null, resolved.Detail);
         }
 
-        return new BackendResolution(service, balancer.Pick(resolved.Endpoints, exclude), "");
+        var candidates = outliers is null ? resolved.Endpoints : outliers.Healthy(resolved.Endpoints, e => e.Key);
+        return new BackendResolution(service, balancer.Pick(candidates, exclude), "", resolved.Endpoints.Count);
     }
 }
 
 /// <summary>A resolved backend: the Service, the endpoint chosen (null when none is healthy) and the reason when none.</summary>
-public sealed record BackendResolution(Service? Service, UpstreamEndpoint? Endpoint, string Reason);
+public sealed record BackendResolution(Service? Service, UpstreamEndpoint? Endpoint, string Reason, int EndpointCount = 0);

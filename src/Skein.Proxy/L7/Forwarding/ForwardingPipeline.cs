@@ -8,6 +8,7 @@ using Skein.Proxy.L7.Resilience;
 using Skein.Proxy.L7.Routing;
 using Skein.Proxy.LoadBalancing;
 using Skein.Proxy.State;
+using Skein.Proxy.Telemetry;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Skein.Proxy.L7.Forwarding;
@@ -25,7 +26,9 @@ public sealed class ForwardingPipeline(
     BackendResolver resolver,
     PeakEwmaBalancer balancer,
     MirrorSender mirrors,
-    ProxyStateStore state)
+    ProxyStateStore state,
+    ResilienceRegistry resilience,
+    ProxyStats stats)
 {
     private const string H2c = "kubernetes.io/h2c";
 
@@ -41,9 +44,8 @@ public sealed class ForwardingPipeline(
             return;
         }
 
-        if (filters.Fault is { } fault && await FaultInjector.ApplyAsync(fault, context.RequestAborted) is { } abort)
+        if (filters.Fault is { } fault && await InjectFaultAsync(context, fault, outcome))
         {
-            Answer(context, outcome, abort, "FI", "fault_filter_abort");
             return;
         }
 
@@ -74,6 +76,32 @@ public sealed class ForwardingPipeline(
         }
 
         await ForwardWithRetriesAsync(context, listener, entry, host, rewrittenPath, query, prefix, outcome);
+        if (outcome.FaultDelayed)
+        {
+            // Envoy joins flags with ',': a delayed request that then failed shows both.
+            outcome.Flags = outcome.Flags == "-" ? "DI" : $"DI,{outcome.Flags}";
+        }
+
+        if (outcome.Ejected is { } ejected)
+        {
+            outcome.Details = $"{outcome.Details} (outlier detection: {ejected})";
+        }
+    }
+
+    /// <summary>Applies a fault filter; true when it aborted the request (answered with flag FI).</summary>
+    private async ValueTask<bool> InjectFaultAsync(HttpContext context, FaultInjection fault, RequestOutcome outcome)
+    {
+        var result = await FaultInjector.ApplyAsync(fault, Random.Shared, context.RequestAborted);
+        outcome.FaultDelayed |= result.Delay is not null;
+        if (result.AbortStatus is not { } abort)
+        {
+            return false;
+        }
+
+        stats.Increment("l7.fault_aborts");
+        AnswerWithReason(context, outcome, abort, outcome.FaultDelayed ? "DI,FI" : "FI", "fault_filter_abort",
+            $"fault injection aborted the request with {abort}{(outcome.Service is { } s ? $" (TrafficPolicy faults of {s.Hostname})" : "")}");
+        return true;
     }
 
     private async Task ForwardWithRetriesAsync(HttpContext context, ListenerRuntime listener, RouteEntry entry, string host, string path, string query,
@@ -96,6 +124,8 @@ public sealed class ForwardingPipeline(
 
         var tried = new HashSet<string>(StringComparer.Ordinal);
         var failed = new HashSet<BackendEntry>();
+        var faulted = false;
+        var charged = new HashSet<string>(StringComparer.Ordinal);
         for (var attempt = 1; attempt <= attempts; attempt++)
         {
             outcome.Attempts = attempt;
@@ -133,7 +163,26 @@ public sealed class ForwardingPipeline(
                 return;
             }
 
-            var resolution = resolver.Resolve(backend.Ref, tried);
+            var policy = resilience.For(listener.Gateway, backend.Ref.Service);
+            if (!faulted && backend.Filters.Fault is { } backendFault)
+            {
+                // A Service's faults apply once per request, on its first pick (retries are not re-faulted).
+                faulted = true;
+                if (await InjectFaultAsync(context, backendFault, outcome))
+                {
+                    return;
+                }
+            }
+
+            if (policy?.RateLimit is { } bucket && charged.Add(backend.Ref.Service) && !bucket.TryTake())
+            {
+                stats.Increment("l7.rate_limited");
+                AnswerWithReason(context, outcome, StatusCodes.Status429TooManyRequests, "RL", "local_rate_limited",
+                    $"local rate limit of {backend.Ref.Service} reached (TrafficPolicy {policy.Policy.Policy} rateLimit: {policy.Policy.RateLimit.RequestsPerSecond} requests/s, burst {policy.Policy.RateLimit.Burst})");
+                return;
+            }
+
+            var resolution = resolver.Resolve(backend.Ref, tried, policy?.Outliers);
             outcome.Service = resolution.Service;
             if (resolution.Endpoint is not { } endpoint)
             {
@@ -152,7 +201,8 @@ public sealed class ForwardingPipeline(
             outcome.MutualTls = listener.Gateway.Identity is not null && endpoint.Workload is { } w && state.Current.MtlsModeFor(w, endpoint.Address.Port) != MtlsMode.Disable;
             var (backendHost, backendPath) = Rewrite(backend.Filters.Rewrite, host, path, prefix);
             var plan = new ForwardPlan(backendHost, backendPath, query, backend.Filters.RequestHeaders,
-                [.. entry.Filters.ResponseHeaders, .. backend.Filters.ResponseHeaders], backend.Filters.Cors ?? entry.Filters.Cors);
+                [.. entry.Filters.ResponseHeaders, .. backend.Filters.ResponseHeaders], backend.Filters.Cors ?? entry.Filters.Cors,
+                policy?.Policy.ConnectionPool?.ConnectTimeout is { } connect && connect.ToTimeSpan() > TimeSpan.Zero ? connect.ToTimeSpan() : null);
             var transformer = new GatewayTransformer(plan, last ? null : retryOn);
             using var perTry = CancellationTokenSource.CreateLinkedTokenSource(whole.Token);
             if (entry.BackendRequestTimeout is { } tryTimeout)
@@ -171,6 +221,29 @@ public sealed class ForwardingPipeline(
                 Version = backend.Ref.AppProtocol == H2c ? HttpVersion.Version20 : HttpVersion.Version11,
                 VersionPolicy = HttpVersionPolicy.RequestVersionExact,
             };
+            PoolLease? lease = null;
+            if (policy?.Pool is { } pool)
+            {
+                string? overflow;
+                try
+                {
+                    (lease, overflow) = await pool.EnterAsync(config.Version == HttpVersion.Version11, perTry.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    TimedOutOrGone(context, outcome);
+                    return;
+                }
+
+                if (overflow is not null)
+                {
+                    stats.Increment("l7.upstream_rq_overflow");
+                    AnswerWithReason(context, outcome, StatusCodes.Status503ServiceUnavailable, "UO", "upstream_overflow",
+                        $"upstream overflow: {overflow} for {backend.Ref.Service} (TrafficPolicy {policy.Policy.Policy} connectionPool)");
+                    return;
+                }
+            }
+
             balancer.Begin(endpoint);
             var timer = Stopwatch.StartNew();
             ForwarderError error;
@@ -181,6 +254,17 @@ public sealed class ForwardingPipeline(
             finally
             {
                 balancer.End(endpoint);
+                lease?.Dispose();
+            }
+
+            if (policy?.Outliers is { } outliers && !context.RequestAborted.IsCancellationRequested)
+            {
+                var status = transformer.DiscardedStatus ?? (error == ForwarderError.None || context.Response.HasStarted ? context.Response.StatusCode : 0);
+                if (outliers.Report(endpoint.Key, resolution.EndpointCount, status) is { } ejectedFor)
+                {
+                    stats.Increment("l7.outlier_ejections");
+                    outcome.Ejected = $"{endpoint.Address} of {backend.Ref.Service} ejected for {ejectedFor.TotalSeconds:0.###}s";
+                }
             }
 
             if (transformer.DiscardedStatus is { } discarded)
@@ -282,6 +366,18 @@ public sealed class ForwardingPipeline(
         }
 
         Answer(context, outcome, 504, "UT", "request_timeout");
+    }
+
+    /// <summary>A local answer that also says why in a <c>skein-reason</c> header and the body, in plain words.</summary>
+    private static void AnswerWithReason(HttpContext context, RequestOutcome outcome, int status, string flags, string details, string reason)
+    {
+        Answer(context, outcome, status, flags, reason);
+        if (!context.Response.HasStarted)
+        {
+            context.Response.Headers["skein-reason"] = reason;
+        }
+
+        outcome.Details = $"{details}: {reason}";
     }
 
     /// <summary>A local answer (no upstream response): status, flags and a short plain-text reason.</summary>

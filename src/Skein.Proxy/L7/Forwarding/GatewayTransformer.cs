@@ -38,6 +38,11 @@ public sealed class GatewayTransformer(ForwardPlan plan, IReadOnlySet<int>? retr
         {
             HeaderModifierApplier.Apply(modifier, proxyRequest);
         }
+
+        if (plan.ConnectTimeout is { } connectTimeout)
+        {
+            proxyRequest.Options.Set(UpstreamClients.ConnectTimeoutOption, connectTimeout);
+        }
     }
 
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
@@ -56,4 +61,5 @@ public sealed class GatewayTransformer(ForwardPlan plan, IReadOnlySet<int>? retr
 }
 
 /// <summary>What one try sends: the target host and path after rewrites, and the filters that act on the proxied messages.</summary>
-public sealed record ForwardPlan(string Host, string Path, string Query, IReadOnlyList<HeaderModifier> BackendRequestHeaders, IReadOnlyList<HeaderModifier> ResponseHeaders, CorsPolicy? Cors);
+public sealed record ForwardPlan(string Host, string Path, string Query, IReadOnlyList<HeaderModifier> BackendRequestHeaders, IReadOnlyList<HeaderModifier> ResponseHeaders, CorsPolicy? Cors,
+    TimeSpan? ConnectTimeout = null);

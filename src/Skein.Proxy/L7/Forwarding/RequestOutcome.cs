@@ -19,11 +19,17 @@ public sealed class RequestOutcome
 
     public int Attempts { get; set; }
 
-    /// <summary>Envoy response flags: NR no route, UH no healthy upstream, UF connect failure, URX retries exhausted, UT timeout, FI fault abort, DC client gone.</summary>
+    /// <summary>Envoy response flags: NR no route, UH no healthy upstream, UF connect failure, URX retries exhausted, UT timeout, FI fault abort, DI fault delay, UO pool overflow, RL rate limited, DC client gone.</summary>
     public string Flags { get; set; } = "-";
 
     public string Details { get; set; } = "via_upstream";
 
     /// <summary>Set when AuthorizationPolicy refused the request: the deciding policy ("none" when no ALLOW policy matched).</summary>
     public string? DeniedBy { get; set; }
+
+    /// <summary>Whether a fault filter delayed the request (flag DI).</summary>
+    public bool FaultDelayed { get; set; }
+
+    /// <summary>The outlier ejection this request's result caused, in words, if any.</summary>
+    public string? Ejected { get; set; }
 }

@@ -21,6 +21,9 @@ public sealed class UpstreamClients(HboneConnector connector, ProxyStateStore st
 {
     private readonly ConcurrentDictionary<string, HttpMessageInvoker> _clients = new(StringComparer.Ordinal);
 
+    /// <summary>The request option carrying a Service's connect timeout to the connection it starts.</summary>
+    public static readonly HttpRequestOptionsKey<TimeSpan> ConnectTimeoutOption = new("skein.connect_timeout");
+
     public HttpMessageInvoker For(GatewayRuntime gateway) =>
         _clients.GetOrAdd(gateway.Identity?.ToString() ?? "", _ => Create(gateway));
 
@@ -74,7 +77,12 @@ public sealed class UpstreamClients(HboneConnector connector, ProxyStateStore st
             {
                 var address = IPAddress.Parse(context.DnsEndPoint.Host);
                 var workload = state.Current.WorkloadsByIp.GetValueOrDefault(address);
-                var hop = await HopAsync(gateway, new UpstreamEndpoint(new IPEndPoint(address, context.DnsEndPoint.Port), workload), ct);
+                // A TrafficPolicy's connectTimeout is per Service, the handler's per Gateway: the request that starts the connection carries it.
+                using var limit = context.InitialRequestMessage.Options.TryGetValue(ConnectTimeoutOption, out var timeout)
+                    ? CancellationTokenSource.CreateLinkedTokenSource(ct)
+                    : null;
+                limit?.CancelAfter(timeout);
+                var hop = await HopAsync(gateway, new UpstreamEndpoint(new IPEndPoint(address, context.DnsEndPoint.Port), workload), limit?.Token ?? ct);
                 return hop.Stream;
             },
         };
