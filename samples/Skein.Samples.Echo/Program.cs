@@ -3,7 +3,9 @@ using Skein.Samples.Echo;
 
 const string Usage = """
     usage: Skein.Samples.Echo --listen IP:PORT [--listen IP:PORT]... [--parent-pid PID] [--request-log stdout|off]
-      Serves HTTP/1.1 and h2c (prior knowledge) on every listen address.
+      Serves HTTP/1.1 and h2c (prior knowledge) on every listen address; WebSockets on /ws echo every message;
+      ?uuid=U&succeedAfter=N[&responseCode=C][&delayRetry=D] fails the first N requests of U (status C, or a
+      connection reset without C) for testing gateway retries.
       --request-log stdout prints one "echo-request {json}" line per request (the conformance runner reads
       them to see which backends received mirrored requests).
       Environment: NAMESPACE (default "default"), POD_NAME (default host name), SERVICE_NAME, INGRESS_NAME.
@@ -20,6 +22,11 @@ return SampleHost.Run(Usage, () =>
     };
     var app = SampleHost.CreateBuilder(parsed.ListenEndpoints(), parsed.ParentPid()).Build();
     var identity = EchoIdentity.FromEnvironment();
+    var retries = new RetrySimulation();
+    app.UseWebSockets();
+    app.Map(WebSocketEcho.Path, ws => ws.Run(context => context.WebSockets.IsWebSocketRequest
+        ? WebSocketEcho.HandleAsync(context)
+        : EchoHandler.HandleAsync(context, identity, retries)));
     app.Run(context =>
     {
         if (requestLog)
@@ -27,7 +34,7 @@ return SampleHost.Run(Usage, () =>
             RequestLog.Write(Console.Out, context);
         }
 
-        return EchoHandler.HandleAsync(context, identity);
+        return EchoHandler.HandleAsync(context, identity, retries);
     });
     app.Run();
     return 0;

@@ -15,7 +15,11 @@ public sealed record RunnerOptions(
     bool IncludeProvisional,
     bool Verbose,
     ConsistencyOptions Consistency,
-    int CaseParallelism);
+    int CaseParallelism)
+{
+    /// <summary>Upstream resolutions file (default: Resolutions/upstream.json next to the runner).</summary>
+    public string? ResolutionsPath { get; init; }
+}
 
 /// <summary>
 /// Runs a corpus: starts the mesh once, then for each test applies its manifests to the watched config dir,
@@ -27,6 +31,7 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
     private const int WeightedRequests = 500;
     private const int WeightedConcurrency = 10;
     private const int MaxWeightedRounds = 8;
+    private IReadOnlyDictionary<string, TestResolution> _resolutions = new Dictionary<string, TestResolution>();
     private string? _meshProblem;
     private HttpExchange? _meshExchange;
 
@@ -34,6 +39,8 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
     public async Task<IReadOnlyList<TestResult>> RunAsync(CancellationToken ct)
     {
         var corpus = CorpusLoader.Load(options.CorpusDir);
+        _resolutions = UpstreamResolutions.Load(options.ResolutionsPath ?? UpstreamResolutions.DefaultPath);
+        corpus = corpus with { Tests = corpus.Tests.Select(t => UpstreamResolutions.Apply(t, _resolutions.GetValueOrDefault(t.ShortName))).ToList() };
         var selected = corpus.Tests.Where(t => options.Filters.Count == 0 || options.Filters.Contains(t.ShortName, StringComparer.OrdinalIgnoreCase)).ToList();
         var unknown = options.Filters.Where(f => !corpus.Tests.Any(t => t.ShortName.Equals(f, StringComparison.OrdinalIgnoreCase))).ToList();
         if (unknown.Count > 0)
@@ -151,7 +158,7 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
 
         var isMesh = test.Features.Contains("Mesh");
         var texts = test.Manifests.Select(m => File.ReadAllText(corpus.PathOf(m))).ToList();
-        var translated = translator.Translate(texts);
+        var translated = translator.Translate(texts, ServiceSelectors(_resolutions.GetValueOrDefault(test.ShortName), baseDocs, texts, translator));
         var testDocs = texts.SelectMany(t => ManifestDocuments.Split(translator.Fill(t))).ToList();
         details.AddRange(translated.Dropped.Select(d => $"dropped {d}"));
         var file = $"test-{test.ShortName}.yaml";
@@ -165,6 +172,10 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
             }
 
             var targets = GatewayTarget.Resolve(testDocs, baseDocs);
+            if (_resolutions.GetValueOrDefault(test.ShortName)?.Gateway is { } pinned)
+            {
+                targets = GatewayTarget.Pin(targets, pinned, testDocs, baseDocs);
+            }
             if (targets.Count <= 1 && StateChangeDetector.Conflicts(cases) is { Count: > 0 } conflicts)
             {
                 foreach (var (later, earlier) in conflicts.OrderBy(c => c.Key))
@@ -255,6 +266,29 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
         }
     }
 
+    // "ns/service" -> the pod labels of the Deployment whose pods upstream's Go code makes the Service's endpoints.
+    private static Dictionary<string, IReadOnlyDictionary<string, string>>? ServiceSelectors(TestResolution? resolution, IReadOnlyList<ManifestDocument> baseDocs,
+        IReadOnlyList<string> texts, ManifestTranslator translator)
+    {
+        if (resolution is null || resolution.EndpointsFrom.Count == 0)
+        {
+            return null;
+        }
+
+        var docs = texts.SelectMany(t => ManifestDocuments.Split(translator.Fill(t))).Concat(baseDocs).ToList();
+        var result = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+        foreach (var (service, deployment) in resolution.EndpointsFrom)
+        {
+            var ns = docs.FirstOrDefault(d => d.Kind == "Service" && d.Name == service)?.Namespace ?? "default";
+            if (docs.FirstOrDefault(d => d.Kind == "Deployment" && d.Name == deployment && (d.Namespace ?? "default") == ns)?.Root is { } root)
+            {
+                result[$"{ns}/{service}"] = ManifestDocuments.StringMap(root, "spec", "selector", "matchLabels");
+            }
+        }
+
+        return result;
+    }
+
     // The Service a mesh test's HTTPRoutes attach to (GAMMA parentRef kind Service).
     private static string? MeshServiceHost(IReadOnlyList<ManifestDocument> docs) =>
         docs.Where(d => d.Kind == "HTTPRoute" && d.Root is not null)
@@ -306,7 +340,7 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
 
     private static RequestTarget TargetFor(HttpCase c, (GatewayTarget Target, string Address) gateway)
     {
-        var (port, scheme) = gateway.Target.For(c.Request.Host);
+        var (port, scheme) = gateway.Target.For(c.Request.Host, c.Request.ServerName);
         return new RequestTarget(gateway.Address, port, scheme);
     }
 
@@ -328,15 +362,24 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
                     string? firstError = null;
                     foreach (var gateway in gateways)
                     {
-                        var requestTarget = gateway.Target(c);
+                        var attempt = c.ForAttempt();
+                        var requestTarget = gateway.Target(attempt);
                         var mark = mesh.Journal.Mark;
                         string? error;
                         try
                         {
-                            var response = await exchange.SendAsync(c.Request, requestTarget, extra, token);
-                            error = CaseEvaluator.Evaluate(c, requestTarget, response) ?? await MirrorProblemAsync(c, mesh.Journal, mark, token);
+                            if (attempt.Kind == CaseKind.WebSocket)
+                            {
+                                error = await WebSocketProbe.RunAsync(attempt.Request, requestTarget, token);
+                            }
+                            else
+                            {
+                                var response = await exchange.SendAsync(attempt.Request, requestTarget, extra, token);
+                                error = CaseEvaluator.Evaluate(attempt, requestTarget, response) ?? await MirrorProblemAsync(attempt, mesh.Journal, mark, token);
+                            }
                         }
-                        catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException && !token.IsCancellationRequested)
+                        catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException or System.Net.WebSockets.WebSocketException
+                            or System.Security.Authentication.AuthenticationException && !token.IsCancellationRequested)
                         {
                             error = $"{requestTarget.Scheme}://{requestTarget.Authority}: {e.GetBaseException().Message}";
                         }

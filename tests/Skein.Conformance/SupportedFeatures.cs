@@ -23,6 +23,8 @@ public static class SupportedFeatures
         "HTTPRouteRetry", "HTTPRouteRetryConnectionError", "HTTPRouteRetryBackendTimeout", "HTTPRouteRequestPercentageMirror",
         "HTTPRoute303RedirectStatusCode", "HTTPRoute307RedirectStatusCode", "HTTPRoute308RedirectStatusCode",
         "HTTPRouteNamedRouteRule", "HTTPRouteCORS", "HTTPRouteBackendRequestRedirect", "HTTPRouteBackendURLRewrite",
+        // The gateway upgrades WebSockets (YARP) and answers 421 when Host belongs to another listener than the SNI.
+        "HTTPRouteBackendProtocolWebSocket", "GatewayHTTPSListenerDetectMisdirectedRequests",
     };
 
     /// <summary>Why features outside the default set are not claimed (shown in skip reasons).</summary>
@@ -38,8 +40,6 @@ public static class SupportedFeatures
         ["GatewayInfrastructurePropagation"] = "no infrastructure (pods, services) is generated for Gateways in embedded mode",
         ["GatewayStaticAddresses"] = "the test substitutes PLACEHOLDER_* addresses and edits the Gateway between checks in Go, which cases.json cannot express",
         ["GatewayAddressEmpty"] = "empty address values are not supported",
-        ["HTTPRouteBackendProtocolWebSocket"] = "the echo backend does not speak WebSocket",
-        ["GatewayHTTPSListenerDetectMisdirectedRequests"] = "421 misdirected-request detection is not implemented",
     };
 
     /// <summary>Null when <paramref name="test"/> should run with <paramref name="supported"/>; otherwise why it is skipped.</summary>

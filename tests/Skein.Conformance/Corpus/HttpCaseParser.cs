@@ -17,14 +17,15 @@ public static partial class HttpCaseParser
     public static ParsedCase Parse(JsonObject entry, int index)
     {
         var kind = CorpusLoader.Str(entry["$kind"]) ?? "http";
-        if (kind != "http")
+        if (kind is not "http" and not "websocket")
         {
             return new ParsedCase(null, $"case kind '{kind}' needs a {kind} echo backend, which this runner does not have");
         }
 
         try
         {
-            return new ParsedCase(Build(entry, index), null);
+            var built = Build(entry, index);
+            return new ParsedCase(kind == "websocket" ? built with { Kind = CaseKind.WebSocket } : built, null);
         }
         catch (UnresolvedExpressionException e)
         {
@@ -44,7 +45,10 @@ public static partial class HttpCaseParser
             path,
             Map(request["Headers"], "Request.Headers"),
             Protocol(request["Protocol"]),
-            request["UnfollowRedirect"] is JsonValue u && u.TryGetValue<bool>(out var unfollow) && unfollow);
+            request["UnfollowRedirect"] is JsonValue u && u.TryGetValue<bool>(out var unfollow) && unfollow)
+        {
+            ServerName = Text(request, "ServerName", "Request.ServerName"),
+        };
 
         var response = entry["Response"];
         if (IsExpr(response, out var responseExpr))

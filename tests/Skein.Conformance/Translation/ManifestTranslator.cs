@@ -33,8 +33,12 @@ public sealed class ManifestTranslator(string gatewayClassName, string backendNo
     /// <summary>Environment variables that turn upstream's echo image into a gRPC or TCP server, which this runner cannot provide.</summary>
     private static readonly string[] NonHttpEchoModes = ["GRPC_ECHO_SERVER", "TCP_ECHO_SERVER"];
 
-    /// <summary>Translates the concatenated documents of <paramref name="yamlTexts"/>.</summary>
-    public TranslatedManifests Translate(IEnumerable<string> yamlTexts)
+    /// <summary>
+    /// Translates the concatenated documents of <paramref name="yamlTexts"/>. <paramref name="serviceSelectors"/>
+    /// ("namespace/name" → labels) gives selector-less Services the selector of the pods a test points their
+    /// endpoints at in Go (Skein's Service endpoints are the Workloads a selector picks; EndpointSlices are not loaded).
+    /// </summary>
+    public TranslatedManifests Translate(IEnumerable<string> yamlTexts, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? serviceSelectors = null)
     {
         var output = new StringBuilder();
         var resources = new List<ResourceRef>();
@@ -81,7 +85,9 @@ public sealed class ManifestTranslator(string gatewayClassName, string backendNo
 
             var text = doc.Kind == "Namespace" && doc.Root is not null && doc.Name is not null && NamespaceLabels.TryGetValue(doc.Name, out var extra)
                 ? NamespaceYaml(doc.Name, ManifestDocuments.StringMap(doc.Root, "metadata", "labels").Concat(extra).DistinctBy(kv => kv.Key).ToDictionary())
-                : doc.Text;
+                : doc.Kind == "Service" && doc.Root is not null && serviceSelectors?.GetValueOrDefault($"{doc.Namespace ?? "default"}/{doc.Name}") is { } selector
+                    ? WithSelector(doc.Root, selector)
+                    : doc.Text;
             output.Append("---\n").Append(text);
             if (doc.Name is not null)
             {
@@ -141,6 +147,22 @@ public sealed class ManifestTranslator(string gatewayClassName, string backendNo
         }
 
         return (yaml.ToString(), pods, null);
+    }
+
+    private static string WithSelector(YamlMappingNode service, IReadOnlyDictionary<string, string> selector)
+    {
+        if (!service.Children.TryGetValue(new YamlScalarNode("spec"), out var specNode) || specNode is not YamlMappingNode spec)
+        {
+            spec = new YamlMappingNode();
+            service.Children[new YamlScalarNode("spec")] = spec;
+        }
+
+        spec.Children[new YamlScalarNode("selector")] = new YamlMappingNode(selector.Select(kv =>
+            new KeyValuePair<YamlNode, YamlNode>(new YamlScalarNode(kv.Key), new YamlScalarNode(kv.Value))));
+        using var writer = new StringWriter();
+        new YamlStream(new YamlDocument(service)).Save(writer, assignAnchors: false);
+        // YamlStream ends a document with "..."; the config dir's multi-document files only use "---".
+        return writer.ToString().Replace("\n...\n", "\n", StringComparison.Ordinal).TrimEnd('.', '\n') + "\n";
     }
 
     private static string NamespaceYaml(string name, IReadOnlyDictionary<string, string> labels)
