@@ -51,10 +51,10 @@ public sealed class HttpExchange : IDisposable
     /// <summary>Sends <paramref name="request"/> to <paramref name="target"/>; <paramref name="extraHeaders"/> are added (X-Echo-Set-Header).</summary>
     public async Task<CapturedResponse> SendAsync(HttpCaseRequest request, RequestTarget target, IReadOnlyDictionary<string, string> extraHeaders, CancellationToken ct)
     {
-        // With a server name the runner does TLS itself (SocketsHttpHandler takes SNI from the Host header, and these
-        // cases send a Host that differs from the SNI on purpose), so the handler sees a plain http URL.
+        // With a server name the connection goes through SniRelay (SocketsHttpHandler takes SNI from the Host header,
+        // and these cases send a Host that differs from the SNI on purpose).
         var client = request.ServerName is { Length: > 0 } sni ? _tlsClients.GetOrAdd(sni, CreateTlsClient) : _client;
-        var url = request.ServerName is { Length: > 0 } ? $"http://{target.Address}:{target.Port}{request.Path}" : $"{target.Scheme}://{target.Authority}{request.Path}";
+        var url = request.ServerName is { Length: > 0 } ? $"https://{target.Address}:{target.Port}{request.Path}" : $"{target.Scheme}://{target.Authority}{request.Path}";
         using var message = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(url));
         if (request.Host is { Length: > 0 } host)
         {
@@ -104,27 +104,8 @@ public sealed class HttpExchange : IDisposable
         AutomaticDecompression = DecompressionMethods.None,
         PooledConnectionLifetime = TimeSpan.Zero,
         ConnectTimeout = TimeSpan.FromSeconds(3),
-        ConnectCallback = async (context, ct) =>
-        {
-            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                await socket.ConnectAsync(context.DnsEndPoint, ct);
-                var tls = new SslStream(new NetworkStream(socket, ownsSocket: true));
-                await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-                {
-                    TargetHost = serverName,
-                    ApplicationProtocols = [context.InitialRequestMessage.Version.Major >= 2 ? SslApplicationProtocol.Http2 : SslApplicationProtocol.Http11],
-                    RemoteCertificateValidationCallback = (_, _, _, _) => true,
-                }, ct);
-                return tls;
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        },
+        SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, _, _, _) => true },
+        ConnectCallback = (context, ct) => SniRelay.ConnectAsync(context.DnsEndPoint, serverName, context.InitialRequestMessage.Version.Major >= 2, ct),
     })
     { Timeout = TimeSpan.FromSeconds(10) };
 
