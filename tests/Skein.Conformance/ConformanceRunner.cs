@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Diagnostics;
 using Skein.Conformance.Checks;
 using Skein.Conformance.Corpus;
@@ -147,10 +148,13 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
     {
         var parsed = test.Cases.Select(HttpCaseParser.Parse).ToList();
         var cases = parsed.Where(p => p.Case is not null).Select(p => p.Case!).ToList();
+        var grpcCases = parsed.Where(p => p.Grpc is not null).Select(p => p.Grpc!).ToList();
+        var tcpCases = parsed.Where(p => p.Tcp is not null).Select(p => p.Tcp!).ToList();
+        var total = cases.Count + grpcCases.Count + tcpCases.Count;
         var skippedCases = parsed.Where(p => p.SkipReason is not null).Select(p => p.SkipReason!).ToList();
         var details = skippedCases.Distinct().Select(r => $"case skipped: {r}").ToList();
         // A test whose cases all need what this runner cannot resolve is skipped, never passed on status alone.
-        if (cases.Count == 0 && (skippedCases.Count > 0 || !StatusChecker.HasChecks(test)))
+        if (total == 0 && (skippedCases.Count > 0 || !StatusChecker.HasChecks(test)))
         {
             var why = skippedCases.Count > 0 ? $"no runnable case ({skippedCases[0]})" : "nothing this runner can check (upstream's checks for it are Go code)";
             return new TestResult(test.ShortName, Outcome.Skipped, 0, test.Cases.Count, why, details, TimeSpan.Zero);
@@ -190,7 +194,7 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
 
             var failures = new List<string>();
             string? reason = null;
-            if (StatusChecker.HasChecks(test) || cases.Count > 0)
+            if (StatusChecker.HasChecks(test) || total > 0)
             {
                 var status = await Consistency.RunAsync(
                     _ => StatusChecker.CheckAsync(test, translated.Resources, targets, r => mesh.GetResourceAsync(r.Kind, r.Namespace, r.Name, ct)),
@@ -203,7 +207,8 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
             }
 
             var passed = 0;
-            if (cases.Count > 0)
+            List<(GatewayTarget Target, string Address)> addressed = [];
+            if (cases.Count > 0 || grpcCases.Count + tcpCases.Count > 0 && !isMesh)
             {
                 List<(string Label, Func<HttpCase, RequestTarget> Target)> candidates;
                 if (isMesh)
@@ -220,17 +225,17 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
                 }
                 else
                 {
-                    var (addressed, addressProblem) = await GatewayAddressesAsync(mesh, targets, ct);
+                    (addressed, var addressProblem) = await GatewayAddressesAsync(mesh, targets, ct);
                     if (addressed.Count == 0)
                     {
                         failures.Add(addressProblem!);
-                        return Fail(test, 0, cases.Count, reason ?? addressProblem!, details.Concat(failures).ToList());
+                        return Fail(test, 0, total, reason ?? addressProblem!, details.Concat(failures).ToList());
                     }
 
                     candidates = addressed.Select(a => ($"{a.Target.Namespace}/{a.Target.Name}", (Func<HttpCase, RequestTarget>)(c => TargetFor(c, a)))).ToList();
                 }
 
-                var outcomes = await RunCasesAsync(cases, candidates, mesh, exchange, ct);
+                var outcomes = cases.Count == 0 ? [] : await RunCasesAsync(cases, candidates, mesh, exchange, ct);
                 passed = outcomes.Count(o => o.Error is null);
                 var failed = outcomes.Where(o => o.Error is not null).Select(o => $"case {o.Case.Name}: {o.Error}").ToList();
                 failures.AddRange(failed);
@@ -246,13 +251,27 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
                 }
             }
 
-            if (reason is not null)
+            if (grpcCases.Count + tcpCases.Count > 0)
             {
-                return Fail(test, passed, cases.Count, reason, details.Concat(failures).ToList());
+                using var grpc = new GrpcProbe();
+                var streamOutcomes = await RunStreamCasesAsync(
+                    [
+                        .. grpcCases.Select(c => (c.Name, addressed.Select(a => Probe(a, "HTTP", t => grpc.RunAsync(c, t, ct))).ToList())),
+                        .. tcpCases.Select(c => (c.Name, addressed.Select(a => Probe(a, c.Hostname is null ? "TCP" : "TLS", t => TcpProbe.RunAsync(c, t, ct))).ToList())),
+                    ], ct);
+                passed += streamOutcomes.Count(o => o.Error is null);
+                var failed = streamOutcomes.Where(o => o.Error is not null).Select(o => $"case {o.Name}: {o.Error}").ToList();
+                failures.AddRange(failed);
+                reason ??= failed.FirstOrDefault();
             }
 
-            var note = skippedCases.Count > 0 ? $"{skippedCases.Count} case(s) skipped: {skippedCases[0]}" : cases.Count == 0 ? "status checks only" : "";
-            return new TestResult(test.ShortName, Outcome.Passed, passed, cases.Count, note, details, TimeSpan.Zero);
+            if (reason is not null)
+            {
+                return Fail(test, passed, total, reason, details.Concat(failures).ToList());
+            }
+
+            var note = skippedCases.Count > 0 ? $"{skippedCases.Count} case(s) skipped: {skippedCases[0]}" : total == 0 ? "status checks only" : "";
+            return new TestResult(test.ShortName, Outcome.Passed, passed, total, note, details, TimeSpan.Zero);
         }
         finally
         {
@@ -342,6 +361,65 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
     {
         var (port, scheme) = gateway.Target.For(c.Request.Host, c.Request.ServerName);
         return new RequestTarget(gateway.Address, port, scheme);
+    }
+
+    // One way to run a gRPC/TCP case on one candidate Gateway: the listener of the wanted protocol, then the probe.
+    private static (string Label, Func<Task<string?>> Run) Probe((GatewayTarget Target, string Address) gateway, string protocol, Func<RequestTarget, Task<string?>> probe)
+    {
+        var label = $"{gateway.Target.Namespace}/{gateway.Target.Name}";
+        if (gateway.Target.ListenerFor(protocol) is not { } listener)
+        {
+            return (label, () => Task.FromResult<string?>($"Gateway {label} has no {protocol} listener"));
+        }
+
+        var target = new RequestTarget(gateway.Address, listener.Port, protocol is "HTTPS" or "TLS" ? "https" : "http");
+        return (label, () => probe(target));
+    }
+
+    // gRPC and TCP cases: like HTTP ones, each must hold 3 times in a row, on one of the candidate Gateways.
+    private async Task<List<(string Name, string? Error)>> RunStreamCasesAsync(IReadOnlyList<(string Name, List<(string Label, Func<Task<string?>> Run)> Candidates)> cases, CancellationToken ct)
+    {
+        using var gate = new SemaphoreSlim(options.CaseParallelism);
+        var tasks = cases.Select(async c =>
+        {
+            await gate.WaitAsync(ct);
+            try
+            {
+                var result = await Consistency.RunAsync(async token =>
+                {
+                    string? firstError = null;
+                    foreach (var (label, run) in c.Candidates)
+                    {
+                        string? error;
+                        try
+                        {
+                            error = await run();
+                        }
+                        catch (Exception e) when (e is IOException or SocketException or System.Security.Authentication.AuthenticationException
+                            or HttpRequestException or OperationCanceledException && !token.IsCancellationRequested)
+                        {
+                            error = e.GetBaseException().Message;
+                        }
+
+                        if (error is null)
+                        {
+                            return null;
+                        }
+
+                        firstError ??= c.Candidates.Count > 1 ? $"{error} (on {label}; other Gateways too)" : error;
+                    }
+
+                    return firstError ?? "no Gateway to send to";
+                }, options.Consistency, TimeProvider.System, ct);
+                Verbose($"  {(result.Passed ? "pass" : "FAIL")} {c.Name} after {result.Attempts} attempts{(result.Passed ? "" : ": " + result.LastError)}");
+                return (c.Name, result.Passed ? null : result.LastError);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        });
+        return (await Task.WhenAll(tasks)).ToList();
     }
 
     private async Task<List<(HttpCase Case, string? Error)>> RunCasesAsync(List<HttpCase> cases, List<(string Label, Func<HttpCase, RequestTarget> Target)> gateways,

@@ -10,6 +10,8 @@ public static class SupportedFeatures
     {
         // Core
         "Gateway", "HTTPRoute", "ReferenceGrant",
+        // Other route kinds (the gateway's HTTP/2 and stream listeners)
+        "GRPCRoute", "TCPRoute", "TLSRoute",
         // Mesh (GAMMA): node proxy -> waypoint -> backend
         "Mesh",
         // Gateway extended

@@ -32,6 +32,12 @@ public sealed record GatewayTarget(string Namespace, string Name, IReadOnlyList<
         return (listener.Port, listener.Protocol.Equals("HTTPS", StringComparison.OrdinalIgnoreCase) ? "https" : "http");
     }
 
+    /// <summary>The listener for <paramref name="protocol"/>: the route's when it speaks it, else the Gateway's first such one.</summary>
+    public ListenerSpec? ListenerFor(string protocol) =>
+        Default is { } d && d.Protocol.Equals(protocol, StringComparison.OrdinalIgnoreCase)
+            ? d
+            : Listeners.FirstOrDefault(l => l.Protocol.Equals(protocol, StringComparison.OrdinalIgnoreCase));
+
     private static bool IsHttps(ListenerSpec l) => l.Protocol.Equals("HTTPS", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
@@ -74,7 +80,7 @@ public sealed record GatewayTarget(string Namespace, string Name, IReadOnlyList<
     public static IReadOnlyList<GatewayTarget> Resolve(IReadOnlyList<ManifestDocument> testDocs, IReadOnlyList<ManifestDocument> baseDocs)
     {
         var refs = new List<(string Ns, string Name, string? Section, int? Port)>();
-        foreach (var route in testDocs.Where(d => d.Kind == "HTTPRoute" && d.Root is not null))
+        foreach (var route in testDocs.Where(d => d.Kind is "HTTPRoute" or "GRPCRoute" or "TCPRoute" or "TLSRoute" && d.Root is not null))
         {
             foreach (var parent in ManifestDocuments.Sequence(route.Root!, "spec", "parentRefs").OfType<YamlMappingNode>()
                 .Where(p => (ManifestDocuments.Scalar(p, "kind") ?? "Gateway") == "Gateway"))

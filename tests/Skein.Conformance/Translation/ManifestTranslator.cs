@@ -30,9 +30,6 @@ public sealed class ManifestTranslator(string gatewayClassName, string backendNo
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> NamespaceLabels { get; init; } =
         new Dictionary<string, IReadOnlyDictionary<string, string>>();
 
-    /// <summary>Environment variables that turn upstream's echo image into a gRPC or TCP server, which this runner cannot provide.</summary>
-    private static readonly string[] NonHttpEchoModes = ["GRPC_ECHO_SERVER", "TCP_ECHO_SERVER"];
-
     /// <summary>
     /// Translates the concatenated documents of <paramref name="yamlTexts"/>. <paramref name="serviceSelectors"/>
     /// ("namespace/name" → labels) gives selector-less Services the selector of the pods a test points their
@@ -111,12 +108,12 @@ public sealed class ManifestTranslator(string gatewayClassName, string backendNo
             return ("", [], $"image {ManifestDocuments.Scalar(containers.FirstOrDefault() ?? new YamlMappingNode(), "image")} is not an echo server");
         }
 
-        var modes = containers.SelectMany(c => ManifestDocuments.Sequence(c, "env").OfType<YamlMappingNode>())
-            .Select(e => ManifestDocuments.Scalar(e, "name")).Where(n => n is not null && NonHttpEchoModes.Contains(n)).ToList();
-        if (modes.Count > 0)
-        {
-            return ("", [], $"{modes[0]}: a gRPC/TCP echo backend is not available to this runner");
-        }
+        var env = containers.SelectMany(c => ManifestDocuments.Sequence(c, "env").OfType<YamlMappingNode>())
+            .Select(e => (Name: ManifestDocuments.Scalar(e, "name") ?? "", Value: ManifestDocuments.Scalar(e, "value")))
+            .ToList();
+        // upstream's echo image becomes a gRPC or TCP server with these variables set.
+        var mode = env.Any(e => e.Name == "GRPC_ECHO_SERVER") ? EchoMode.Grpc : env.Any(e => e.Name == "TCP_ECHO_SERVER") ? EchoMode.Tcp : EchoMode.Http;
+        var tlsPort = int.TryParse(env.FirstOrDefault(e => e.Name == "TLS_PORT").Value, out var tp) ? tp : 8443;
 
         var labels = ManifestDocuments.StringMap(root, "spec", "template", "metadata", "labels");
         var serviceAccount = ManifestDocuments.Scalar(root, "spec", "template", "spec", "serviceAccountName")
@@ -141,7 +138,11 @@ public sealed class ManifestTranslator(string gatewayClassName, string backendNo
         for (var i = 0; i < replicas; i++)
         {
             // Pod names are "<deployment>-<suffix>": cases compare the echo's pod field by that prefix.
-            var pod = new EchoPod($"{name}-{i}", ns, name, nextAddress(), ports);
+            var pod = new EchoPod($"{name}-{i}", ns, name, nextAddress(), ports)
+            {
+                Mode = mode,
+                TlsPorts = mode == EchoMode.Tcp && ports.Contains(tlsPort) ? [tlsPort] : [],
+            };
             pods.Add(pod);
             yaml.Append(i == 0 ? "" : "---\n").Append(WorkloadYaml(pod, labels, serviceAccount));
         }
