@@ -235,7 +235,8 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
                     candidates = addressed.Select(a => ($"{a.Target.Namespace}/{a.Target.Name}", (Func<HttpCase, RequestTarget>)(c => TargetFor(c, a)))).ToList();
                 }
 
-                var outcomes = cases.Count == 0 ? [] : await RunCasesAsync(cases, candidates, mesh, exchange, ct);
+                var every = _resolutions.GetValueOrDefault(test.ShortName)?.EveryGateway == true;
+                var outcomes = cases.Count == 0 ? [] : await RunCasesAsync(cases, candidates, every, mesh, exchange, ct);
                 passed = outcomes.Count(o => o.Error is null);
                 var failed = outcomes.Where(o => o.Error is not null).Select(o => $"case {o.Case.Name}: {o.Error}").ToList();
                 failures.AddRange(failed);
@@ -422,8 +423,8 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
         return (await Task.WhenAll(tasks)).ToList();
     }
 
-    private async Task<List<(HttpCase Case, string? Error)>> RunCasesAsync(List<HttpCase> cases, List<(string Label, Func<HttpCase, RequestTarget> Target)> gateways,
-        ConformanceMesh mesh, HttpExchange exchange, CancellationToken ct)
+    private async Task<List<(HttpCase Case, string? Error)>> RunCasesAsync(List<HttpCase> cases, List<(string Label, Func<HttpCase, RequestTarget> Target)> allGateways,
+        bool everyGateway, ConformanceMesh mesh, HttpExchange exchange, CancellationToken ct)
     {
         using var gate = new SemaphoreSlim(options.CaseParallelism);
         var tasks = cases.Select(async c =>
@@ -434,9 +435,16 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
                 var extra = c.BackendSetResponseHeaders.Count == 0
                     ? new Dictionary<string, string>()
                     : new Dictionary<string, string> { ["X-Echo-Set-Header"] = string.Join(",", c.BackendSetResponseHeaders.Select(h => $"{h.Key}:{h.Value}")) };
-                // With several candidate Gateways an attempt passes when the case holds on one of them.
+                // A case upstream sends to one Gateway goes there only; otherwise, with several candidate Gateways, an
+                // attempt passes when the case holds on one of them (on each of them when upstream runs it on every one).
+                var gateways = c.Gateway is { } pinned ? allGateways.Where(g => g.Label == pinned).ToList() : allGateways;
                 var result = await Consistency.RunAsync(async token =>
                 {
+                    if (gateways.Count == 0)
+                    {
+                        return $"the case's Gateway {c.Gateway} has no address";
+                    }
+
                     string? firstError = null;
                     foreach (var gateway in gateways)
                     {
@@ -462,12 +470,20 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
                             error = $"{requestTarget.Scheme}://{requestTarget.Authority}: {e.GetBaseException().Message}";
                         }
 
-                        if (error is null)
+                        if (everyGateway && error is not null)
+                        {
+                            return $"{error} (on {gateway.Label})";
+                        }
+
+                        if (error is null && !everyGateway)
                         {
                             return null;
                         }
 
-                        firstError ??= gateways.Count > 1 ? $"{error} (on {gateway.Label}; other Gateways too)" : error;
+                        if (error is not null)
+                        {
+                            firstError ??= gateways.Count > 1 ? $"{error} (on {gateway.Label}; other Gateways too)" : error;
+                        }
                     }
 
                     return firstError;

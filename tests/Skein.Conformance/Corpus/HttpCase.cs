@@ -71,6 +71,9 @@ public sealed record HttpCase(
     /// <summary>How the case is exchanged: plain request/response, or a WebSocket conversation.</summary>
     public CaseKind Kind { get; init; } = CaseKind.Http;
 
+    /// <summary>The Gateway ("namespace/name") upstream sends this case to; null = any of the test's.</summary>
+    public string? Gateway { get; init; }
+
     /// <summary>This case for one attempt: the {uuid} placeholder becomes a fresh id (request and expected path alike).</summary>
     public HttpCase ForAttempt()
     {

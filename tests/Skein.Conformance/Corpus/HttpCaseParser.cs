@@ -42,6 +42,7 @@ public static partial class HttpCaseParser
         try
         {
             var built = Build(entry, index);
+            built = built with { Gateway = CorpusLoader.Str(entry["$gateway"]) };
             return new ParsedCase(kind == "websocket" ? built with { Kind = CaseKind.WebSocket } : built, null);
         }
         catch (UnresolvedExpressionException e)

@@ -12,7 +12,17 @@ public sealed record TestResolution(
     string Source,
     string? Gateway,
     IReadOnlyList<JsonObject>? Cases,
-    IReadOnlyDictionary<string, string> EndpointsFrom);
+    IReadOnlyDictionary<string, string> EndpointsFrom)
+{
+    /// <summary>Case ranges upstream sends to one Gateway each (optionally over TLS with a server name).</summary>
+    public IReadOnlyList<CasePin> CasePins { get; init; } = [];
+
+    /// <summary>Upstream runs every case against each of the test's Gateways: a case must hold on all of them.</summary>
+    public bool EveryGateway { get; init; }
+}
+
+/// <summary>Cases <see cref="From"/>..<see cref="To"/> (inclusive) go to <see cref="Gateway"/>, over TLS with <see cref="ServerName"/> when set.</summary>
+public sealed record CasePin(int From, int To, string Gateway, string? ServerName);
 
 /// <summary>
 /// Loads Resolutions/upstream.json (keyed by test short name). It is data, not code: each entry says which Go
@@ -59,13 +69,44 @@ public static class UpstreamResolutions
                 CorpusLoader.Str(entry["source"]) ?? "",
                 gateway,
                 entry["cases"] is JsonArray cases ? cases.OfType<JsonObject>().ToList() : null,
-                (entry["endpointsFrom"] as JsonObject ?? []).ToDictionary(p => p.Key, p => CorpusLoader.Str(p.Value) ?? "", StringComparer.Ordinal));
+                (entry["endpointsFrom"] as JsonObject ?? []).ToDictionary(p => p.Key, p => CorpusLoader.Str(p.Value) ?? "", StringComparer.Ordinal))
+            {
+                EveryGateway = entry["everyGateway"] is JsonValue every && every.TryGetValue<bool>(out var all) && all,
+                CasePins = (entry["casePins"] as JsonArray ?? []).OfType<JsonObject>().Select(p => new CasePin(
+                    p["from"]?.GetValue<int>() ?? throw new FormatException($"{source}: {name}.casePins: from is required"),
+                    p["to"]?.GetValue<int>() ?? throw new FormatException($"{source}: {name}.casePins: to is required"),
+                    CorpusLoader.Str(p["gateway"]) ?? throw new FormatException($"{source}: {name}.casePins: gateway is required"),
+                    CorpusLoader.Str(p["serverName"]))).ToList(),
+            };
         }
 
         return result;
     }
 
-    /// <summary>The test with its resolution applied: resolved cases replace the extracted ones.</summary>
-    public static ConformanceTest Apply(ConformanceTest test, TestResolution? resolution) =>
-        resolution?.Cases is { } cases ? test with { Cases = cases.Select(c => (JsonObject)c.DeepClone()).ToList() } : test;
+    /// <summary>
+    /// The test with its resolution applied: resolved cases replace the extracted ones, and pinned cases carry their
+    /// Gateway ("$gateway") and server name (Request.ServerName).
+    /// </summary>
+    public static ConformanceTest Apply(ConformanceTest test, TestResolution? resolution)
+    {
+        if (resolution is null)
+        {
+            return test;
+        }
+
+        var cases = (resolution.Cases ?? test.Cases).Select(c => (JsonObject)c.DeepClone()).ToList();
+        foreach (var pin in resolution.CasePins)
+        {
+            for (var i = pin.From; i <= pin.To && i < cases.Count; i++)
+            {
+                cases[i]["$gateway"] = pin.Gateway;
+                if (pin.ServerName is not null && cases[i]["Request"] is JsonObject request)
+                {
+                    request["ServerName"] = pin.ServerName;
+                }
+            }
+        }
+
+        return test with { Cases = cases };
+    }
 }
