@@ -1,5 +1,5 @@
-using System.Net.Sockets;
 using System.Diagnostics;
+using System.Net.Sockets;
 using Skein.Conformance.Checks;
 using Skein.Conformance.Corpus;
 using Skein.Conformance.Harness;
