@@ -37,6 +37,7 @@ root.SetAction(async (parse, ct) =>
     using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
     {
         context.Cancel = true;
+        Console.Error.WriteLine("[conformance] SIGTERM received: stopping");
         cancel.Cancel();
         ConformanceMesh.KillEverything();
     });
