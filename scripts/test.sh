@@ -45,25 +45,33 @@ for trx in "$results"/*.trx; do
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
 done
 
-# Gateway API conformance: the runner starts the processes once and applies each test's manifests in turn.
-# Its per-test counts join the totals; the corpus is shared data next to the repository.
-corpus=${SKEIN_CONFORMANCE_CORPUS:-../shared/conformance/gateway-api}
-if [ -f "$corpus/cases.json" ]; then
+# Gateway API conformance: the runner starts the processes once per corpus and applies each test's manifests in
+# turn. Its per-test counts join the totals. The shared corpus is data next to the repository; corpus-extra
+# (gRPC, TCP and TLS passthrough case kinds) lives in the repository.
+run_corpus() {
+  local corpus=$1 out
+  out="$results/conformance-$(basename "$corpus").txt"
   echo "== Skein.Conformance ($corpus)"
   dotnet run --project tests/Skein.Conformance -c Release --no-build -- "$corpus" \
-    --junit "$results/conformance-$(basename "$corpus").junit.xml" | tee "$results/conformance.txt"
+    --junit "$results/conformance-$(basename "$corpus").junit.xml" | tee "$out"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$results/conformance.txt" | tail -1)
+  local line s
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
   if [ -n "$line" ]; then
     passed=$((passed + $(sed -n 's/^\([0-9]*\) passed.*/\1/p' <<<"$line")))
     failed=$((failed + $(sed -n 's/.* \([0-9]*\) failed.*/\1/p' <<<"$line")))
     s=$(sed -n 's/.* \([0-9]*\) skipped.*/\1/p' <<<"$line"); skipped=$((skipped + ${s:-0}))
   else
-    echo "conformance runner ended without a summary"; failed=$((failed + 1))
+    echo "conformance runner ended without a summary ($corpus)"; failed=$((failed + 1))
   fi
+}
+corpus=${SKEIN_CONFORMANCE_CORPUS:-../shared/conformance/gateway-api}
+if [ -f "$corpus/cases.json" ]; then
+  run_corpus "$corpus"
 else
   echo "== Skein.Conformance: skipped (no corpus: $corpus/cases.json does not exist; set SKEIN_CONFORMANCE_CORPUS to run one)"
 fi
+run_corpus tests/Skein.Conformance/corpus-extra
 
 if [ "$passed" -eq 0 ]; then status=1; fi
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -11,7 +12,13 @@ namespace Skein.Samples.Common;
 public static class SampleHost
 {
     /// <summary>Creates a builder listening on <paramref name="listen"/> with HTTP/1.1 and h2c (prior knowledge).</summary>
-    public static WebApplicationBuilder CreateBuilder(IEnumerable<IPEndPoint> listen, int? parentPid)
+    public static WebApplicationBuilder CreateBuilder(IEnumerable<IPEndPoint> listen, int? parentPid) => CreateBuilder(listen, parentPid, null);
+
+    /// <summary>
+    /// As <see cref="CreateBuilder(IEnumerable{IPEndPoint}, int?)"/>, with each endpoint set up by
+    /// <paramref name="configureEndpoint"/> instead of HTTP/1.1 + h2c (e.g. a raw TCP connection handler).
+    /// </summary>
+    public static WebApplicationBuilder CreateBuilder(IEnumerable<IPEndPoint> listen, int? parentPid, Action<ListenOptions>? configureEndpoint)
     {
         // No args: the samples parse their own command line, so it must not leak into configuration.
         var builder = WebApplication.CreateSlimBuilder();
@@ -26,7 +33,17 @@ public static class SampleHost
         {
             foreach (var endpoint in listen)
             {
-                kestrel.Listen(endpoint, o => o.UseHttp1AndH2c());
+                kestrel.Listen(endpoint, o =>
+                {
+                    if (configureEndpoint is null)
+                    {
+                        o.UseHttp1AndH2c();
+                    }
+                    else
+                    {
+                        configureEndpoint(o);
+                    }
+                });
             }
         });
 

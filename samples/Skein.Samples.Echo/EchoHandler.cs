@@ -18,11 +18,26 @@ public static partial class EchoHandler
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    /// <summary>Handles one request: optional ?delay=, /status/{code}, X-Echo-Set-Header, then the echo body.</summary>
-    public static async Task HandleAsync(HttpContext context, EchoIdentity identity)
+    /// <summary>
+    /// Handles one request: the retry simulation (?uuid=&amp;succeedAfter=…), optional ?delay=, /status/{code},
+    /// X-Echo-Set-Header, then the echo body.
+    /// </summary>
+    public static async Task HandleAsync(HttpContext context, EchoIdentity identity, RetrySimulation retries)
     {
         var request = context.Request;
         var response = context.Response;
+
+        switch (retries.Decide(request.Query, out var failStatus, out var failDelay))
+        {
+            case RetryVerdict.FailWithStatus:
+                await Task.Delay(failDelay, context.RequestAborted);
+                await WriteJsonAsync(context, failStatus, new JsonObject { ["message"] = "retry simulation: failing this attempt" });
+                return;
+            case RetryVerdict.ResetConnection:
+                await Task.Delay(failDelay, context.RequestAborted);
+                context.Abort();
+                return;
+        }
 
         if (request.Query.TryGetValue("delay", out var delayText))
         {

@@ -78,11 +78,13 @@ public class CorpusParsingTests
     }
 
     [Fact]
-    public void OtherCaseKindsAreSkippedWithAReason()
+    public void OtherCaseKindsAreReadAsTheirOwnCasesAndUnknownOnesSkipped()
     {
         var grpc = HttpCaseParser.Parse(Obj("""{"EchoRequest": {}, "$kind": "grpc"}"""), 0);
         Assert.Null(grpc.Case);
-        Assert.Contains("grpc", grpc.SkipReason);
+        Assert.Equal(GrpcMethod.Echo, grpc.Grpc!.Method);
+        var udp = HttpCaseParser.Parse(Obj("""{"$kind": "udp"}"""), 0);
+        Assert.Contains("udp", udp.SkipReason);
     }
 
     [Fact]

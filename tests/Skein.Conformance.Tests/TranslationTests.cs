@@ -77,7 +77,7 @@ public class TranslationTests
     public void DeploymentReplicasBecomeWorkloadsAndEchoPods()
     {
         var translated = Translate();
-        Assert.Equal(2, translated.Pods.Count);
+        Assert.Equal(2, translated.Pods.Count(p => p.Deployment == "infra-backend-v1"));
         var pod = translated.Pods[0];
         Assert.Equal("infra-backend-v1-0", pod.Name);
         Assert.Equal("infra", pod.Namespace);
@@ -102,11 +102,11 @@ public class TranslationTests
     }
 
     [Fact]
-    public void UnknownKindsAndNonHttpEchoesAreDroppedWithReasons()
+    public void UnknownKindsAreDroppedWithReasonsAndGrpcEchoesKeptInTheirMode()
     {
         var translated = Translate();
         Assert.Contains(translated.Dropped, d => d.StartsWith("EndpointSlice/infra/manual", StringComparison.Ordinal));
-        Assert.Contains(translated.Dropped, d => d.StartsWith("Deployment/infra/grpc-backend", StringComparison.Ordinal) && d.Contains("GRPC_ECHO_SERVER"));
+        Assert.Equal(EchoMode.Grpc, translated.Pods.Single(p => p.Deployment == "grpc-backend").Mode);
         Assert.DoesNotContain("EndpointSlice", translated.Yaml);
         Assert.DoesNotContain("Deployment", translated.Yaml);
     }

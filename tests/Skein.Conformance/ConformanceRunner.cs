@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Sockets;
 using Skein.Conformance.Checks;
 using Skein.Conformance.Corpus;
 using Skein.Conformance.Harness;
@@ -15,7 +16,11 @@ public sealed record RunnerOptions(
     bool IncludeProvisional,
     bool Verbose,
     ConsistencyOptions Consistency,
-    int CaseParallelism);
+    int CaseParallelism)
+{
+    /// <summary>Upstream resolutions file (default: Resolutions/upstream.json next to the runner).</summary>
+    public string? ResolutionsPath { get; init; }
+}
 
 /// <summary>
 /// Runs a corpus: starts the mesh once, then for each test applies its manifests to the watched config dir,
@@ -27,6 +32,7 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
     private const int WeightedRequests = 500;
     private const int WeightedConcurrency = 10;
     private const int MaxWeightedRounds = 8;
+    private IReadOnlyDictionary<string, TestResolution> _resolutions = new Dictionary<string, TestResolution>();
     private string? _meshProblem;
     private HttpExchange? _meshExchange;
 
@@ -34,6 +40,8 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
     public async Task<IReadOnlyList<TestResult>> RunAsync(CancellationToken ct)
     {
         var corpus = CorpusLoader.Load(options.CorpusDir);
+        _resolutions = UpstreamResolutions.Load(options.ResolutionsPath ?? UpstreamResolutions.DefaultPath);
+        corpus = corpus with { Tests = corpus.Tests.Select(t => UpstreamResolutions.Apply(t, _resolutions.GetValueOrDefault(t.ShortName))).ToList() };
         var selected = corpus.Tests.Where(t => options.Filters.Count == 0 || options.Filters.Contains(t.ShortName, StringComparer.OrdinalIgnoreCase)).ToList();
         var unknown = options.Filters.Where(f => !corpus.Tests.Any(t => t.ShortName.Equals(f, StringComparison.OrdinalIgnoreCase))).ToList();
         if (unknown.Count > 0)
@@ -140,10 +148,13 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
     {
         var parsed = test.Cases.Select(HttpCaseParser.Parse).ToList();
         var cases = parsed.Where(p => p.Case is not null).Select(p => p.Case!).ToList();
+        var grpcCases = parsed.Where(p => p.Grpc is not null).Select(p => p.Grpc!).ToList();
+        var tcpCases = parsed.Where(p => p.Tcp is not null).Select(p => p.Tcp!).ToList();
+        var total = cases.Count + grpcCases.Count + tcpCases.Count;
         var skippedCases = parsed.Where(p => p.SkipReason is not null).Select(p => p.SkipReason!).ToList();
         var details = skippedCases.Distinct().Select(r => $"case skipped: {r}").ToList();
         // A test whose cases all need what this runner cannot resolve is skipped, never passed on status alone.
-        if (cases.Count == 0 && (skippedCases.Count > 0 || !StatusChecker.HasChecks(test)))
+        if (total == 0 && (skippedCases.Count > 0 || !StatusChecker.HasChecks(test)))
         {
             var why = skippedCases.Count > 0 ? $"no runnable case ({skippedCases[0]})" : "nothing this runner can check (upstream's checks for it are Go code)";
             return new TestResult(test.ShortName, Outcome.Skipped, 0, test.Cases.Count, why, details, TimeSpan.Zero);
@@ -151,7 +162,7 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
 
         var isMesh = test.Features.Contains("Mesh");
         var texts = test.Manifests.Select(m => File.ReadAllText(corpus.PathOf(m))).ToList();
-        var translated = translator.Translate(texts);
+        var translated = translator.Translate(texts, ServiceSelectors(_resolutions.GetValueOrDefault(test.ShortName), baseDocs, texts, translator));
         var testDocs = texts.SelectMany(t => ManifestDocuments.Split(translator.Fill(t))).ToList();
         details.AddRange(translated.Dropped.Select(d => $"dropped {d}"));
         var file = $"test-{test.ShortName}.yaml";
@@ -165,6 +176,10 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
             }
 
             var targets = GatewayTarget.Resolve(testDocs, baseDocs);
+            if (_resolutions.GetValueOrDefault(test.ShortName)?.Gateway is { } pinned)
+            {
+                targets = GatewayTarget.Pin(targets, pinned, testDocs, baseDocs);
+            }
             if (targets.Count <= 1 && StateChangeDetector.Conflicts(cases) is { Count: > 0 } conflicts)
             {
                 foreach (var (later, earlier) in conflicts.OrderBy(c => c.Key))
@@ -179,7 +194,7 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
 
             var failures = new List<string>();
             string? reason = null;
-            if (StatusChecker.HasChecks(test) || cases.Count > 0)
+            if (StatusChecker.HasChecks(test) || total > 0)
             {
                 var status = await Consistency.RunAsync(
                     _ => StatusChecker.CheckAsync(test, translated.Resources, targets, r => mesh.GetResourceAsync(r.Kind, r.Namespace, r.Name, ct)),
@@ -192,7 +207,8 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
             }
 
             var passed = 0;
-            if (cases.Count > 0)
+            List<(GatewayTarget Target, string Address)> addressed = [];
+            if (cases.Count > 0 || grpcCases.Count + tcpCases.Count > 0 && !isMesh)
             {
                 List<(string Label, Func<HttpCase, RequestTarget> Target)> candidates;
                 if (isMesh)
@@ -209,17 +225,18 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
                 }
                 else
                 {
-                    var (addressed, addressProblem) = await GatewayAddressesAsync(mesh, targets, ct);
+                    (addressed, var addressProblem) = await GatewayAddressesAsync(mesh, targets, ct);
                     if (addressed.Count == 0)
                     {
                         failures.Add(addressProblem!);
-                        return Fail(test, 0, cases.Count, reason ?? addressProblem!, details.Concat(failures).ToList());
+                        return Fail(test, 0, total, reason ?? addressProblem!, details.Concat(failures).ToList());
                     }
 
                     candidates = addressed.Select(a => ($"{a.Target.Namespace}/{a.Target.Name}", (Func<HttpCase, RequestTarget>)(c => TargetFor(c, a)))).ToList();
                 }
 
-                var outcomes = await RunCasesAsync(cases, candidates, mesh, exchange, ct);
+                var every = _resolutions.GetValueOrDefault(test.ShortName)?.EveryGateway == true;
+                var outcomes = cases.Count == 0 ? [] : await RunCasesAsync(cases, candidates, every, mesh, exchange, ct);
                 passed = outcomes.Count(o => o.Error is null);
                 var failed = outcomes.Where(o => o.Error is not null).Select(o => $"case {o.Case.Name}: {o.Error}").ToList();
                 failures.AddRange(failed);
@@ -235,13 +252,27 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
                 }
             }
 
-            if (reason is not null)
+            if (grpcCases.Count + tcpCases.Count > 0)
             {
-                return Fail(test, passed, cases.Count, reason, details.Concat(failures).ToList());
+                using var grpc = new GrpcProbe();
+                var streamOutcomes = await RunStreamCasesAsync(
+                    [
+                        .. grpcCases.Select(c => (c.Name, addressed.Select(a => Probe(a, "HTTP", t => grpc.RunAsync(c, t, ct))).ToList())),
+                        .. tcpCases.Select(c => (c.Name, addressed.Select(a => Probe(a, c.Hostname is null ? "TCP" : "TLS", t => TcpProbe.RunAsync(c, t, ct))).ToList())),
+                    ], ct);
+                passed += streamOutcomes.Count(o => o.Error is null);
+                var failed = streamOutcomes.Where(o => o.Error is not null).Select(o => $"case {o.Name}: {o.Error}").ToList();
+                failures.AddRange(failed);
+                reason ??= failed.FirstOrDefault();
             }
 
-            var note = skippedCases.Count > 0 ? $"{skippedCases.Count} case(s) skipped: {skippedCases[0]}" : cases.Count == 0 ? "status checks only" : "";
-            return new TestResult(test.ShortName, Outcome.Passed, passed, cases.Count, note, details, TimeSpan.Zero);
+            if (reason is not null)
+            {
+                return Fail(test, passed, total, reason, details.Concat(failures).ToList());
+            }
+
+            var note = skippedCases.Count > 0 ? $"{skippedCases.Count} case(s) skipped: {skippedCases[0]}" : total == 0 ? "status checks only" : "";
+            return new TestResult(test.ShortName, Outcome.Passed, passed, total, note, details, TimeSpan.Zero);
         }
         finally
         {
@@ -253,6 +284,29 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
 
             await mesh.StopPodsAsync(translated.Pods);
         }
+    }
+
+    // "ns/service" -> the pod labels of the Deployment whose pods upstream's Go code makes the Service's endpoints.
+    private static Dictionary<string, IReadOnlyDictionary<string, string>>? ServiceSelectors(TestResolution? resolution, IReadOnlyList<ManifestDocument> baseDocs,
+        IReadOnlyList<string> texts, ManifestTranslator translator)
+    {
+        if (resolution is null || resolution.EndpointsFrom.Count == 0)
+        {
+            return null;
+        }
+
+        var docs = texts.SelectMany(t => ManifestDocuments.Split(translator.Fill(t))).Concat(baseDocs).ToList();
+        var result = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+        foreach (var (service, deployment) in resolution.EndpointsFrom)
+        {
+            var ns = docs.FirstOrDefault(d => d.Kind == "Service" && d.Name == service)?.Namespace ?? "default";
+            if (docs.FirstOrDefault(d => d.Kind == "Deployment" && d.Name == deployment && (d.Namespace ?? "default") == ns)?.Root is { } root)
+            {
+                result[$"{ns}/{service}"] = ManifestDocuments.StringMap(root, "spec", "selector", "matchLabels");
+            }
+        }
+
+        return result;
     }
 
     // The Service a mesh test's HTTPRoutes attach to (GAMMA parentRef kind Service).
@@ -306,12 +360,71 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
 
     private static RequestTarget TargetFor(HttpCase c, (GatewayTarget Target, string Address) gateway)
     {
-        var (port, scheme) = gateway.Target.For(c.Request.Host);
+        var (port, scheme) = gateway.Target.For(c.Request.Host, c.Request.ServerName);
         return new RequestTarget(gateway.Address, port, scheme);
     }
 
-    private async Task<List<(HttpCase Case, string? Error)>> RunCasesAsync(List<HttpCase> cases, List<(string Label, Func<HttpCase, RequestTarget> Target)> gateways,
-        ConformanceMesh mesh, HttpExchange exchange, CancellationToken ct)
+    // One way to run a gRPC/TCP case on one candidate Gateway: the listener of the wanted protocol, then the probe.
+    private static (string Label, Func<Task<string?>> Run) Probe((GatewayTarget Target, string Address) gateway, string protocol, Func<RequestTarget, Task<string?>> probe)
+    {
+        var label = $"{gateway.Target.Namespace}/{gateway.Target.Name}";
+        if (gateway.Target.ListenerFor(protocol) is not { } listener)
+        {
+            return (label, () => Task.FromResult<string?>($"Gateway {label} has no {protocol} listener"));
+        }
+
+        var target = new RequestTarget(gateway.Address, listener.Port, protocol is "HTTPS" or "TLS" ? "https" : "http");
+        return (label, () => probe(target));
+    }
+
+    // gRPC and TCP cases: like HTTP ones, each must hold 3 times in a row, on one of the candidate Gateways.
+    private async Task<List<(string Name, string? Error)>> RunStreamCasesAsync(IReadOnlyList<(string Name, List<(string Label, Func<Task<string?>> Run)> Candidates)> cases, CancellationToken ct)
+    {
+        using var gate = new SemaphoreSlim(options.CaseParallelism);
+        var tasks = cases.Select(async c =>
+        {
+            await gate.WaitAsync(ct);
+            try
+            {
+                var result = await Consistency.RunAsync(async token =>
+                {
+                    string? firstError = null;
+                    foreach (var (label, run) in c.Candidates)
+                    {
+                        string? error;
+                        try
+                        {
+                            error = await run();
+                        }
+                        catch (Exception e) when (e is IOException or SocketException or System.Security.Authentication.AuthenticationException
+                            or HttpRequestException or OperationCanceledException && !token.IsCancellationRequested)
+                        {
+                            error = e.GetBaseException().Message;
+                        }
+
+                        if (error is null)
+                        {
+                            return null;
+                        }
+
+                        firstError ??= c.Candidates.Count > 1 ? $"{error} (on {label}; other Gateways too)" : error;
+                    }
+
+                    return firstError ?? "no Gateway to send to";
+                }, options.Consistency, TimeProvider.System, ct);
+                Verbose($"  {(result.Passed ? "pass" : "FAIL")} {c.Name} after {result.Attempts} attempts{(result.Passed ? "" : ": " + result.LastError)}");
+                return (c.Name, result.Passed ? null : result.LastError);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        });
+        return (await Task.WhenAll(tasks)).ToList();
+    }
+
+    private async Task<List<(HttpCase Case, string? Error)>> RunCasesAsync(List<HttpCase> cases, List<(string Label, Func<HttpCase, RequestTarget> Target)> allGateways,
+        bool everyGateway, ConformanceMesh mesh, HttpExchange exchange, CancellationToken ct)
     {
         using var gate = new SemaphoreSlim(options.CaseParallelism);
         var tasks = cases.Select(async c =>
@@ -322,31 +435,55 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
                 var extra = c.BackendSetResponseHeaders.Count == 0
                     ? new Dictionary<string, string>()
                     : new Dictionary<string, string> { ["X-Echo-Set-Header"] = string.Join(",", c.BackendSetResponseHeaders.Select(h => $"{h.Key}:{h.Value}")) };
-                // With several candidate Gateways an attempt passes when the case holds on one of them.
+                // A case upstream sends to one Gateway goes there only; otherwise, with several candidate Gateways, an
+                // attempt passes when the case holds on one of them (on each of them when upstream runs it on every one).
+                var gateways = c.Gateway is { } pinned ? allGateways.Where(g => g.Label == pinned).ToList() : allGateways;
                 var result = await Consistency.RunAsync(async token =>
                 {
+                    if (gateways.Count == 0)
+                    {
+                        return $"the case's Gateway {c.Gateway} has no address";
+                    }
+
                     string? firstError = null;
                     foreach (var gateway in gateways)
                     {
-                        var requestTarget = gateway.Target(c);
+                        var attempt = c.ForAttempt();
+                        var requestTarget = gateway.Target(attempt);
                         var mark = mesh.Journal.Mark;
                         string? error;
                         try
                         {
-                            var response = await exchange.SendAsync(c.Request, requestTarget, extra, token);
-                            error = CaseEvaluator.Evaluate(c, requestTarget, response) ?? await MirrorProblemAsync(c, mesh.Journal, mark, token);
+                            if (attempt.Kind == CaseKind.WebSocket)
+                            {
+                                error = await WebSocketProbe.RunAsync(attempt.Request, requestTarget, token);
+                            }
+                            else
+                            {
+                                var response = await exchange.SendAsync(attempt.Request, requestTarget, extra, token);
+                                error = CaseEvaluator.Evaluate(attempt, requestTarget, response) ?? await MirrorProblemAsync(attempt, mesh.Journal, mark, token);
+                            }
                         }
-                        catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException && !token.IsCancellationRequested)
+                        catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException or System.Net.WebSockets.WebSocketException
+                            or System.Security.Authentication.AuthenticationException && !token.IsCancellationRequested)
                         {
                             error = $"{requestTarget.Scheme}://{requestTarget.Authority}: {e.GetBaseException().Message}";
                         }
 
-                        if (error is null)
+                        if (everyGateway && error is not null)
+                        {
+                            return $"{error} (on {gateway.Label})";
+                        }
+
+                        if (error is null && !everyGateway)
                         {
                             return null;
                         }
 
-                        firstError ??= gateways.Count > 1 ? $"{error} (on {gateway.Label}; other Gateways too)" : error;
+                        if (error is not null)
+                        {
+                            firstError ??= gateways.Count > 1 ? $"{error} (on {gateway.Label}; other Gateways too)" : error;
+                        }
                     }
 
                     return firstError;

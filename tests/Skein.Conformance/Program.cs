@@ -37,6 +37,7 @@ root.SetAction(async (parse, ct) =>
     using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
     {
         context.Cancel = true;
+        Console.Error.WriteLine("[conformance] SIGTERM received: stopping");
         cancel.Cancel();
         ConformanceMesh.KillEverything();
     });
@@ -53,10 +54,16 @@ root.SetAction(async (parse, ct) =>
         Console.Error.WriteLine($"error: {e.Message}");
         return 2;
     }
-    catch (OperationCanceledException)
+    catch (OperationCanceledException) when (cancel.IsCancellationRequested)
     {
         Console.Error.WriteLine("cancelled");
         return 130;
+    }
+    catch (OperationCanceledException e)
+    {
+        // A timeout inside the harness (not Ctrl-C/SIGTERM): say where, so a slow machine is told apart from a signal.
+        Console.Error.WriteLine($"error: the runner gave up waiting: {e}");
+        return 2;
     }
 
     Console.Out.Write(ResultReport.Table(results, options.Verbose));

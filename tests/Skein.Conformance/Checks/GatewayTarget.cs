@@ -13,14 +13,64 @@ public sealed record GatewayTarget(string Namespace, string Name, IReadOnlyList<
     /// The listener for a case: a Host header with an explicit port picks the listener on that port (as upstream's
     /// port-matching tests do), otherwise the one the route's parentRef names, otherwise the first.
     /// </summary>
-    public (int Port, string Scheme) For(string? host)
+    public (int Port, string Scheme) For(string? host, string? serverName = null)
     {
+        // A TLS server name means the HTTPS listener the route attaches to (or the Gateway's first HTTPS one).
+        if (serverName is { Length: > 0 })
+        {
+            var https = Default is { } d && IsHttps(d) ? d : Listeners.FirstOrDefault(IsHttps);
+            if (https is not null)
+            {
+                return (https.Port, "https");
+            }
+        }
+
         var explicitPort = host is not null && host.LastIndexOf(':') is var colon and > 0 && int.TryParse(host[(colon + 1)..], out var p) ? p : (int?)null;
         // A Host port no listener has is just part of the Host header (hostname-intersection tests send those).
         var listener = explicitPort is { } port ? Listeners.FirstOrDefault(l => l.Port == port) ?? Default : Default;
         listener ??= new ListenerSpec("", 80, "HTTP");
         return (listener.Port, listener.Protocol.Equals("HTTPS", StringComparison.OrdinalIgnoreCase) ? "https" : "http");
     }
+
+    /// <summary>The listener for <paramref name="protocol"/>: the route's when it speaks it, else the Gateway's first such one.</summary>
+    public ListenerSpec? ListenerFor(string protocol) =>
+        Default is { } d && d.Protocol.Equals(protocol, StringComparison.OrdinalIgnoreCase)
+            ? d
+            : Listeners.FirstOrDefault(l => l.Protocol.Equals(protocol, StringComparison.OrdinalIgnoreCase));
+
+    private static bool IsHttps(ListenerSpec l) => l.Protocol.Equals("HTTPS", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The Gateway upstream's test sends to (<paramref name="gateway"/> = "namespace/name"): the resolved target for
+    /// it when a route attaches to it, else its definition with its first listener; empty when nobody defines it.
+    /// </summary>
+    public static IReadOnlyList<GatewayTarget> Pin(IReadOnlyList<GatewayTarget> resolved, string gateway, IReadOnlyList<ManifestDocument> testDocs, IReadOnlyList<ManifestDocument> baseDocs)
+    {
+        var (ns, name) = (gateway.Split('/')[0], gateway.Split('/')[1]);
+        var matching = resolved.Where(t => t.Namespace == ns && t.Name == name).ToList();
+        if (matching.Count > 0)
+        {
+            // Several routes may name different listeners of it; the first keeps upstream's single address.
+            return [matching[0]];
+        }
+
+        var doc = testDocs.Concat(baseDocs).FirstOrDefault(d => d.Kind == "Gateway" && d.Name == name && (d.Namespace ?? "default") == ns);
+        if (doc?.Root is null)
+        {
+            return [];
+        }
+
+        var listeners = ListenersOf(doc.Root);
+        return [new GatewayTarget(ns, name, listeners, listeners.FirstOrDefault())];
+    }
+
+    private static List<ListenerSpec> ListenersOf(YamlMappingNode gateway) =>
+        ManifestDocuments.Sequence(gateway, "spec", "listeners").OfType<YamlMappingNode>()
+            .Select(l => new ListenerSpec(
+                ManifestDocuments.Scalar(l, "name") ?? "",
+                int.TryParse(ManifestDocuments.Scalar(l, "port"), out var port) ? port : 80,
+                ManifestDocuments.Scalar(l, "protocol") ?? "HTTP"))
+            .ToList();
 
     /// <summary>
     /// The Gateways a test's requests may go to: each Gateway parentRef of the test's HTTPRoutes (with the
@@ -30,7 +80,7 @@ public sealed record GatewayTarget(string Namespace, string Name, IReadOnlyList<
     public static IReadOnlyList<GatewayTarget> Resolve(IReadOnlyList<ManifestDocument> testDocs, IReadOnlyList<ManifestDocument> baseDocs)
     {
         var refs = new List<(string Ns, string Name, string? Section, int? Port)>();
-        foreach (var route in testDocs.Where(d => d.Kind == "HTTPRoute" && d.Root is not null))
+        foreach (var route in testDocs.Where(d => d.Kind is "HTTPRoute" or "GRPCRoute" or "TCPRoute" or "TLSRoute" && d.Root is not null))
         {
             foreach (var parent in ManifestDocuments.Sequence(route.Root!, "spec", "parentRefs").OfType<YamlMappingNode>()
                 .Where(p => (ManifestDocuments.Scalar(p, "kind") ?? "Gateway") == "Gateway"))
@@ -58,12 +108,7 @@ public sealed record GatewayTarget(string Namespace, string Name, IReadOnlyList<
                 continue;
             }
 
-            var listeners = ManifestDocuments.Sequence(gateway.Root, "spec", "listeners").OfType<YamlMappingNode>()
-                .Select(l => new ListenerSpec(
-                    ManifestDocuments.Scalar(l, "name") ?? "",
-                    int.TryParse(ManifestDocuments.Scalar(l, "port"), out var port) ? port : 80,
-                    ManifestDocuments.Scalar(l, "protocol") ?? "HTTP"))
-                .ToList();
+            var listeners = ListenersOf(gateway.Root);
             var chosen = (section is not null ? listeners.FirstOrDefault(l => l.Name == section) : null)
                 ?? (parentPort is { } pport ? listeners.FirstOrDefault(l => l.Port == pport) : null)
                 ?? listeners.FirstOrDefault();

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
+using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Skein.Conformance.Corpus;
@@ -23,6 +25,7 @@ public sealed record RequestTarget(string Address, int Port, string Scheme)
 public sealed class HttpExchange : IDisposable
 {
     private readonly HttpClient _client;
+    private readonly ConcurrentDictionary<string, HttpClient> _tlsClients = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Creates a client; TLS server certificates are not verified (the corpus uses self-signed ones). With a
@@ -48,7 +51,11 @@ public sealed class HttpExchange : IDisposable
     /// <summary>Sends <paramref name="request"/> to <paramref name="target"/>; <paramref name="extraHeaders"/> are added (X-Echo-Set-Header).</summary>
     public async Task<CapturedResponse> SendAsync(HttpCaseRequest request, RequestTarget target, IReadOnlyDictionary<string, string> extraHeaders, CancellationToken ct)
     {
-        using var message = new HttpRequestMessage(new HttpMethod(request.Method), new Uri($"{target.Scheme}://{target.Authority}{request.Path}"));
+        // With a server name the connection goes through SniRelay (SocketsHttpHandler takes SNI from the Host header,
+        // and these cases send a Host that differs from the SNI on purpose).
+        var client = request.ServerName is { Length: > 0 } sni ? _tlsClients.GetOrAdd(sni, CreateTlsClient) : _client;
+        var url = request.ServerName is { Length: > 0 } ? $"https://{target.Address}:{target.Port}{request.Path}" : $"{target.Scheme}://{target.Authority}{request.Path}";
+        using var message = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(url));
         if (request.Host is { Length: > 0 } host)
         {
             message.Headers.Host = host;
@@ -65,7 +72,7 @@ public sealed class HttpExchange : IDisposable
             _ => (HttpVersion.Version11, HttpVersionPolicy.RequestVersionExact),
         };
 
-        using var response = await _client.SendAsync(message, HttpCompletionOption.ResponseContentRead, ct);
+        using var response = await client.SendAsync(message, HttpCompletionOption.ResponseContentRead, ct);
         var headers = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
         {
@@ -88,6 +95,27 @@ public sealed class HttpExchange : IDisposable
         return new CapturedResponse((int)response.StatusCode, headers, echo, body);
     }
 
+    // One TLS connection per request (lifetime zero), like upstream's TLS round tripper; ALPN follows the request version.
+    private static HttpClient CreateTlsClient(string serverName) => new(new SocketsHttpHandler
+    {
+        AllowAutoRedirect = false,
+        UseProxy = false,
+        UseCookies = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        PooledConnectionLifetime = TimeSpan.Zero,
+        ConnectTimeout = TimeSpan.FromSeconds(3),
+        SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, _, _, _) => true },
+        ConnectCallback = (context, ct) => SniRelay.ConnectAsync(context.DnsEndPoint, serverName, context.InitialRequestMessage.Version.Major >= 2, ct),
+    })
+    { Timeout = TimeSpan.FromSeconds(10) };
+
     /// <inheritdoc />
-    public void Dispose() => _client.Dispose();
+    public void Dispose()
+    {
+        _client.Dispose();
+        foreach (var client in _tlsClients.Values)
+        {
+            client.Dispose();
+        }
+    }
 }

@@ -49,7 +49,7 @@ public static class StateChangeDetector
 
     // What is sent, including the headers the echo is asked to set on its reply.
     private static string RequestKey(HttpCase c) =>
-        $"{c.Request.Method} {c.Request.Host} {c.Request.Path} {c.Request.Protocol} {Map(c.Request.Headers)} {Map(c.BackendSetResponseHeaders)}";
+        $"{c.Kind} {c.Request.ServerName} {c.Request.Method} {c.Request.Host} {c.Request.Path} {c.Request.Protocol} {Map(c.Request.Headers)} {Map(c.BackendSetResponseHeaders)}";
 
     private static string Map(IReadOnlyDictionary<string, string> map) =>
         string.Join(";", map.OrderBy(kv => kv.Key, StringComparer.OrdinalIgnoreCase).Select(kv => $"{kv.Key.ToLowerInvariant()}={kv.Value}"));

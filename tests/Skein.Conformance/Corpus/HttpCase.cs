@@ -20,7 +20,11 @@ public sealed record HttpCaseRequest(
     string Path,
     IReadOnlyDictionary<string, string> Headers,
     HttpProtocol Protocol,
-    bool UnfollowRedirect);
+    bool UnfollowRedirect)
+{
+    /// <summary>TLS server name (SNI) to connect with; set means HTTPS to the Gateway's HTTPS listener.</summary>
+    public string? ServerName { get; init; }
+}
 
 /// <summary>What the client must receive; StatusCodes lists the acceptable codes (any one).</summary>
 public sealed record HttpCaseResponse(
@@ -59,4 +63,40 @@ public sealed record HttpCase(
     HttpCaseExpectedRequest ExpectedRequest,
     HttpCaseRedirect? Redirect,
     IReadOnlyList<HttpCaseMirror> MirroredTo,
-    IReadOnlyDictionary<string, string> BackendSetResponseHeaders);
+    IReadOnlyDictionary<string, string> BackendSetResponseHeaders)
+{
+    /// <summary>The placeholder in a path replaced by a fresh id on every attempt (upstream's retry probes).</summary>
+    public const string UuidPlaceholder = "{uuid}";
+
+    /// <summary>How the case is exchanged: plain request/response, or a WebSocket conversation.</summary>
+    public CaseKind Kind { get; init; } = CaseKind.Http;
+
+    /// <summary>The Gateway ("namespace/name") upstream sends this case to; null = any of the test's.</summary>
+    public string? Gateway { get; init; }
+
+    /// <summary>This case for one attempt: the {uuid} placeholder becomes a fresh id (request and expected path alike).</summary>
+    public HttpCase ForAttempt()
+    {
+        if (!Request.Path.Contains(UuidPlaceholder, StringComparison.Ordinal))
+        {
+            return this;
+        }
+
+        var id = Guid.NewGuid().ToString();
+        return this with
+        {
+            Request = Request with { Path = Request.Path.Replace(UuidPlaceholder, id, StringComparison.Ordinal) },
+            ExpectedRequest = ExpectedRequest with { Path = ExpectedRequest.Path?.Replace(UuidPlaceholder, id, StringComparison.Ordinal) },
+        };
+    }
+}
+
+/// <summary>The exchange a case describes.</summary>
+public enum CaseKind
+{
+    /// <summary>One HTTP request and its response.</summary>
+    Http,
+
+    /// <summary>A WebSocket upgrade, then a text and a binary message that must come back unchanged.</summary>
+    WebSocket,
+}

@@ -5,7 +5,14 @@ using System.Text.RegularExpressions;
 namespace Skein.Conformance.Corpus;
 
 /// <summary>The outcome of reading one case: a runnable case, or the reason it cannot run.</summary>
-public sealed record ParsedCase(HttpCase? Case, string? SkipReason);
+public sealed record ParsedCase(HttpCase? Case, string? SkipReason)
+{
+    /// <summary>A `$kind: grpc` case (Case is then null).</summary>
+    public GrpcCase? Grpc { get; init; }
+
+    /// <summary>A `$kind: tcp` case (Case is then null).</summary>
+    public TcpCase? Tcp { get; init; }
+}
 
 /// <summary>
 /// Turns a cases[] entry into an <see cref="HttpCase"/>, applying upstream's defaults (GET, status 200,
@@ -17,14 +24,26 @@ public static partial class HttpCaseParser
     public static ParsedCase Parse(JsonObject entry, int index)
     {
         var kind = CorpusLoader.Str(entry["$kind"]) ?? "http";
-        if (kind != "http")
+        if (kind == "grpc")
         {
-            return new ParsedCase(null, $"case kind '{kind}' needs a {kind} echo backend, which this runner does not have");
+            return new ParsedCase(null, null) { Grpc = StreamCaseParser.Grpc(entry, index) };
+        }
+
+        if (kind == "tcp")
+        {
+            return new ParsedCase(null, null) { Tcp = StreamCaseParser.Tcp(entry, index) };
+        }
+
+        if (kind is not "http" and not "websocket")
+        {
+            return new ParsedCase(null, $"case kind '{kind}' is not one this runner knows (http, websocket, grpc, tcp)");
         }
 
         try
         {
-            return new ParsedCase(Build(entry, index), null);
+            var built = Build(entry, index);
+            built = built with { Gateway = CorpusLoader.Str(entry["$gateway"]) };
+            return new ParsedCase(kind == "websocket" ? built with { Kind = CaseKind.WebSocket } : built, null);
         }
         catch (UnresolvedExpressionException e)
         {
@@ -44,7 +63,10 @@ public static partial class HttpCaseParser
             path,
             Map(request["Headers"], "Request.Headers"),
             Protocol(request["Protocol"]),
-            request["UnfollowRedirect"] is JsonValue u && u.TryGetValue<bool>(out var unfollow) && unfollow);
+            request["UnfollowRedirect"] is JsonValue u && u.TryGetValue<bool>(out var unfollow) && unfollow)
+        {
+            ServerName = Text(request, "ServerName", "Request.ServerName"),
+        };
 
         var response = entry["Response"];
         if (IsExpr(response, out var responseExpr))

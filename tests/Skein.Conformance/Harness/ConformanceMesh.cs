@@ -166,17 +166,30 @@ public sealed class ConformanceMesh : IAsyncDisposable
     public async Task StartPodsAsync(IEnumerable<EchoPod> pods, CancellationToken ct) =>
         await Task.WhenAll(pods.Select(async pod =>
         {
-            List<string> args = ["--parent-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture), "--request-log", "stdout"];
+            List<string> args = ["--parent-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture), "--request-log", "stdout",
+                "--mode", pod.Mode.ToString().ToLowerInvariant()];
             foreach (var port in pod.Ports)
             {
                 args.AddRange(["--listen", new IPEndPoint(pod.Address, port).ToString()]);
+            }
+
+            foreach (var port in pod.TlsPorts)
+            {
+                args.AddRange(["--tls-port", port.ToString(CultureInfo.InvariantCulture)]);
             }
 
             var process = Track(ManagedProcess.StartAssembly($"echo {pod.Name}", "Skein.Samples.Echo", args,
                 new Dictionary<string, string> { ["POD_NAME"] = pod.Name, ["NAMESPACE"] = pod.Namespace, ["ASPNETCORE_URLS"] = "" },
                 line => Journal.Observe(pod.Name, pod.Namespace, line)));
             _pods[pod.Name] = process;
-            await WaitHttpOkAsync(process, new Uri($"http://{new IPEndPoint(pod.Address, pod.Ports[0])}/healthz"), ct);
+            if (pod.Mode == EchoMode.Tcp)
+            {
+                await WaitTcpAsync(process, new IPEndPoint(pod.Address, pod.Ports.FirstOrDefault(p => !pod.TlsPorts.Contains(p), pod.Ports[0])), ct);
+            }
+            else
+            {
+                await WaitHttpOkAsync(process, new Uri($"http://{new IPEndPoint(pod.Address, pod.Ports[0])}/healthz"), ct);
+            }
         }));
 
     /// <summary>Stops the echo processes of <paramref name="pods"/>.</summary>
@@ -295,6 +308,33 @@ public sealed class ConformanceMesh : IAsyncDisposable
     {
         Everything[process] = 0;
         return process;
+    }
+
+    // A TCP echo is ready once it accepts a connection.
+    private static async Task WaitTcpAsync(ManagedProcess process, IPEndPoint endPoint, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"{process.Name} exited with {process.ExitCode}:\n{process.Output}");
+            }
+
+            try
+            {
+                using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+                await socket.ConnectAsync(endPoint, ct);
+                return;
+            }
+            catch (SocketException)
+            {
+            }
+
+            await Task.Delay(100, ct);
+        }
+
+        throw new TimeoutException($"{process.Name} did not accept connections on {endPoint} within 60 s:\n{FirstLines(process.Output, 20)}");
     }
 
     private async Task WaitHttpOkAsync(ManagedProcess process, Uri url, CancellationToken ct)

@@ -30,11 +30,12 @@ public sealed class ManifestTranslator(string gatewayClassName, string backendNo
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> NamespaceLabels { get; init; } =
         new Dictionary<string, IReadOnlyDictionary<string, string>>();
 
-    /// <summary>Environment variables that turn upstream's echo image into a gRPC or TCP server, which this runner cannot provide.</summary>
-    private static readonly string[] NonHttpEchoModes = ["GRPC_ECHO_SERVER", "TCP_ECHO_SERVER"];
-
-    /// <summary>Translates the concatenated documents of <paramref name="yamlTexts"/>.</summary>
-    public TranslatedManifests Translate(IEnumerable<string> yamlTexts)
+    /// <summary>
+    /// Translates the concatenated documents of <paramref name="yamlTexts"/>. <paramref name="serviceSelectors"/>
+    /// ("namespace/name" → labels) gives selector-less Services the selector of the pods a test points their
+    /// endpoints at in Go (Skein's Service endpoints are the Workloads a selector picks; EndpointSlices are not loaded).
+    /// </summary>
+    public TranslatedManifests Translate(IEnumerable<string> yamlTexts, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? serviceSelectors = null)
     {
         var output = new StringBuilder();
         var resources = new List<ResourceRef>();
@@ -81,7 +82,9 @@ public sealed class ManifestTranslator(string gatewayClassName, string backendNo
 
             var text = doc.Kind == "Namespace" && doc.Root is not null && doc.Name is not null && NamespaceLabels.TryGetValue(doc.Name, out var extra)
                 ? NamespaceYaml(doc.Name, ManifestDocuments.StringMap(doc.Root, "metadata", "labels").Concat(extra).DistinctBy(kv => kv.Key).ToDictionary())
-                : doc.Text;
+                : doc.Kind == "Service" && doc.Root is not null && serviceSelectors?.GetValueOrDefault($"{doc.Namespace ?? "default"}/{doc.Name}") is { } selector
+                    ? WithSelector(doc.Root, selector)
+                    : doc.Text;
             output.Append("---\n").Append(text);
             if (doc.Name is not null)
             {
@@ -105,12 +108,12 @@ public sealed class ManifestTranslator(string gatewayClassName, string backendNo
             return ("", [], $"image {ManifestDocuments.Scalar(containers.FirstOrDefault() ?? new YamlMappingNode(), "image")} is not an echo server");
         }
 
-        var modes = containers.SelectMany(c => ManifestDocuments.Sequence(c, "env").OfType<YamlMappingNode>())
-            .Select(e => ManifestDocuments.Scalar(e, "name")).Where(n => n is not null && NonHttpEchoModes.Contains(n)).ToList();
-        if (modes.Count > 0)
-        {
-            return ("", [], $"{modes[0]}: a gRPC/TCP echo backend is not available to this runner");
-        }
+        var env = containers.SelectMany(c => ManifestDocuments.Sequence(c, "env").OfType<YamlMappingNode>())
+            .Select(e => (Name: ManifestDocuments.Scalar(e, "name") ?? "", Value: ManifestDocuments.Scalar(e, "value")))
+            .ToList();
+        // upstream's echo image becomes a gRPC or TCP server with these variables set.
+        var mode = env.Any(e => e.Name == "GRPC_ECHO_SERVER") ? EchoMode.Grpc : env.Any(e => e.Name == "TCP_ECHO_SERVER") ? EchoMode.Tcp : EchoMode.Http;
+        var tlsPort = int.TryParse(env.FirstOrDefault(e => e.Name == "TLS_PORT").Value, out var tp) ? tp : 8443;
 
         var labels = ManifestDocuments.StringMap(root, "spec", "template", "metadata", "labels");
         var serviceAccount = ManifestDocuments.Scalar(root, "spec", "template", "spec", "serviceAccountName")
@@ -135,12 +138,32 @@ public sealed class ManifestTranslator(string gatewayClassName, string backendNo
         for (var i = 0; i < replicas; i++)
         {
             // Pod names are "<deployment>-<suffix>": cases compare the echo's pod field by that prefix.
-            var pod = new EchoPod($"{name}-{i}", ns, name, nextAddress(), ports);
+            var pod = new EchoPod($"{name}-{i}", ns, name, nextAddress(), ports)
+            {
+                Mode = mode,
+                TlsPorts = mode == EchoMode.Tcp && ports.Contains(tlsPort) ? [tlsPort] : [],
+            };
             pods.Add(pod);
             yaml.Append(i == 0 ? "" : "---\n").Append(WorkloadYaml(pod, labels, serviceAccount));
         }
 
         return (yaml.ToString(), pods, null);
+    }
+
+    private static string WithSelector(YamlMappingNode service, IReadOnlyDictionary<string, string> selector)
+    {
+        if (!service.Children.TryGetValue(new YamlScalarNode("spec"), out var specNode) || specNode is not YamlMappingNode spec)
+        {
+            spec = new YamlMappingNode();
+            service.Children[new YamlScalarNode("spec")] = spec;
+        }
+
+        spec.Children[new YamlScalarNode("selector")] = new YamlMappingNode(selector.Select(kv =>
+            new KeyValuePair<YamlNode, YamlNode>(new YamlScalarNode(kv.Key), new YamlScalarNode(kv.Value))));
+        using var writer = new StringWriter();
+        new YamlStream(new YamlDocument(service)).Save(writer, assignAnchors: false);
+        // YamlStream ends a document with "..."; the config dir's multi-document files only use "---".
+        return writer.ToString().Replace("\n...\n", "\n", StringComparison.Ordinal).TrimEnd('.', '\n') + "\n";
     }
 
     private static string NamespaceYaml(string name, IReadOnlyDictionary<string, string> labels)
