@@ -48,7 +48,18 @@ public sealed class HttpEndpointFactory(L7ConfigStore store, GatewayRequestHandl
                 listen.Protocols = HttpProtocols.Http1;
                 listen.Use(next => async connection =>
                 {
-                    if (await Http2Preface.DetectAsync(connection.Transport.Input, connection.ConnectionClosed))
+                    bool prefaced;
+                    try
+                    {
+                        prefaced = await Http2Preface.DetectAsync(connection.Transport.Input, connection.ConnectionClosed);
+                    }
+                    catch (OperationCanceledException) when (connection.ConnectionClosed.IsCancellationRequested)
+                    {
+                        // The client left before sending a byte (a health probe, a port scan): nothing to answer or log.
+                        return;
+                    }
+
+                    if (prefaced)
                     {
                         var handoff = new StreamConnection(connection.Transport, connection.LocalEndPoint, connection.RemoteEndPoint);
                         if (injected.TryInject(h2c, handoff))
