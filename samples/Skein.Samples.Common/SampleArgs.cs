@@ -78,10 +78,10 @@ public sealed class SampleArgs
             .ToList();
     }
 
-    /// <summary>The --parent-pid value, if given.</summary>
+    /// <summary>The --parent-pid value, or else $SKEIN_PARENT_PID (the variable skein's own processes honour), if given.</summary>
     public int? ParentPid()
     {
-        var value = Get("parent-pid");
+        var value = Get("parent-pid") ?? Environment.GetEnvironmentVariable("SKEIN_PARENT_PID");
         if (value is null)
         {
             return null;

@@ -53,6 +53,8 @@ public sealed partial class TestProcess : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
+        // Everything a test starts exits with the test host, even when a failed set-up never reaches Dispose.
+        info.Environment["SKEIN_PARENT_PID"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         foreach (var (k, v) in env ?? new Dictionary<string, string>())
         {
             info.Environment[k] = v;
