@@ -20,25 +20,8 @@ public sealed class L7AuthorizationTests
     /// </summary>
     private static string Config(TestMesh mesh) =>
         Yaml.Workload("echo-1", "default", "node-1", mesh.Block.Host(10), "echo", "echo") +
-        Yaml.Workload("client-1", "default", "node-1", mesh.Block.Host(12), "client", "client") + """
-        apiVersion: v1
-        kind: Service
-        metadata:
-          name: echo
-          namespace: default
-          labels: {skein.dev/use-waypoint: wp}
-        spec:
-          selector: {app: echo}
-          ports: [{name: http, port: 80, targetPort: 8080}]
-        ---
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: Gateway
-        metadata: {name: wp, namespace: default}
-        spec:
-          gatewayClassName: skein-waypoint
-          addresses: [{type: IPAddress, value: "WAYPOINT_ADDRESS"}]
-          listeners: [{name: mesh, port: 15008, protocol: HBONE}]
-        ---
+        Yaml.Workload("client-1", "default", "node-1", mesh.Block.Host(12), "client", "client") +
+        Yaml.ServiceWithWaypoint("echo", "default", "echo", "wp", mesh.Block.Host(30).ToString()) + """
         apiVersion: gateway.networking.k8s.io/v1
         kind: Gateway
         metadata: {name: ingress, namespace: default}
@@ -89,8 +72,7 @@ public sealed class L7AuthorizationTests
             to: [{operation: {paths: ["/public/members*"]}}]
         ---
 
-        """.Replace("WAYPOINT_ADDRESS", mesh.Block.Host(30).ToString(), StringComparison.Ordinal)
-           .Replace("GATEWAY_ADDRESS", mesh.Block.Host(31).ToString(), StringComparison.Ordinal);
+        """.Replace("GATEWAY_ADDRESS", mesh.Block.Host(31).ToString(), StringComparison.Ordinal);
 
     private static async Task StartAsync(TestMesh mesh, bool gateway = false)
     {

@@ -23,25 +23,8 @@ public sealed class WaypointTests
             Yaml.Service("echo-v2", "default", 80, 8080, "v2") +
             Yaml.Workload("echo-v1-1", "default", "node-1", echo, "v1", "echo") +
             Yaml.Workload("echo-v2-1", "default", "node-1", mesh.Block.Host(11), "v2", "echo") +
-            Yaml.Workload("client-1", "default", "node-1", mesh.Block.Host(12), "client", "client") + """
-            apiVersion: v1
-            kind: Service
-            metadata:
-              name: echo
-              namespace: default
-              labels: {skein.dev/use-waypoint: wp}
-            spec:
-              selector: {app: v1}
-              ports: [{name: http, port: 80, targetPort: 8080}]
-            ---
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: Gateway
-            metadata: {name: wp, namespace: default}
-            spec:
-              gatewayClassName: skein-waypoint
-              addresses: [{type: IPAddress, value: "WAYPOINT_ADDRESS"}]
-              listeners: [{name: mesh, port: 15008, protocol: HBONE}]
-            ---
+            Yaml.Workload("client-1", "default", "node-1", mesh.Block.Host(12), "client", "client") +
+            Yaml.ServiceWithWaypoint("echo", "default", "v1", "wp", waypoint.ToString()) + """
             apiVersion: gateway.networking.k8s.io/v1
             kind: HTTPRoute
             metadata: {name: echo-split, namespace: default}
@@ -54,7 +37,7 @@ public sealed class WaypointTests
                 backendRefs: [{name: echo, port: 80}]
             ---
 
-            """.Replace("WAYPOINT_ADDRESS", waypoint.ToString(), StringComparison.Ordinal));
+            """);
         await mesh.StartEchoAsync("echo-v1-1", new IPEndPoint(echo, 8080));
         await mesh.StartEchoAsync("echo-v2-1", new IPEndPoint(mesh.Block.Host(11), 8080));
         await mesh.StartControlAsync();

@@ -105,6 +105,13 @@ public sealed partial class TestProcess : IAsyncDisposable
 
             if (_process.HasExited)
             {
+                // The exit can be seen before the last lines are read: WaitForExitAsync also waits for the output to drain.
+                await _process.WaitForExitAsync();
+                if (_lines.Any(l => l.Contains(text, StringComparison.Ordinal)))
+                {
+                    return;
+                }
+
                 throw new InvalidOperationException($"{Name} exited ({_process.ExitCode}) before printing \"{text}\":\n{Output}");
             }
 

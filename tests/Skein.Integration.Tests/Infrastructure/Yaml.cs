@@ -22,6 +22,41 @@ public static class Yaml
 
         """;
 
+    /// <summary>A Service (80 → 8080) that opts into waypoint <paramref name="waypoint"/>, and that waypoint: class skein-waypoint, HBONE on 15008 at <paramref name="waypointAddress"/>.</summary>
+    public static string ServiceWithWaypoint(string name, string ns, string app, string waypoint, string waypointAddress) => $"""
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: {name}
+          namespace: {ns}
+          labels:
+            skein.dev/use-waypoint: {waypoint}
+        spec:
+          selector:
+            app: {app}
+          ports:
+          - name: http
+            port: 80
+            targetPort: 8080
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata:
+          name: {waypoint}
+          namespace: {ns}
+        spec:
+          gatewayClassName: skein-waypoint
+          addresses:
+          - type: IPAddress
+            value: "{waypointAddress}"
+          listeners:
+          - name: mesh
+            port: 15008
+            protocol: HBONE
+        ---
+
+        """;
+
     public static string Workload(string name, string ns, string node, IPAddress address, string app, params (string Service, int Port, int LocalPort)[] upstreams) =>
         Workload(name, ns, node, address, app, "default", upstreams);
 
