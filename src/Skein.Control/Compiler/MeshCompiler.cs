@@ -80,10 +80,10 @@ public sealed class MeshCompiler(ControlPlaneOptions options, ILogger<MeshCompil
         var peerAuthentications = snapshot.OfType<PeerAuthenticationResource>().ToList();
         var mtls = new Dictionary<string, XdsResource>(StringComparer.Ordinal);
         var vips = ServiceVipAllocator.Allocate(services);
-        var authorizations = policies.ToDictionary(
-            AuthorizationCompiler.NameOf,
-            p => XdsResource.Create(AuthorizationCompiler.NameOf(p), AuthorizationCompiler.Compile(p)),
-            StringComparer.Ordinal);
+        var authorizations = policies
+            .Select(p => (Name: AuthorizationCompiler.NameOf(p), Policy: p))
+            .ToDictionary(x => x.Name, x => XdsResource.Create(x.Name, AuthorizationCompiler.Compile(x.Policy)), StringComparer.Ordinal);
+        var selectorScoped = policies.Where(AuthorizationCompiler.IsSelectorScoped).ToList();
         var addresses = new Dictionary<string, XdsResource>(StringComparer.Ordinal);
         var gatewayApi = CompileGatewayApi(snapshot);
 
@@ -107,8 +107,8 @@ public sealed class MeshCompiler(ControlPlaneOptions options, ILogger<MeshCompil
                 proto.Waypoint = WaypointAddress(workloadWaypoint);
             }
 
-            proto.AuthorizationPolicies.AddRange(policies
-                .Where(p => AuthorizationCompiler.IsSelectorScoped(p) && AuthorizationCompiler.AppliesTo(p, workload, services))
+            proto.AuthorizationPolicies.AddRange(selectorScoped
+                .Where(p => AuthorizationCompiler.AppliesTo(p, workload, services))
                 .Select(AuthorizationCompiler.NameOf));
             addresses[proto.Uid] = XdsResource.Create(proto.Uid, new Proto.Address { Workload = proto });
             mtls[proto.Uid] = XdsResource.Create(proto.Uid, PeerAuthenticationCompiler.Resolve(workload, peerAuthentications, proto.Uid));

@@ -57,6 +57,7 @@ public static class AlsEntryReader
         var local = c.TlsProperties?.LocalCertificateProperties?.SubjectAltName.FirstOrDefault(s => s.SanCase == TLSProperties.Types.CertificateProperties.Types.SubjectAltName.SanOneofCase.Uri)?.Uri;
         var (sourcePrincipal, destinationPrincipal) = direction == "inbound" ? (peer, local) : (local, peer);
         var security = Get(SkeinLogMetadata.Security) ?? (peer is not null ? "mutual_tls" : c.TlsProperties is null ? "none" : "tls");
+        var details = Get(SkeinLogMetadata.Details);
         return new ObservedRecord
         {
             Start = c.StartTime?.ToDateTimeOffset() ?? DateTimeOffset.UtcNow,
@@ -77,9 +78,9 @@ public static class AlsEntryReader
             Duration = c.Duration?.ToTimeSpan() ?? TimeSpan.Zero,
             Security = security,
             ResponseFlags = ResponseFlagCodes.FromProto(c.ResponseFlags),
-            Details = Get(SkeinLogMetadata.Details),
+            Details = details,
             FailedHop = Get(SkeinLogMetadata.FailedHop),
-            Policy = Get(SkeinLogMetadata.Policy) ?? PolicyFromDetails(Get(SkeinLogMetadata.Details)),
+            Policy = Get(SkeinLogMetadata.Policy) ?? PolicyFromDetails(details),
             ConnectionId = Get(SkeinLogMetadata.ConnectionId),
             RouteName = NullIfEmpty(c.RouteName),
             UpstreamCluster = cluster,
@@ -115,7 +116,7 @@ public static class AlsEntryReader
     /// <summary>The policy in Envoy's <c>rbac_access_denied_matched_policy[name]</c> details.</summary>
     public static string? PolicyFromDetails(string? details)
     {
-        const string prefix = "rbac_access_denied_matched_policy[";
+        const string prefix = SkeinLogMetadata.RbacDeniedPrefix;
         if (details is null || !details.StartsWith(prefix, StringComparison.Ordinal) || !details.EndsWith(']'))
         {
             return null;

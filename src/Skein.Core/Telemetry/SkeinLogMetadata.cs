@@ -8,6 +8,9 @@ namespace Skein.Core.Telemetry;
 public static class SkeinLogMetadata
 {
     public const string Namespace = "skein";
+
+    /// <summary>How Envoy's RBAC filter (and Skein) names the deciding policy in response details: <c>rbac_access_denied_matched_policy[ns/name]</c>.</summary>
+    public const string RbacDeniedPrefix = "rbac_access_denied_matched_policy[";
     public const string Direction = "direction";
     public const string Node = "node";
     public const string ConnectionId = "connection_id";

@@ -19,6 +19,9 @@ public sealed class AccessLog(AccessLogSettings settings, AccessLogStreamer stre
     private readonly Channel<(AccessLogRecord Record, string Format)> _queue = Channel.CreateBounded<(AccessLogRecord, string)>(
         new BoundedChannelOptions(4096) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
 
+    private readonly Counter _sampledOut = stats.Get("access_log.sampled_out");
+    private readonly Counter _dropped = stats.Get("access_log.dropped");
+
     public void Write(AccessLogRecord record)
     {
         // The workload the record belongs to: the caller for outbound, the callee for inbound.
@@ -33,7 +36,7 @@ public sealed class AccessLog(AccessLogSettings settings, AccessLogStreamer stre
         var rate = policy.SamplingPercentage / 100;
         if (!record.IsError && rate < 1 && Random.Shared.NextDouble() >= rate)
         {
-            stats.Increment("access_log.sampled_out");
+            _sampledOut.Add(1);
             return;
         }
 
@@ -44,7 +47,7 @@ public sealed class AccessLog(AccessLogSettings settings, AccessLogStreamer stre
 
         if (policy.Format != "off" && !_queue.Writer.TryWrite((record, policy.Format)))
         {
-            stats.Increment("access_log.dropped");
+            _dropped.Add(1);
         }
     }
 

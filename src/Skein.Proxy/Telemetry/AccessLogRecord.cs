@@ -79,7 +79,7 @@ public sealed record AccessLogRecord
     public bool PolicyDenied => Details.StartsWith(RbacDeniedPrefix, StringComparison.Ordinal);
 
     /// <summary>Envoy's details prefix for an RBAC denial.</summary>
-    public const string RbacDeniedPrefix = "rbac_access_denied_matched_policy[";
+    public const string RbacDeniedPrefix = Skein.Core.Telemetry.SkeinLogMetadata.RbacDeniedPrefix;
 
     /// <summary>A human reason in Envoy's details form: whitespace becomes '_' so the text line stays one token.</summary>
     public static string ToDetails(string reason) => string.Join('_', reason.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));

@@ -37,9 +37,6 @@ public sealed class AccessLogSettings(ProxyOptions options)
         return snapshot.ByNamespace.TryGetValue(ns, out var policy) ? policy : snapshot.Mesh;
     }
 
-    /// <summary>Whether any scope logs lines to standard output.</summary>
-    public bool AnyText => _current.Mesh.Format != "off" || _current.ByNamespace.Values.Any(p => p.Format != "off");
-
     /// <summary>Replaces the pushed policies (keys: namespace, or "ns/workload"); a null mesh policy falls back to the CLI default.</summary>
     public void Replace(AccessLogPolicy? mesh, IReadOnlyDictionary<string, AccessLogPolicy> byNamespace) =>
         _current = new Snapshot(mesh ?? Default, byNamespace.ToImmutableDictionary(StringComparer.Ordinal));

@@ -85,5 +85,9 @@ public sealed record ListenerRuntime(GatewayRuntime Gateway, Listener Proto, Rou
 {
     public string Hostname { get; } = Proto.Hostname.ToLowerInvariant();
 
+    /// <summary>AuthorizationPolicies this listener enforces per request (the Gateway's and its own), by name.</summary>
+    public IReadOnlySet<string> PoliciesEnforcedPerRequest { get; } =
+        Gateway.Proto.AuthorizationPolicies.Concat(Proto.AuthorizationPolicies).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+
     public string Name => $"{Gateway.Key}/{Proto.Name}";
 }

@@ -7,6 +7,14 @@ namespace Skein.Proxy.L7.Filters;
 /// <summary>The Gateway API CORS filter: answers preflights itself and adds CORS headers to allowed cross-origin responses.</summary>
 public sealed class CorsPolicy(Cors cors)
 {
+    // Header values depend only on the policy: joined once, not per request.
+    private readonly string _allowMethods = string.Join(", ", cors.AllowMethods);
+    private readonly string _allowHeaders = string.Join(", ", cors.AllowHeaders);
+    private readonly string _exposeHeaders = string.Join(", ", cors.ExposeHeaders);
+    private readonly bool _anyMethod = cors.AllowMethods.Contains("*");
+    private readonly bool _anyHeader = cors.AllowHeaders.Contains("*");
+    private readonly bool _anyOrigin = cors.AllowOrigins.Contains("*");
+
     public Cors Proto { get; } = cors;
 
     /// <summary>A preflight: OPTIONS with Origin and Access-Control-Request-Method.</summary>
@@ -28,21 +36,21 @@ public sealed class CorsPolicy(Cors cors)
         }
 
         AddOriginHeaders(response.Headers, origin);
-        var methods = Proto.AllowMethods.Contains("*") ? request.Headers.AccessControlRequestMethod.ToString() : string.Join(", ", Proto.AllowMethods);
+        var methods = _anyMethod ? request.Headers.AccessControlRequestMethod.ToString() : _allowMethods;
         if (methods.Length > 0)
         {
             response.Headers.AccessControlAllowMethods = methods;
         }
 
-        var headers = Proto.AllowHeaders.Contains("*") ? request.Headers.AccessControlRequestHeaders.ToString() : string.Join(", ", Proto.AllowHeaders);
+        var headers = _anyHeader ? request.Headers.AccessControlRequestHeaders.ToString() : _allowHeaders;
         if (headers.Length > 0)
         {
             response.Headers.AccessControlAllowHeaders = headers;
         }
 
-        if (Proto.ExposeHeaders.Count > 0)
+        if (_exposeHeaders.Length > 0)
         {
-            response.Headers.AccessControlExposeHeaders = string.Join(", ", Proto.ExposeHeaders);
+            response.Headers.AccessControlExposeHeaders = _exposeHeaders;
         }
 
         if (Proto.MaxAgeSeconds > 0)
@@ -61,22 +69,22 @@ public sealed class CorsPolicy(Cors cors)
         }
 
         AddOriginHeaders(headers, origin);
-        if (Proto.ExposeHeaders.Count > 0)
+        if (_exposeHeaders.Length > 0)
         {
-            headers.AccessControlExposeHeaders = string.Join(", ", Proto.ExposeHeaders);
+            headers.AccessControlExposeHeaders = _exposeHeaders;
         }
     }
 
     private void AddOriginHeaders(IHeaderDictionary headers, string origin)
     {
         // With credentials a wildcard origin is not allowed by browsers: echo the origin instead.
-        headers.AccessControlAllowOrigin = Proto.AllowOrigins.Contains("*") && !Proto.AllowCredentials ? "*" : origin;
+        headers.AccessControlAllowOrigin = _anyOrigin && !Proto.AllowCredentials ? "*" : origin;
         if (Proto.AllowCredentials)
         {
             headers.AccessControlAllowCredentials = "true";
         }
 
-        if (!Proto.AllowOrigins.Contains("*"))
+        if (!_anyOrigin)
         {
             headers.Vary = StringValues.Concat(headers.Vary, "Origin");
         }

@@ -109,7 +109,6 @@ public sealed class ForwardingPipeline(
     {
         var retry = entry.Proto.Retry ?? new RetryPolicy();
         var attempts = (int)Math.Max(1, retry.Attempts);
-        var retryOn = retry.Codes.Count > 0 ? retry.Codes.Select(c => (int)c).ToHashSet() : null;
         if (attempts > 1 && context.Request.ContentLength is not 0 && !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
         {
             // A retry resends the body: keep it (spilling to disk past a threshold) so it can be rewound.
@@ -203,7 +202,7 @@ public sealed class ForwardingPipeline(
             var plan = new ForwardPlan(backendHost, backendPath, query, backend.Filters.RequestHeaders,
                 [.. entry.Filters.ResponseHeaders, .. backend.Filters.ResponseHeaders], backend.Filters.Cors ?? entry.Filters.Cors,
                 policy?.Policy.ConnectionPool?.ConnectTimeout is { } connect && connect.ToTimeSpan() > TimeSpan.Zero ? connect.ToTimeSpan() : null);
-            var transformer = new GatewayTransformer(plan, last ? null : retryOn);
+            var transformer = new GatewayTransformer(plan, last ? null : entry.RetryOn);
             using var perTry = CancellationTokenSource.CreateLinkedTokenSource(whole.Token);
             if (entry.BackendRequestTimeout is { } tryTimeout)
             {

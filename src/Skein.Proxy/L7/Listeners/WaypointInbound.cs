@@ -201,7 +201,7 @@ public sealed class WaypointInbound(
         SpiffeId peerId, IPEndPoint peer)
     {
         var listener = binding.Listeners[0];
-        var enforcedAtL7 = listener.Gateway.Proto.AuthorizationPolicies.Concat(listener.Proto.AuthorizationPolicies).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        var enforcedAtL7 = listener.PoliciesEnforcedPerRequest;
         if (mesh.WorkloadsByIp.TryGetValue(ip, out var workload))
         {
             return AuthorizationEvaluator.Evaluate(mesh, workload, new ConnectionAttributes(peerId, peer.Address, ip, port), enforcedAtL7);

@@ -14,6 +14,8 @@ public sealed class RouteEntry
         Backends = [.. proto.Backends.Select(b => new BackendEntry(b))];
         RequestTimeout = Positive(proto.RequestTimeout?.ToTimeSpan());
         BackendRequestTimeout = Positive(proto.BackendRequestTimeout?.ToTimeSpan());
+        RetryOn = proto.Retry is { Codes.Count: > 0 } retry ? retry.Codes.Select(c => (int)c).ToHashSet() : null;
+        Name = $"{(proto.Kind.Length > 0 ? proto.Kind : "HTTPRoute")} {proto.Route} rule {proto.RuleIndex}";
     }
 
     public HttpRoute Proto { get; }
@@ -28,8 +30,11 @@ public sealed class RouteEntry
 
     public TimeSpan? BackendRequestTimeout { get; }
 
+    /// <summary>Status codes that trigger a retry (connection errors always do); null when the rule names none.</summary>
+    public HashSet<int>? RetryOn { get; }
+
     /// <summary>"HTTPRoute ns/name rule N", for logs.</summary>
-    public string Name => $"{(Proto.Kind.Length > 0 ? Proto.Kind : "HTTPRoute")} {Proto.Route} rule {Proto.RuleIndex}";
+    public string Name { get; }
 
     private static TimeSpan? Positive(TimeSpan? t) => t is { } v && v > TimeSpan.Zero ? v : null;
 }
