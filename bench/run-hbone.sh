@@ -5,9 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for tool in wrk haproxy nginx iperf3; do
+for tool in wrk haproxy nginx iperf3 clang; do
   command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || missing+=("$tool")
 done
+[ -f /usr/include/zlib.h ] || missing+=(zlib1g-dev)   # clang and zlib link the ahead-of-time node proxy
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing: ${missing[*]}; run as root (sudo bash bench/run-hbone.sh) to install them" >&2
@@ -29,4 +30,6 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 # Only what the benchmark runs: a half-edited test project elsewhere in the solution must not block it.
 dotnet build src/Skein.Cli/Skein.Cli.csproj -c Release -nologo -v quiet
 dotnet build bench/Skein.Bench/Skein.Bench.csproj -c Release -nologo -v quiet
+# The node proxies the benchmark runs: `skein-proxy`, compiled ahead of time (pass --proxy-build jit for `skein proxy`).
+dotnet publish src/Skein.Proxy.Native -c Release -r linux-x64 -nologo -v quiet -o artifacts/skein-proxy
 exec dotnet bench/Skein.Bench/bin/Release/net10.0/skein-bench.dll hbone --repo "$PWD" "$@"

@@ -10,6 +10,8 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v node >/dev/null 2>&1 || need+=(nodejs)   # Node's http2 module is a foreign HBONE peer in the interop tests
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)   # promtool checks the metrics exposition
 command -v chromium >/dev/null 2>&1 || need+=(chromium)   # the dashboard's browser tests drive Debian's Chromium with Playwright
+command -v clang >/dev/null 2>&1 || need+=(clang)   # NativeAOT links the ahead-of-time node proxy (skein-proxy) with clang
+[ -f /usr/include/zlib.h ] || need+=(zlib1g-dev)      # ... against zlib
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
@@ -22,6 +24,10 @@ rm -rf "$results"
 mkdir -p "$results"
 
 dotnet build Skein.slnx -c Release -nologo -v q || { echo "0 passed, 1 failed (build failed)"; exit 1; }
+# The ahead-of-time node proxy, published once; NativeProxyTests run it.
+dotnet publish src/Skein.Proxy.Native -c Release -r linux-x64 -nologo -v q -o artifacts/skein-proxy \
+  || { echo "0 passed, 1 failed (publishing the native node proxy failed)"; exit 1; }
+export SKEIN_NATIVE_PROXY="$PWD/artifacts/skein-proxy/skein-proxy"
 
 status=0
 for project in tests/*/*.csproj; do

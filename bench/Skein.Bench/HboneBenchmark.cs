@@ -6,7 +6,20 @@ using System.Text.Json.Nodes;
 namespace Skein.Bench;
 
 /// <summary>Where the driver finds the repository and writes its results, and how long each measurement runs.</summary>
-public sealed record BenchOptions(string Repo, string OutDir, int Seconds);
+public sealed record BenchOptions(string Repo, string OutDir, int Seconds)
+{
+    /// <summary>Which node proxy runs: native (the NativeAOT <c>skein-proxy</c>) or jit (<c>dotnet skein.dll proxy</c>).</summary>
+    public string ProxyBuild { get; init; } = "native";
+
+    /// <summary>Seconds to keep the Skein path up after measuring it, for attaching a profiler.</summary>
+    public int HoldSeconds { get; init; }
+
+    /// <summary>Paths to measure (direct, haproxy, skein); all when empty. A partial run writes no report files.</summary>
+    public IReadOnlySet<string> Only { get; init; } = new HashSet<string>();
+
+    /// <summary>Whether a path is measured in this run.</summary>
+    public bool Runs(string path) => Only.Count == 0 || Only.Contains(path);
+}
 
 /// <summary>One measured path (direct, haproxy or skein) and everything measured on it; null means it failed.</summary>
 public sealed class TargetResult(string name)
@@ -40,13 +53,23 @@ public sealed class HboneBenchmark(BenchOptions options)
     private readonly string _raw = Path.Combine(options.OutDir, "raw");
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(3) };
 
+    private string SkeinDll => Path.Combine(options.Repo, "src/Skein.Cli/bin/Release/net10.0/skein.dll");
+
+    // The ahead-of-time node proxy that run-hbone.sh publishes; `--proxy-build jit` measures `skein proxy` instead.
+    private string? NativeProxy => options.ProxyBuild == "native" ? Path.Combine(options.Repo, "artifacts/skein-proxy/skein-proxy") : null;
+
     /// <summary>Runs the whole benchmark and writes hbone.md and hbone.svg; returns the exit code.</summary>
     public async Task<int> RunAsync(CancellationToken ct)
     {
-        var skeinDll = Path.Combine(options.Repo, "src/Skein.Cli/bin/Release/net10.0/skein.dll");
-        if (!File.Exists(skeinDll))
+        if (!File.Exists(SkeinDll))
         {
-            Console.Error.WriteLine($"{skeinDll} not found: run `dotnet build -c Release` first");
+            Console.Error.WriteLine($"{SkeinDll} not found: run `dotnet build -c Release` first");
+            return 2;
+        }
+
+        if (NativeProxy is { } native && !File.Exists(native))
+        {
+            Console.Error.WriteLine($"{native} not found: run bench/run-hbone.sh (it publishes the ahead-of-time node proxy), or pass --proxy-build jit");
             return 2;
         }
 
@@ -69,49 +92,22 @@ public sealed class HboneBenchmark(BenchOptions options)
         {
             await StartBackendAsync(work.FullName, children, ct);
 
-            results.Add(await MeasureAsync("direct", Topology.Backend, 8080, 5201, [], ct));
-
-            List<(string, Process)> haproxy = [];
-            try
+            if (options.Runs("direct"))
             {
-                haproxy = await StartHaproxyAsync(work.FullName, children, ct);
-                results.Add(await MeasureAsync("haproxy", Topology.HaproxyA, 9080, 9201, haproxy, ct));
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                var failed = new TargetResult("haproxy");
-                failed.Problems.Add($"setup failed: {e.Message} (see raw/haproxy-a.log, raw/haproxy-b.log)");
-                results.Add(failed);
-                Console.Error.WriteLine($"haproxy: {e.Message}");
+                results.Add(await MeasureAsync("direct", Topology.Backend, 8080, 5201, [], ct));
             }
 
-            // Stopped before Skein runs, so the two proxies never compete for the cores.
-            foreach (var (_, p) in haproxy)
+            if (options.Runs("haproxy"))
             {
-                ChildProcesses.Stop(p);
+                results.Add(await MeasureHaproxyAsync(work.FullName, children, ct));
             }
 
-            TargetResult skein;
-            List<(string, Process)> nodes = [];
-            try
+            if (options.Runs("skein"))
             {
-                nodes = await StartSkeinAsync(skeinDll, work.FullName, children, ct);
-                skein = await MeasureAsync("skein", Topology.Client, 9080, 9201, nodes, ct);
-                verification = await VerifyHboneAsync(ct);
+                var (skein, checkedHbone) = await MeasureSkeinAsync(work.FullName, children, ct);
+                results.Add(skein);
+                verification = checkedHbone;
             }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                skein = new TargetResult("skein");
-                skein.Problems.Add($"setup failed: {e.Message}");
-                Console.Error.WriteLine($"skein: {e.Message}");
-            }
-
-            foreach (var (name, p) in nodes.Where(n => n.Item2.HasExited))
-            {
-                skein.Problems.Add($"{name} exited during the run with code {p.ExitCode} (see raw/{name}.log)");
-            }
-
-            results.Add(skein);
         }
         finally
         {
@@ -126,13 +122,81 @@ public sealed class HboneBenchmark(BenchOptions options)
             }
         }
 
-        var report = Report.Markdown(results, verification, options.Seconds, FixedRate, started);
+        if (options.Only.Count > 0)
+        {
+            // A partial run is for iterating on one path: it prints but keeps the committed report intact.
+            foreach (var r in results)
+            {
+                Console.WriteLine($"{r.Name}: rps {r.Rps?.RequestsPerSecond:F0}, p99 {r.Latency?.P99Ms:F3} ms, conn/s {r.ConnPerSecond?.RequestsPerSecond:F0}, {r.Gbps:F2} Gbit/s; "
+                    + string.Join(", ", r.Proxies.Select(p => $"{p.Process} {p.CpuSeconds:F2} CPU s {p.PeakRssMiB:F1} MiB")));
+            }
+
+            return 0;
+        }
+
+        var report = Report.Markdown(results, verification, options.Seconds, FixedRate, started, options.ProxyBuild);
         await File.WriteAllTextAsync(Path.Combine(options.OutDir, "hbone.md"), report, CancellationToken.None);
         await File.WriteAllTextAsync(Path.Combine(options.OutDir, "hbone.svg"), Report.Svg(results), CancellationToken.None);
         Console.WriteLine();
         Console.WriteLine(report);
         Console.WriteLine($"wrote {Path.Combine(options.OutDir, "hbone.md")} and hbone.svg; raw outputs and logs in {_raw}");
         return 0;
+    }
+
+    private async Task<TargetResult> MeasureHaproxyAsync(string work, ChildProcesses children, CancellationToken ct)
+    {
+        List<(string, Process)> haproxy = [];
+        try
+        {
+            haproxy = await StartHaproxyAsync(work, children, ct);
+            return await MeasureAsync("haproxy", Topology.HaproxyA, 9080, 9201, haproxy, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var failed = new TargetResult("haproxy");
+            failed.Problems.Add($"setup failed: {e.Message} (see raw/haproxy-a.log, raw/haproxy-b.log)");
+            Console.Error.WriteLine($"haproxy: {e.Message}");
+            return failed;
+        }
+        finally
+        {
+            // Stopped before Skein runs, so the two proxies never compete for the cores.
+            foreach (var (_, p) in haproxy)
+            {
+                ChildProcesses.Stop(p);
+            }
+        }
+    }
+
+    private async Task<(TargetResult Result, string Verification)> MeasureSkeinAsync(string work, ChildProcesses children, CancellationToken ct)
+    {
+        TargetResult skein;
+        var verification = "not checked";
+        List<(string, Process)> nodes = [];
+        try
+        {
+            nodes = await StartSkeinAsync(SkeinDll, work, children, ct);
+            skein = await MeasureAsync("skein", Topology.Client, 9080, 9201, nodes, ct);
+            verification = await VerifyHboneAsync(ct);
+            if (options.HoldSeconds > 0)
+            {
+                Console.WriteLine($"holding the Skein path up for {options.HoldSeconds} s (node-a pid {nodes[0].Item2.Id}, node-b pid {nodes[1].Item2.Id})");
+                await Task.Delay(TimeSpan.FromSeconds(options.HoldSeconds), ct);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            skein = new TargetResult("skein");
+            skein.Problems.Add($"setup failed: {e.Message}");
+            Console.Error.WriteLine($"skein: {e.Message}");
+        }
+
+        foreach (var (name, p) in nodes.Where(n => n.Item2.HasExited))
+        {
+            skein.Problems.Add($"{name} exited during the run with code {p.ExitCode} (see raw/{name}.log)");
+        }
+
+        return (skein, verification);
     }
 
     private async Task<TargetResult> MeasureAsync(string name, string host, int httpPort, int bulkPort, List<(string Name, Process Process)> proxies, CancellationToken ct)
@@ -249,8 +313,10 @@ public sealed class HboneBenchmark(BenchOptions options)
                 ["SKEIN_ROOT_CERT"] = Path.Combine(state, "root-cert.pem"),
                 ["SKEIN_TOKEN"] = token.Trim(),
             };
-            nodes.Add(($"skein-{node}", children.Start($"skein-{node}", "dotnet",
-                [dll, "proxy", "--role", "node", "--node", node, "--address", address, "--control", $"{Topology.Control}:15012"], env)));
+            string[] proxyArgs = ["--role", "node", "--node", node, "--address", address, "--control", $"{Topology.Control}:15012"];
+            nodes.Add(($"skein-{node}", NativeProxy is { } native
+                ? children.Start($"skein-{node}", native, proxyArgs, env)
+                : children.Start($"skein-{node}", "dotnet", [dll, "proxy", .. proxyArgs], env)));
         }
 
         await Readiness.WaitForHttpAsync(_http, $"http://{Topology.NodeA}:15000/ready", TimeSpan.FromSeconds(30), ct);

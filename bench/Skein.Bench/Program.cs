@@ -2,11 +2,11 @@ using System.Runtime.InteropServices;
 using Skein.Bench;
 
 // A benchmark driver, not a test:
-//   skein-bench hbone [--repo DIR] [--out DIR] [--seconds N]
+//   skein-bench hbone [--repo DIR] [--out DIR] [--seconds N] [--only direct,haproxy,skein] [--proxy-build native|jit] [--hold SECONDS]
 //   skein-bench gateway [--repo DIR] [--out DIR] [--seconds N] [--proxy-cpus LIST] [--load-cpus LIST]
 if (args.Length == 0 || args[0] is not ("hbone" or "gateway"))
 {
-    Console.Error.WriteLine("usage: skein-bench hbone [--repo DIR] [--out DIR] [--seconds N]");
+    Console.Error.WriteLine("usage: skein-bench hbone [--repo DIR] [--out DIR] [--seconds N] [--only direct,haproxy,skein] [--proxy-build native|jit] [--hold SECONDS]");
     Console.Error.WriteLine("       skein-bench gateway [--repo DIR] [--out DIR] [--seconds N] [--proxy-cpus LIST] [--load-cpus LIST]");
     return 2;
 }
@@ -31,7 +31,12 @@ try
 {
     return args[0] == "gateway"
         ? await new GatewayBenchmark(new GatewayOptions(Path.GetFullPath(repo), outDir, seconds, Option("--proxy-cpus") ?? proxyCpus, Option("--load-cpus") ?? loadCpus)).RunAsync(cts.Token)
-        : await new HboneBenchmark(new BenchOptions(Path.GetFullPath(repo), outDir, seconds)).RunAsync(cts.Token);
+        : await new HboneBenchmark(new BenchOptions(Path.GetFullPath(repo), outDir, seconds)
+        {
+            Only = (Option("--only") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(),
+            ProxyBuild = Option("--proxy-build") is "jit" ? "jit" : "native",
+            HoldSeconds = Option("--hold") is { } h ? int.Parse(h, System.Globalization.CultureInfo.InvariantCulture) : 0,
+        }).RunAsync(cts.Token);
 }
 catch (OperationCanceledException) when (cts.IsCancellationRequested)
 {

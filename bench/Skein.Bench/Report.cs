@@ -9,7 +9,7 @@ public static class Report
     private static readonly string[] Colors = ["#9e9e9e", "#1f77b4", "#ff7f0e"];
 
     /// <summary>The markdown report: results, ratios, proxy resources, goals, verification and machine.</summary>
-    public static string Markdown(IReadOnlyList<TargetResult> results, string verification, int seconds, int rate, DateTime started)
+    public static string Markdown(IReadOnlyList<TargetResult> results, string verification, int seconds, int rate, DateTime started, string proxyBuild)
     {
         var d = results.FirstOrDefault(r => r.Name == "direct");
         var h = results.FirstOrDefault(r => r.Name == "haproxy");
@@ -71,7 +71,7 @@ public static class Report
 
         sb.AppendLine();
         sb.AppendLine("Setup: HAProxy 2.6 in `mode tcp`, `nbthread " + Topology.HaproxyThreads + "` per process, one TLS connection per client connection; " +
-            "Skein node proxies as built (`dotnet skein.dll proxy`), Consul-style localhost upstream on node-a, HBONE streams multiplexed over pooled mTLS connections. " +
+            (proxyBuild == "native" ? "Skein node proxies `skein-proxy` (the NativeAOT build of the node role, workstation concurrent GC)" : "Skein node proxies as built (`dotnet skein.dll proxy`, JIT)") + ", Consul-style localhost upstream on node-a, HBONE streams multiplexed over pooled mTLS connections. " +
             "nginx 1 worker returning `ok`; iperf3 server. Load generators run on the same cores.");
         sb.AppendLine();
         sb.AppendLine($"Machine: {Environment.ProcessorCount} CPUs (nproc), {CpuModel()}, Linux {Read("/proc/sys/kernel/osrelease")}, .NET {Environment.Version}; run started {started:yyyy-MM-dd HH:mm} UTC; load average at the end {Read("/proc/loadavg")} (other work on the machine competes for the same cores).");

@@ -79,10 +79,14 @@ public static class ProxyHost
             services.AddHostedService(sp => sp.GetRequiredService<ProxyProtocolListener>());
             services.AddHostedService(sp => sp.GetRequiredService<WorkloadListeners>());
         }
-        else
+        else if (L7Services.IsSupported)
         {
             // Gateway and waypoint: no capture listeners; the L7 listeners come from Gateway resources.
             services.AddL7Role();
+        }
+        else
+        {
+            throw new NotSupportedException($"this build runs only the node role; run role {options.Role} with `skein proxy --role {options.Role}`");
         }
 
         services.AddHostedService<XdsClient>();

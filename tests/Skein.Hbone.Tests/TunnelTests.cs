@@ -81,6 +81,81 @@ public class TunnelTests
     }
 
     [Fact]
+    public async Task BidirectionalCopy_waits_for_data_without_a_buffer_and_still_copies_every_byte()
+    {
+        // Small writes each end in a zero-byte wait (no buffer held while idle); a bulk write is read in full buffers.
+        var payload = new byte[200_000];
+        Random.Shared.NextBytes(payload);
+        var from = new ChunkedSource([Encoding.ASCII.GetBytes("ping"), Encoding.ASCII.GetBytes("pong"), payload]);
+        var to = new ChunkedSource([]);
+        var (sent, received) = await BidirectionalCopy.RunAsync(from, to, default, default, CancellationToken.None).WaitAsync(Timeout);
+
+        Assert.Equal(8 + payload.Length, sent);
+        Assert.Equal(0, received);
+        Assert.Equal([.. Encoding.ASCII.GetBytes("pingpong"), .. payload], to.Written.ToArray());
+        Assert.True(from.ZeroByteReads >= 3, $"expected a zero-byte wait before each burst, saw {from.ZeroByteReads}");
+        Assert.True(from.ZeroByteReads < 10, $"a bulk transfer should keep its buffer between full reads, saw {from.ZeroByteReads} zero-byte reads");
+    }
+
+    /// <summary>A stream that yields its chunks one read at a time, counts zero-byte (wait-only) reads and keeps what is written to it.</summary>
+    private sealed class ChunkedSource(byte[][] chunks) : Stream
+    {
+        private readonly Queue<byte[]> _chunks = new(chunks);
+        private byte[] _current = [];
+        private int _offset;
+
+        public int ZeroByteReads { get; private set; }
+
+        public MemoryStream Written { get; } = new();
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (buffer.Length == 0)
+            {
+                ZeroByteReads++;
+                return ValueTask.FromResult(0);
+            }
+
+            if (_offset == _current.Length)
+            {
+                if (!_chunks.TryDequeue(out var next))
+                {
+                    return ValueTask.FromResult(0);
+                }
+
+                (_current, _offset) = (next, 0);
+            }
+
+            var n = Math.Min(buffer.Length, _current.Length - _offset);
+            _current.AsSpan(_offset, n).CopyTo(buffer.Span);
+            _offset += n;
+            return ValueTask.FromResult(n);
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().Result;
+
+        public override void Write(byte[] buffer, int offset, int count) => Written.Write(buffer, offset, count);
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+
+    [Fact]
     public async Task Works_with_BidirectionalCopy_half_close()
     {
         await using var h = await HboneHarness.StartAsync(HboneHarness.EchoHandler, tls: true);

@@ -7,10 +7,26 @@ namespace Skein.Cli.Commands;
 /// <summary><c>skein proxy</c>: runs a data plane proxy.</summary>
 internal static class ProxyCommand
 {
-    public static Command Create()
+    public static Command Create() =>
+        Configure(new Command("proxy", "Run a proxy. Roles: node (L4, per host), gateway (Gateway API ingress listeners), waypoint (L7 for mesh services, HBONE in)."), ["node", "gateway", "waypoint"]);
+
+    /// <summary>Adds the proxy's options and action to <paramref name="command"/>: the <c>skein proxy</c>
+    /// subcommand, or the root of the ahead-of-time compiled <c>skein-proxy</c>, which runs fewer roles.</summary>
+    public static Command Configure(Command command, string[] roles)
     {
-        var role = new Option<string>("--role") { Description = "Proxy role: node, gateway or waypoint.", DefaultValueFactory = _ => "node" };
-        role.AcceptOnlyFromAmong("node", "gateway", "waypoint");
+        var role = new Option<string>("--role") { Description = $"Proxy role: {string.Join(", ", roles)}.", DefaultValueFactory = _ => "node" };
+        role.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string>();
+            if (roles.Contains(value))
+            {
+                return;
+            }
+
+            result.AddError(value is "node" or "gateway" or "waypoint"
+                ? $"role {value} is not in this build (it runs {string.Join(", ", roles)}): run it with `skein proxy --role {value}`"
+                : $"unknown role {value}: expected one of {string.Join(", ", roles)}");
+        });
         var node = new Option<string>("--node") { Description = "Name of the node this proxy serves (workloads name it in spec.node).", Required = true };
         var control = new Option<Uri>("--control") { Description = "Control plane xDS address (host:port).", Required = true, CustomParser = CommonOptions.ParseControlAddress };
         var address = new Option<IPAddress>("--address") { Description = "The node's address; all proxy listeners bind here.", CustomParser = CommonOptions.ParseAddress, DefaultValueFactory = _ => IPAddress.Loopback };
@@ -24,10 +40,11 @@ internal static class ProxyCommand
         var otlpEndpoint = new Option<string?>("--otlp-endpoint") { Description = "Gateways and waypoints export request spans here over OTLP (gRPC; OTLP/HTTP when the URL ends in /v1/traces)." };
         var trustDomain = new Option<string>("--trust-domain") { Description = "The mesh trust domain.", DefaultValueFactory = _ => "cluster.local" };
 
-        var command = new Command("proxy", "Run a proxy. Roles: node (L4, per host), gateway (Gateway API ingress listeners), waypoint (L7 for mesh services, HBONE in).")
+        foreach (var option in new Option[] { role, node, control, address, socksPort, adminPort, metricsPort, rootCert, tokenFile, trustDomain, accessLog, otlpEndpoint })
         {
-            role, node, control, address, socksPort, adminPort, metricsPort, rootCert, tokenFile, trustDomain, accessLog, otlpEndpoint,
-        };
+            command.Add(option);
+        }
+
         command.SetAction(async (parse, ct) =>
         {
             var rootPath = parse.GetValue(rootCert)?.FullName ?? Environment.GetEnvironmentVariable("SKEIN_ROOT_CERT");

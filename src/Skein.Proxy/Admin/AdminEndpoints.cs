@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -18,7 +19,7 @@ public static class AdminEndpoints
     public static void Map(IEndpointRouteBuilder app, ProxyOptions proxy)
     {
         app.MapGet("/metrics", (TcpMetrics metrics, IServiceProvider services) =>
-                Results.Text(metrics.Render() + services.GetService<L7.Observability.HttpMetrics>()?.Render(), "text/plain; version=0.0.4; charset=utf-8"))
+                Results.Text(metrics.Render() + (L7.L7Services.IsSupported ? services.GetService<L7.Observability.HttpMetrics>()?.Render() : null), "text/plain; version=0.0.4; charset=utf-8"))
             .RequireHost($"*:{proxy.MetricsPort}");
         MapAdmin(app, $"*:{proxy.AdminPort}");
     }
@@ -35,86 +36,138 @@ public static class AdminEndpoints
             // Where the process's memory goes: the managed heap (and its fragmentation) versus everything else.
             var info = GC.GetGCMemoryInfo();
             using var self = System.Diagnostics.Process.GetCurrentProcess();
-            return Results.Json(new
+            return Json(new JsonObject
             {
-                workingSetBytes = self.WorkingSet64,
-                peakWorkingSetBytes = self.PeakWorkingSet64,
-                managedHeapBytes = info.HeapSizeBytes,
-                committedBytes = info.TotalCommittedBytes,
-                fragmentedBytes = info.FragmentedBytes,
-                pinnedObjects = info.PinnedObjectsCount,
-                totalAllocatedBytes = GC.GetTotalAllocatedBytes(),
-                gen0Collections = GC.CollectionCount(0),
-                gen1Collections = GC.CollectionCount(1),
-                gen2Collections = GC.CollectionCount(2),
-                serverGc = System.Runtime.GCSettings.IsServerGC,
-                generations = info.GenerationInfo.ToArray().Select(g => new { sizeAfterBytes = g.SizeAfterBytes, fragmentationAfterBytes = g.FragmentationAfterBytes }),
+                ["workingSetBytes"] = self.WorkingSet64,
+                ["peakWorkingSetBytes"] = self.PeakWorkingSet64,
+                ["managedHeapBytes"] = info.HeapSizeBytes,
+                ["committedBytes"] = info.TotalCommittedBytes,
+                ["fragmentedBytes"] = info.FragmentedBytes,
+                ["pinnedObjects"] = info.PinnedObjectsCount,
+                ["totalAllocatedBytes"] = GC.GetTotalAllocatedBytes(),
+                ["gen0Collections"] = GC.CollectionCount(0),
+                ["gen1Collections"] = GC.CollectionCount(1),
+                ["gen2Collections"] = GC.CollectionCount(2),
+                ["serverGc"] = System.Runtime.GCSettings.IsServerGC,
+                ["concurrentGc"] = info.Concurrent,
+                ["generations"] = Array(info.GenerationInfo.ToArray(), g => new JsonObject { ["sizeAfterBytes"] = g.SizeAfterBytes, ["fragmentationAfterBytes"] = g.FragmentationAfterBytes }),
             });
         });
 
         admin.MapGet("/stats", (ProxyStats stats, string? format) =>
-            format == "json"
-                ? Results.Json(stats.Snapshot().ToDictionary(p => p.Key, p => p.Value))
-                : Results.Text(stats.RenderText()));
+        {
+            if (format != "json")
+            {
+                return Results.Text(stats.RenderText());
+            }
+
+            var json = new JsonObject();
+            foreach (var (name, value) in stats.Snapshot())
+            {
+                json[name] = value;
+            }
+
+            return Json(json);
+        });
 
         admin.MapGet("/config_dump", (ProxyOptions options, ProxyStateStore state, XdsStatus xds, UpstreamListeners upstreams, WorkloadListeners workloadListeners, WorkloadCertificates certificates, IServiceProvider services) =>
         {
             var mesh = state.Current;
-            return Results.Json(new
+            var versions = new JsonObject();
+            foreach (var (typeUrl, resources) in xds.AllVersions())
             {
-                node = options.Node,
-                role = options.Role,
-                controlPlane = new
+                var byName = new JsonObject();
+                foreach (var (name, version) in resources)
                 {
-                    address = options.ControlPlane.ToString(),
-                    connected = xds.Connected,
-                    version = xds.ControlPlaneVersion,
-                    lastUpdate = state.LastUpdate,
-                    lastRejection = xds.LastRejection,
-                    lastRejectionAt = xds.LastRejectionAt,
+                    byName[name] = version;
+                }
+
+                versions[typeUrl] = byName;
+            }
+
+            return Json(new JsonObject
+            {
+                ["node"] = options.Node,
+                ["role"] = options.Role,
+                ["controlPlane"] = new JsonObject
+                {
+                    ["address"] = options.ControlPlane.ToString(),
+                    ["connected"] = xds.Connected,
+                    ["version"] = xds.ControlPlaneVersion,
+                    ["lastUpdate"] = state.LastUpdate,
+                    ["lastRejection"] = xds.LastRejection,
+                    ["lastRejectionAt"] = xds.LastRejectionAt,
                 },
-                versions = xds.AllVersions(),
-                workloads = mesh.Workloads.Values.OrderBy(w => w.Uid, StringComparer.Ordinal).Select(w => new
+                ["versions"] = versions,
+                ["workloads"] = Array(mesh.Workloads.Values.OrderBy(w => w.Uid, StringComparer.Ordinal), w =>
                 {
-                    uid = w.Uid,
-                    name = w.Name,
-                    @namespace = w.Namespace,
-                    node = w.Node,
-                    addresses = w.Addresses.Select(a => new IPAddress(a.Span).ToString()),
-                    serviceAccount = w.ServiceAccount,
-                    canonicalName = w.CanonicalName,
-                    canonicalRevision = w.CanonicalRevision,
-                    services = w.Services.ToDictionary(p => p.Key, p => p.Value.Ports.Select(x => $"{x.ServicePort}->{x.TargetPort}")),
+                    var servicePorts = new JsonObject();
+                    foreach (var (service, ports) in w.Services)
+                    {
+                        servicePorts[service] = Strings(ports.Ports.Select(x => $"{x.ServicePort}->{x.TargetPort}"));
+                    }
+
+                    return new JsonObject
+                    {
+                        ["uid"] = w.Uid,
+                        ["name"] = w.Name,
+                        ["namespace"] = w.Namespace,
+                        ["node"] = w.Node,
+                        ["addresses"] = Strings(w.Addresses.Select(a => new IPAddress(a.Span).ToString())),
+                        ["serviceAccount"] = w.ServiceAccount,
+                        ["canonicalName"] = w.CanonicalName,
+                        ["canonicalRevision"] = w.CanonicalRevision,
+                        ["services"] = servicePorts,
+                    };
                 }),
-                services = mesh.Services.Values.OrderBy(MeshState.ServiceKey, StringComparer.Ordinal).Select(s => new
+                ["services"] = Array(mesh.Services.Values.OrderBy(MeshState.ServiceKey, StringComparer.Ordinal), s => new JsonObject
                 {
-                    name = s.Name,
-                    @namespace = s.Namespace,
-                    hostname = s.Hostname,
-                    addresses = s.Addresses.Select(a => new IPAddress(a.Address.Span).ToString()),
-                    ports = s.Ports.Select(p => new { port = p.ServicePort, targetPort = p.TargetPort }),
-                    endpoints = mesh.EndpointsByService.GetValueOrDefault(MeshState.ServiceKey(s))?.Select(w => w.Uid) ?? [],
+                    ["name"] = s.Name,
+                    ["namespace"] = s.Namespace,
+                    ["hostname"] = s.Hostname,
+                    ["addresses"] = Strings(s.Addresses.Select(a => new IPAddress(a.Address.Span).ToString())),
+                    ["ports"] = Array(s.Ports, p => new JsonObject { ["port"] = p.ServicePort, ["targetPort"] = p.TargetPort }),
+                    ["endpoints"] = Strings(mesh.EndpointsByService.GetValueOrDefault(MeshState.ServiceKey(s))?.Select(w => w.Uid) ?? []),
                 }),
-                upstreams = mesh.Upstreams.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new
+                ["upstreams"] = Array(mesh.Upstreams.OrderBy(p => p.Key, StringComparer.Ordinal), p => new JsonObject
                 {
-                    name = p.Key,
-                    listen = UpstreamHandler.EndPointOf(p.Value).ToString(),
-                    service = p.Value.Service,
-                    port = p.Value.ServicePort,
+                    ["name"] = p.Key,
+                    ["listen"] = UpstreamHandler.EndPointOf(p.Value).ToString(),
+                    ["service"] = p.Value.Service,
+                    ["port"] = p.Value.ServicePort,
                 }),
-                policies = mesh.Policies.Keys.Order(StringComparer.Ordinal),
-                listeners = upstreams.Describe().Concat(workloadListeners.Describe()),
-                l7 = services.GetService<L7.Configuration.L7ConfigStore>() is { } l7 ? L7.Configuration.L7ConfigDump.Describe(l7, services.GetRequiredService<L7.Listeners.ListenerManager>()) : null,
-                certificates = certificates.All.Select(c => new
+                ["policies"] = Strings(mesh.Policies.Keys.Order(StringComparer.Ordinal)),
+                ["listeners"] = Strings(upstreams.Describe().Concat(workloadListeners.Describe())),
+                ["l7"] = L7.L7Services.IsSupported && services.GetService<L7.Configuration.L7ConfigStore>() is { } l7 ? L7.Configuration.L7ConfigDump.Describe(l7, services.GetRequiredService<L7.Listeners.ListenerManager>()) : null,
+                ["certificates"] = Array(certificates.All, c => new JsonObject
                 {
-                    identity = c.Id.ToString(),
-                    serial = c.Certificate.SerialNumber,
-                    notBefore = c.NotBefore,
-                    notAfter = c.NotAfter,
-                    renewAt = c.RenewAt,
-                    chainLength = c.Chain.Count + 1,
+                    ["identity"] = c.Id.ToString(),
+                    ["serial"] = c.Certificate.SerialNumber,
+                    ["notBefore"] = c.NotBefore,
+                    ["notAfter"] = c.NotAfter,
+                    ["renewAt"] = c.RenewAt,
+                    ["chainLength"] = c.Chain.Count + 1,
                 }),
             });
         });
     }
+
+    // The admin documents are built as JsonNode trees rather than serialized from anonymous types: that
+    // needs no reflection, so the node proxy compiles ahead of time (NativeAOT) with the same endpoints.
+    private static IResult Json(JsonNode node) => Results.Text(node.ToJsonString(), "application/json; charset=utf-8");
+
+    /// <summary>A JSON array of <paramref name="items"/>, each turned into a node.</summary>
+    internal static JsonArray Array<T>(IEnumerable<T> items, Func<T, JsonNode?> item)
+    {
+        var array = new JsonArray();
+        foreach (var i in items)
+        {
+            array.Add(item(i));
+        }
+
+        return array;
+    }
+
+    /// <summary>A JSON array of strings.</summary>
+    internal static JsonArray Strings(IEnumerable<string> items) => Array(items, s => JsonValue.Create(s));
 }

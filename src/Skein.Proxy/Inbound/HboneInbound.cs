@@ -206,8 +206,8 @@ public sealed class HboneInbound(
         {
             await using var tunnel = await request.AcceptAsync(cancellationToken: ct);
             stats.Increment("inbound.connections_total");
-            var prefix = $"inbound.workload.{workload.Namespace}.{workload.Name}";
-            stats.Increment($"{prefix}.cx_{(peerId is null ? "plaintext" : "mtls")}");
+            var counters = stats.InboundWorkload(workload.Namespace, workload.Name);
+            (peerId is null ? counters.Plaintext : counters.Mtls).Add(1);
             // The source workload is the one the verified identity and (bound) source address agree on.
             var sourceWorkload = mesh.WorkloadsByIp.GetValueOrDefault(peer.Address) is { } byIp &&
                                  (peerId is null || WorkloadIdentity.Of(byIp, options.TrustDomain) == peerId) ? byIp : null;
@@ -224,7 +224,7 @@ public sealed class HboneInbound(
             try
             {
                 (sent, received) = await BidirectionalCopy.RunAsync(tunnel, upstream,
-                    new Tally(stats.Get($"{prefix}.rx_bytes_total"), series.Sent), new Tally(stats.Get($"{prefix}.tx_bytes_total"), series.Received), ct);
+                    new Tally(counters.RxBytes, series.Sent), new Tally(counters.TxBytes, series.Received), ct);
             }
             finally
             {

@@ -12,6 +12,13 @@ namespace Skein.Proxy.L7;
 /// <summary>Registers the L7 role (gateway or waypoint): Gateway xDS handling, dynamic listeners, routing and YARP forwarding.</summary>
 public static class L7Services
 {
+    private const string Switch = "Skein.Proxy.L7.IsSupported";
+
+    /// <summary>Whether this build carries the gateway and waypoint roles. The ahead-of-time node proxy turns the
+    /// switch off at publish time, so the trimmer drops YARP, routing and the L7 listeners from its binary.</summary>
+    [System.Diagnostics.CodeAnalysis.FeatureSwitchDefinition(Switch)]
+    public static bool IsSupported => !AppContext.TryGetSwitch(Switch, out var on) || on;
+
     public static IServiceCollection AddL7Role(this IServiceCollection services)
     {
         services.AddHttpForwarder();

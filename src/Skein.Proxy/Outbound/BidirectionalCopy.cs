@@ -21,12 +21,23 @@ public static class BidirectionalCopy
 
     private static async Task<long> PumpAsync(Stream from, Stream to, Tally counter, CancellationTokenSource abort)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        // Park on a zero-byte read and hold a buffer only while bytes are moving, as Kestrel does: an idle
+        // connection then costs no buffer, and a burst of short-lived connections stays inside the shared
+        // pool's per-core cache instead of renting past it (every overflow was a fresh 32 KiB allocation).
+        // After a read that filled the buffer more is usually queued, so the buffer is kept for the next read.
+        byte[]? buffer = null;
         long total = 0;
         try
         {
             while (true)
             {
+                if (buffer is null)
+                {
+                    // A zero-byte read only waits; whatever it returns, the sized read below does the work.
+                    _ = await from.ReadAsync(Memory<byte>.Empty, abort.Token);
+                    buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+                }
+
                 var n = await from.ReadAsync(buffer.AsMemory(0, BufferSize), abort.Token);
                 if (n == 0)
                 {
@@ -37,6 +48,11 @@ public static class BidirectionalCopy
                 await to.WriteAsync(buffer.AsMemory(0, n), abort.Token);
                 total += n;
                 counter.Add(n);
+                if (n < BufferSize)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = null;
+                }
             }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
@@ -47,7 +63,10 @@ public static class BidirectionalCopy
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 

@@ -36,6 +36,7 @@ public sealed class OutboundProxy(
         // A destination that uses a waypoint is reached through it: one hop, to the waypoint, for the original destination.
         resolved = WaypointRedirect.Apply(state.Current, resolved) ?? resolved;
         var cluster = resolved.Cluster;
+        var counters = stats.Cluster(cluster);
         var tried = new HashSet<string>(StringComparer.Ordinal);
         Exception? last = null;
         for (var attempt = 0; attempt < Math.Min(MaxConnectAttempts, resolved.Endpoints.Count); attempt++)
@@ -47,12 +48,12 @@ public sealed class OutboundProxy(
             {
                 var hop = await connector.ConnectAsync(endpoint, source, ct);
                 balancer.Observe(endpoint, Stopwatch.GetElapsedTime(started));
-                stats.Increment($"cluster.{cluster}.upstream_cx_{hop.Security.ToString().ToLowerInvariant()}");
+                counters.Secured(hop.Security).Add(1);
                 return new OutboundConnection(resolved, endpoint, hop, OutboundError.None, "");
             }
             catch (HopException e) when (!e.Retryable)
             {
-                stats.Increment($"cluster.{cluster}.upstream_cx_refused");
+                counters.Refused.Add(1);
                 logger.LogWarning("hop to {Endpoint} for {Cluster} refused: {Error}", endpoint.Address, cluster, e.Message);
                 var error = e.Status == 401 ? OutboundError.Denied : OutboundError.ConnectFailed;
                 LogRefusal(destination, source, resolved, endpoint, e.Status == 401 ? "-" : "UF", e.Message,
@@ -63,7 +64,7 @@ public sealed class OutboundProxy(
             {
                 last = e;
                 balancer.Failed(endpoint);
-                stats.Increment($"cluster.{cluster}.upstream_cx_connect_fail");
+                counters.ConnectFail.Add(1);
                 logger.LogWarning("connect to {Endpoint} for {Cluster} failed: {Error}", endpoint.Address, cluster, e.Message);
             }
         }
@@ -84,8 +85,9 @@ public sealed class OutboundProxy(
         var destinationPrincipal = mutualTls && endpoint.Workload is { } destination ? Principal(destination) : null;
         var series = metrics.Series(TcpLabels.For("source", source, sourcePrincipal, endpoint.Workload, destinationPrincipal, connection.Resolved.Service, mutualTls));
         stats.Increment("outbound.connections_total");
-        stats.Increment($"cluster.{cluster}.upstream_cx_total");
-        stats.Increment($"cluster.{cluster}.upstream_cx_active");
+        var counters = stats.Cluster(cluster);
+        counters.Total.Add(1);
+        counters.Active.Add(1);
         series.Opened.Add(1);
         balancer.Begin(endpoint);
         var start = DateTimeOffset.UtcNow;
@@ -94,15 +96,14 @@ public sealed class OutboundProxy(
         try
         {
             (sent, received) = await BidirectionalCopy.RunAsync(client, connection.Upstream!,
-                new Tally(stats.Get($"cluster.{cluster}.upstream_cx_tx_bytes_total"), series.Sent),
-                new Tally(stats.Get($"cluster.{cluster}.upstream_cx_rx_bytes_total"), series.Received), ct);
+                new Tally(counters.TxBytes, series.Sent), new Tally(counters.RxBytes, series.Received), ct);
             stats.Increment("outbound.bytes_sent", sent);
             stats.Increment("outbound.bytes_received", received);
         }
         finally
         {
             balancer.End(endpoint);
-            stats.Decrement($"cluster.{cluster}.upstream_cx_active");
+            counters.Active.Add(-1);
             series.Closed.Add(1);
             accessLog.Write(new AccessLogRecord
             {

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 
@@ -54,11 +54,20 @@ public sealed class AccessLog(AccessLogSettings settings, AccessLogStreamer stre
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var output = Console.Out;
+        var line = new StringBuilder(512);
         try
         {
             await foreach (var (record, format) in _queue.Reader.ReadAllAsync(stoppingToken))
             {
-                await output.WriteLineAsync(format == "json" ? Json(record) : Text(record));
+                if (format == "json")
+                {
+                    await output.WriteLineAsync(Json(record));
+                }
+                else
+                {
+                    await output.WriteLineAsync(AppendText(line.Clear(), record), stoppingToken);
+                }
+
                 if (_queue.Reader.Count == 0)
                 {
                     await output.FlushAsync(stoppingToken);
@@ -74,10 +83,12 @@ public sealed class AccessLog(AccessLogSettings settings, AccessLogStreamer stre
     /// Envoy's default line shape: for TCP the request fields are "-"; for HTTP the request line, response code,
     /// user agent and request id are filled in. The mesh fields Istio appends follow.
     /// </summary>
-    public static string Text(AccessLogRecord r)
+    public static string Text(AccessLogRecord r) => AppendText(new StringBuilder(256), r).ToString();
+
+    /// <summary>Appends the text line to <paramref name="sb"/> (the writer reuses one builder for every line).</summary>
+    internal static StringBuilder AppendText(StringBuilder sb, AccessLogRecord r)
     {
-        var sb = new StringBuilder(256);
-        sb.Append('[').Append(r.Start.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)).Append("] ");
+        sb.Append('[').Append(CultureInfo.InvariantCulture, $"{r.Start.UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffZ}").Append("] ");
         if (r.IsHttp)
         {
             sb.Append('"').Append(r.Method).Append(' ').Append(Dash(r.Path)).Append(' ').Append(Dash(r.Protocol)).Append("\" ");
@@ -111,13 +122,14 @@ public sealed class AccessLog(AccessLogSettings settings, AccessLogStreamer stre
             sb.Append(" failed_hop=").Append(hop);
         }
 
-        return sb.ToString();
+        return sb;
     }
 
     /// <summary>One JSON object with Envoy's access log field names (and Istio's for the mesh fields).</summary>
     public static string Json(AccessLogRecord r)
     {
-        var fields = new Dictionary<string, object?>
+        // A JsonNode tree, not reflection-based serialization: the node proxy compiles ahead of time (NativeAOT).
+        var fields = new JsonObject
         {
             ["start_time"] = r.Start.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
             ["direction"] = r.Direction,
@@ -159,7 +171,7 @@ public sealed class AccessLog(AccessLogSettings settings, AccessLogStreamer stre
             fields["retry_count"] = r.RetryCount;
         }
 
-        return JsonSerializer.Serialize(fields);
+        return fields.ToJsonString();
     }
 
     private static string Dash(string? value) => string.IsNullOrEmpty(value) ? "-" : value;

@@ -7,9 +7,18 @@ namespace Skein.Proxy.Telemetry;
 public sealed class ProxyStats
 {
     private readonly ConcurrentDictionary<string, Counter> _values = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ClusterCounters> _clusters = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Namespace, string Name), InboundWorkloadCounters> _inbound = new();
 
     /// <summary>The counter with this name, created on first use; hold on to it on hot paths.</summary>
     public Counter Get(string name) => _values.GetOrAdd(name, static _ => new Counter());
+
+    /// <summary>The counters of an upstream cluster, for the per-connection path.</summary>
+    public ClusterCounters Cluster(string cluster) => _clusters.GetOrAdd(cluster, static (c, s) => new ClusterCounters(s, c), this);
+
+    /// <summary>The inbound counters of a local workload, for the per-connection path.</summary>
+    public InboundWorkloadCounters InboundWorkload(string ns, string name) =>
+        _inbound.GetOrAdd((ns, name), static (k, s) => new InboundWorkloadCounters(s, k.Namespace, k.Name), this);
 
     public void Increment(string name, long by = 1) => Get(name).Add(by);
 

@@ -49,10 +49,14 @@ public sealed class TestMesh : IAsyncDisposable
         return Control;
     }
 
-    public async Task<TestProcess> StartProxyAsync(string node, IPAddress address, bool waitReady = true)
+    /// <summary>Starts a node proxy: <c>skein proxy</c>, or the ahead-of-time <c>skein-proxy</c> at <paramref name="nativeExecutable"/>.</summary>
+    public async Task<TestProcess> StartProxyAsync(string node, IPAddress address, bool waitReady = true, string? nativeExecutable = null)
     {
-        var proxy = Track(TestProcess.Skein($"proxy-{node}", ["proxy", "--role", "node", "--node", node, "--address", address.ToString(), "--control", $"{ControlAddress}:15012"],
-            new Dictionary<string, string> { ["SKEIN_ROOT_CERT"] = RootCertPath, ["SKEIN_TOKEN"] = TokenFor(node) }));
+        string[] args = ["--role", "node", "--node", node, "--address", address.ToString(), "--control", $"{ControlAddress}:15012"];
+        var env = new Dictionary<string, string> { ["SKEIN_ROOT_CERT"] = RootCertPath, ["SKEIN_TOKEN"] = TokenFor(node) };
+        var proxy = Track(nativeExecutable is null
+            ? TestProcess.Skein($"proxy-{node}", ["proxy", .. args], env)
+            : TestProcess.Start($"proxy-{node}", nativeExecutable, args, env));
         _proxies[node] = proxy;
         if (waitReady)
         {
