@@ -19,6 +19,8 @@ public sealed class ClientCertificateMesh : IAsyncLifetime
 
     public IPAddress GatewayAddress => Mesh.Block.Host(20);
 
+    public IPAddress GatewayProxy => Mesh.Block.Host(3);
+
     /// <summary>The root of the serving chain; clients trust only this.</summary>
     public X509Certificate2 ServerRoot { get; private set; } = null!;
 
@@ -92,7 +94,7 @@ public sealed class ClientCertificateMesh : IAsyncLifetime
         await Mesh.StartEchoAsync("echo-v1-1", new IPEndPoint(Mesh.Block.Host(10), 8080));
         await Mesh.StartControlAsync();
         await Mesh.StartProxyAsync("node-1", Mesh.Block.Host(2));
-        await Mesh.StartL7ProxyAsync("gateway", "gateway", Mesh.Block.Host(3));
+        await Mesh.StartL7ProxyAsync("gateway", "gateway", GatewayProxy);
         try
         {
             await TestMesh.EventuallyAsync(async () =>
@@ -211,7 +213,11 @@ public sealed class GatewayClientCertificateTests(ClientCertificateMesh fixture)
     [Fact]
     public async Task A_client_certificate_from_an_untrusted_ca_is_refused()
     {
+        var before = await fixture.Mesh.StatAsync(fixture.GatewayProxy, "l7.tls.client_certificate_rejected");
+
         await AssertRefusedAsync(() => fixture.GetAsync(8443, fixture.OtherCa.IssueClient("CN=stranger")));
+
+        Assert.True(await fixture.Mesh.StatAsync(fixture.GatewayProxy, "l7.tls.client_certificate_rejected") > before);
     }
 
     // With TLS 1.3 the client finishes its side of the handshake before the server judges its certificate, so the
@@ -247,5 +253,9 @@ public sealed class GatewayClientCertificateTests(ClientCertificateMesh fixture)
         {
             Assert.Contains(listener!["conditions"]!.AsArray(), c => c!["type"]!.GetValue<string>() == "ResolvedRefs" && c["status"]!.GetValue<string>() == "True");
         }
+
+        var dump = (await fixture.Mesh.ConfigDumpAsync(fixture.GatewayProxy)).ToJsonString();
+        Assert.Contains("\"clientValidation\":\"AllowValidOnly\"", dump, StringComparison.Ordinal);
+        Assert.Contains("\"clientValidation\":\"AllowInsecureFallback\"", dump, StringComparison.Ordinal);
     }
 }

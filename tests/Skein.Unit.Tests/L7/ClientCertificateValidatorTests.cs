@@ -1,11 +1,11 @@
 using System.Net;
-using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Google.Protobuf;
 using Skein.Core.Protos.Skein;
 using Skein.Proxy.L7.Configuration;
 using Skein.Proxy.L7.Listeners;
+using Skein.Proxy.Telemetry;
 using Skein.Proxy.Xds;
 using GatewayProto = Skein.Core.Protos.Skein.Gateway;
 
@@ -56,7 +56,9 @@ public sealed class ClientCertificateValidatorTests
         Assert.True(validator.IsTrusted(Leaf("CN=direct", ca).Certificate, null));
         Assert.False(validator.IsTrusted(Leaf("CN=stranger", Ca("CN=unlisted").Certificate).Certificate, null));
         Assert.False(validator.IsTrusted(null, null));
-        Assert.False(validator.Validate(this, null, null, SslPolicyErrors.RemoteCertificateNotAvailable));
+        var stats = new ProxyStats();
+        Assert.False(validator.Judge(null, null, stats));
+        Assert.Equal(1, stats.Read("l7.tls.client_certificate_rejected"));
 
         // Through an intermediate the client sent (SslStream hands it over in the chain's extra store).
         var viaIntermediate = Leaf("CN=via intermediate", withKey).Certificate;
@@ -82,9 +84,12 @@ public sealed class ClientCertificateValidatorTests
         var (other, _) = Ca("CN=other ca");
         var validator = Validator(true, ca);
 
-        Assert.True(validator.Validate(this, null, null, SslPolicyErrors.RemoteCertificateNotAvailable));
-        Assert.True(validator.Validate(this, Leaf("CN=stranger", other).Certificate, null, SslPolicyErrors.RemoteCertificateChainErrors));
-        Assert.False(validator.IsTrusted(Leaf("CN=stranger", other).Certificate, null));
+        var stats = new ProxyStats();
+        Assert.True(validator.Judge(null, null, stats));
+        Assert.True(validator.Judge(Leaf("CN=stranger", other).Certificate, null, stats));
+        Assert.True(validator.Judge(Leaf("CN=member", ca).Certificate, null, stats));
+        Assert.Equal(2, stats.Read("l7.tls.client_certificate_fallback"));
+        Assert.Equal(0, stats.Read("l7.tls.client_certificate_rejected"));
     }
 
     [Fact]

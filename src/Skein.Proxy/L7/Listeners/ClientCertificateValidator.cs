@@ -2,6 +2,7 @@ using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Skein.Core.Protos.Skein;
+using Skein.Proxy.Telemetry;
 
 namespace Skein.Proxy.L7.Listeners;
 
@@ -84,7 +85,19 @@ public sealed class ClientCertificateValidator
         }
     }
 
-    /// <summary>The handshake's verdict (SslServerAuthenticationOptions.RemoteCertificateValidationCallback).</summary>
-    public bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) =>
-        AllowInsecureFallback || IsTrusted(certificate, chain);
+    /// <summary>
+    /// The handshake's verdict (for SslServerAuthenticationOptions.RemoteCertificateValidationCallback). Clients
+    /// without a trusted certificate are counted: l7.tls.client_certificate_rejected, or under insecure fallback
+    /// l7.tls.client_certificate_fallback (let in anyway).
+    /// </summary>
+    public bool Judge(X509Certificate? certificate, X509Chain? chain, ProxyStats stats)
+    {
+        if (IsTrusted(certificate, chain))
+        {
+            return true;
+        }
+
+        stats.Increment(AllowInsecureFallback ? "l7.tls.client_certificate_fallback" : "l7.tls.client_certificate_rejected");
+        return AllowInsecureFallback;
+    }
 }

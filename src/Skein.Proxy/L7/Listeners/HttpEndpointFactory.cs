@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using Skein.Proxy.L7.Configuration;
 using Skein.Proxy.L7.Forwarding;
 using Skein.Proxy.L7.Listeners.Transport;
+using Skein.Proxy.Telemetry;
 
 namespace Skein.Proxy.L7.Listeners;
 
@@ -22,7 +23,7 @@ namespace Skein.Proxy.L7.Listeners;
 /// and h2c with prior knowledge: Kestrel needs ALPN to choose between them, so a connection middleware peeks
 /// for the HTTP/2 preface and hands such connections to a second, HTTP/2-only endpoint of the same server.
 /// </remarks>
-public sealed class HttpEndpointFactory(L7ConfigStore store, GatewayRequestHandler handler, ILoggerFactory loggerFactory)
+public sealed class HttpEndpointFactory(L7ConfigStore store, GatewayRequestHandler handler, ILoggerFactory loggerFactory, ProxyStats stats)
 {
     public async Task<IEndpointServer> StartAsync(IPEndPoint endPoint, BindingKind kind, CancellationToken ct)
     {
@@ -113,7 +114,7 @@ public sealed class HttpEndpointFactory(L7ConfigStore store, GatewayRequestHandl
         if (listener?.ClientValidation is { } validation)
         {
             options.ClientCertificateRequired = true;
-            options.RemoteCertificateValidationCallback = validation.Validate;
+            options.RemoteCertificateValidationCallback = (_, presented, chain, _) => validation.Judge(presented, chain, stats);
         }
 
         return options;
