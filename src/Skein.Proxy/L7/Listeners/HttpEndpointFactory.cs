@@ -19,8 +19,7 @@ namespace Skein.Proxy.L7.Listeners;
 /// <remarks>
 /// HTTPS picks its certificate (with its intermediates) and client certificate validation per handshake from
 /// the current configuration (SNI), so certificate and listener changes apply without rebinding; ALPN offers h2
-/// and http/1.1. Cleartext endpoints serve HTTP/1.1
-/// and h2c with prior knowledge: Kestrel needs ALPN to choose between them, so a connection middleware peeks
+/// and http/1.1. Cleartext endpoints serve HTTP/1.1 and h2c with prior knowledge: Kestrel needs ALPN to choose between them, so a connection middleware peeks
 /// for the HTTP/2 preface and hands such connections to a second, HTTP/2-only endpoint of the same server.
 /// </remarks>
 public sealed class HttpEndpointFactory(L7ConfigStore store, GatewayRequestHandler handler, ILoggerFactory loggerFactory, ProxyStats stats)
