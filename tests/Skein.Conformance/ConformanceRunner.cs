@@ -89,9 +89,11 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
         var baseDocs = baseTexts.SelectMany(t => ManifestDocuments.Split(translator.Fill(t))).ToList();
         var allTexts = corpus.AllManifestFiles().Select(File.ReadAllText).ToList();
         var secrets = TlsSecrets.Missing(baseTexts, allTexts);
+        var clientCertificates = ClientCertificates.For(ClientCertificates.Upstream, allTexts);
         var translatedBase = translator.Translate([
             .. baseTexts,
             .. secrets.Select(s => TlsSecrets.SecretYaml(s.Namespace, s.Name)),
+            .. clientCertificates.Documents,
             // One client, in the first mesh namespace (upstream's clients are pods there); every mesh namespace gets a waypoint.
             .. meshNamespaces.Select((ns, i) => MeshClient.Yaml(ns, i == 0 ? mesh.ClientAddress : null, ConformanceMesh.BackendNode)),
         ]);
@@ -122,7 +124,7 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
 
         log($"mesh ready in {sw.Elapsed.TotalSeconds:0.0} s; running {tests.Count} tests");
 
-        using var exchange = new HttpExchange();
+        using var exchange = new HttpExchange { ClientCertificates = clientCertificates.Get };
         using var meshExchange = new HttpExchange(MeshClient.Proxy(mesh.ClientAddress));
         _meshExchange = meshExchange;
         foreach (var test in tests)
@@ -197,7 +199,7 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
             if (StatusChecker.HasChecks(test) || total > 0)
             {
                 var status = await Consistency.RunAsync(
-                    _ => StatusChecker.CheckAsync(test, translated.Resources, targets, r => mesh.GetResourceAsync(r.Kind, r.Namespace, r.Name, ct)),
+                    _ => StatusChecker.CheckAsync(test, translated.Resources, targets, r => mesh.GetResourceAsync(r.Kind, r.Namespace, r.Name, ct), _resolutions.GetValueOrDefault(test.ShortName)),
                     options.Consistency with { RequiredConsecutive = 1 }, TimeProvider.System, ct);
                 if (!status.Passed)
                 {
@@ -236,7 +238,14 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
                 }
 
                 var every = _resolutions.GetValueOrDefault(test.ShortName)?.EveryGateway == true;
-                var outcomes = cases.Count == 0 ? [] : await RunCasesAsync(cases, candidates, every, mesh, exchange, ct);
+                // Cases that must fail run once the others hold, as upstream orders them: before that, a listener not
+                // yet programmed would fail them for the wrong reason.
+                var outcomes = cases.Count == 0 ? [] : await RunCasesAsync(cases.Where(c => !c.ExpectFailure).ToList(), candidates, every, mesh, exchange, ct);
+                if (outcomes.All(o => o.Error is null) && cases.Any(c => c.ExpectFailure))
+                {
+                    outcomes.AddRange(await RunCasesAsync(cases.Where(c => c.ExpectFailure).ToList(), candidates, every, mesh, exchange, ct));
+                }
+
                 passed = outcomes.Count(o => o.Error is null);
                 var failed = outcomes.Where(o => o.Error is not null).Select(o => $"case {o.Case.Name}: {o.Error}").ToList();
                 failures.AddRange(failed);
@@ -361,6 +370,14 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
     private static RequestTarget TargetFor(HttpCase c, (GatewayTarget Target, string Address) gateway)
     {
         var (port, scheme) = gateway.Target.For(c.Request.Host, c.Request.ServerName);
+        if (c.Request.Port is { } pinned)
+        {
+            // The case names the listener port; TLS with a server name, else the protocol of the listener there.
+            var https = c.Request.ServerName is { Length: > 0 }
+                || gateway.Target.Listeners.FirstOrDefault(l => l.Port == pinned)?.Protocol.Equals("HTTPS", StringComparison.OrdinalIgnoreCase) == true;
+            return new RequestTarget(gateway.Address, pinned, https ? "https" : "http");
+        }
+
         return new RequestTarget(gateway.Address, port, scheme);
     }
 
@@ -458,6 +475,10 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
                             {
                                 error = await WebSocketProbe.RunAsync(attempt.Request, requestTarget, token);
                             }
+                            else if (attempt.ExpectFailure)
+                            {
+                                error = await FailureProblemAsync(attempt, requestTarget, exchange, token);
+                            }
                             else
                             {
                                 var response = await exchange.SendAsync(attempt.Request, requestTarget, extra, token);
@@ -497,6 +518,21 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
             }
         });
         return (await Task.WhenAll(tasks)).ToList();
+    }
+
+    // Upstream's failure expectation: the round trip errs (handshake refused, connection closed); any HTTP answer fails it.
+    private static async Task<string?> FailureProblemAsync(HttpCase c, RequestTarget target, HttpExchange exchange, CancellationToken ct)
+    {
+        try
+        {
+            var response = await exchange.SendAsync(c.Request, target, new Dictionary<string, string>(), ct);
+            var presented = c.Request.ClientCertificate is { } name ? $"with client certificate {name}" : "without a client certificate";
+            return $"expected the request {presented} to fail, got status {response.StatusCode}";
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or System.Security.Authentication.AuthenticationException && !ct.IsCancellationRequested)
+        {
+            return null;
+        }
     }
 
     // A mirrored copy arrives asynchronously, so the journal is polled briefly. Percentage mirrors are not checked

@@ -29,6 +29,8 @@ public static class SupportedFeatures
         "HTTPRouteBackendProtocolWebSocket", "GatewayHTTPSListenerDetectMisdirectedRequests",
         // An IPAddress entry without a value asks for an allocated address (from --gateway-address-pool).
         "GatewayAddressEmpty",
+        // HTTPS listeners ask for and check client certificates against CA ConfigMaps (spec.tls.frontend).
+        "GatewayFrontendClientCertificateValidation", "GatewayFrontendClientCertificateValidationInsecureFallback",
     };
 
     /// <summary>Why features outside the default set are not claimed (shown in skip reasons).</summary>
@@ -39,8 +41,6 @@ public static class SupportedFeatures
         ["BackendTLSPolicy"] = "gateways originate HBONE mTLS to backends, not BackendTLSPolicy TLS",
         ["BackendTLSPolicySANValidation"] = "BackendTLSPolicy is not supported",
         ["GatewayBackendClientCertificate"] = "BackendTLSPolicy is not supported",
-        ["GatewayFrontendClientCertificateValidation"] = "listener client-certificate validation is not implemented",
-        ["GatewayFrontendClientCertificateValidationInsecureFallback"] = "listener client-certificate validation is not implemented",
         ["GatewayInfrastructurePropagation"] = "no infrastructure (pods, services) is generated for Gateways in embedded mode, so spec.infrastructure labels and annotations have nothing to propagate to",
         ["GatewayStaticAddresses"] = "upstream applies three versions of the Gateway in Go (fake address type, then an unusable address, then only a usable one) and expects conditions that contradict each other across them; the runner applies each test's manifests once (the control plane's UnsupportedAddress/AddressNotUsable reasons are covered by Skein.Unit.Tests)",
     };

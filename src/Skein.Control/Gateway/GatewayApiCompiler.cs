@@ -221,6 +221,7 @@ public sealed class GatewayApiCompiler(ControlPlaneOptions options)
             Hostname = listener.Spec.Hostname ?? "",
         };
         proto.Certificates.AddRange(listener.Certificates);
+        proto.ClientValidation = listener.ClientValidation;
         var attached = listener.Routes.OrderBy(r => r.Route.Created).ThenBy(r => r.Route.FullName, StringComparer.Ordinal).ToList();
         proto.HttpRoutes.AddRange(attached
             .SelectMany(r => routes[r.Route].HttpEntries.Select(e => (Entry: e, r.Hostnames)))
@@ -264,6 +265,11 @@ public sealed class GatewayApiCompiler(ControlPlaneOptions options)
         status.Conditions.Add(state.Programmed
             ? conditions.True("Programmed", "Programmed", $"served by {state.Role} proxies on node {state.Node}")
             : conditions.False("Programmed", state.ProgrammedReason, state.ProgrammedMessage));
+        if (FrontendValidation.UsesInsecureFallback(state.Resource))
+        {
+            status.Conditions.Add(conditions.True("InsecureFrontendValidationMode", "ConfigurationChanged",
+                "an HTTPS listener accepts clients without a valid certificate (AllowInsecureFallback)"));
+        }
         foreach (var listener in state.Listeners)
         {
             status.Listeners.Add(new ListenerStatus

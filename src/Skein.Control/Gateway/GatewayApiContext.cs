@@ -8,6 +8,7 @@ public sealed class GatewayApiContext
 {
     private readonly Dictionary<(string Namespace, string Name), ServiceResource> _services = [];
     private readonly Dictionary<(string Namespace, string Name), SecretResource> _secrets = [];
+    private readonly Dictionary<(string Namespace, string Name), ConfigMapResource> _configMaps = [];
 
     public GatewayApiContext(ConfigSnapshot snapshot, string trustDomain, DateTimeOffset now)
     {
@@ -22,6 +23,11 @@ public sealed class GatewayApiContext
         foreach (var secret in snapshot.OfType<SecretResource>())
         {
             _secrets[(secret.Key.Namespace, secret.Metadata.Name)] = secret;
+        }
+
+        foreach (var configMap in snapshot.OfType<ConfigMapResource>())
+        {
+            _configMaps[(configMap.Key.Namespace, configMap.Metadata.Name)] = configMap;
         }
 
         Namespaces = new NamespaceLabels(snapshot.OfType<NamespaceResource>());
@@ -42,6 +48,8 @@ public sealed class GatewayApiContext
     public ServiceResource? FindService(string ns, string name) => _services.GetValueOrDefault((ns, name));
 
     public SecretResource? FindSecret(string ns, string name) => _secrets.GetValueOrDefault((ns, name));
+
+    public ConfigMapResource? FindConfigMap(string ns, string name) => _configMaps.GetValueOrDefault((ns, name));
 
     public IEnumerable<ServiceResource> Services => _services.Values;
 }

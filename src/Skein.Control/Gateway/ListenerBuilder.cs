@@ -23,6 +23,7 @@ public static class ListenerBuilder
             if (state.Spec.Protocol == "HTTPS")
             {
                 ResolveCertificates(state, gateway, context);
+                FrontendValidation.Resolve(state, gateway, context);
             }
         }
 

@@ -32,6 +32,9 @@ public sealed class ListenerState(Listener spec)
 
     public List<SkeinProto.Certificate> Certificates { get; } = [];
 
+    /// <summary>HTTPS: the client certificate validation proxies apply (spec.tls.frontend), when one resolved.</summary>
+    public SkeinProto.ClientCertValidation? ClientValidation { get; set; }
+
     /// <summary>Routes attached (accepted for this listener), with the hostnames they serve here.</summary>
     public List<AttachedRoute> Routes { get; } = [];
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Skein.Conformance.Corpus;
@@ -48,12 +49,17 @@ public sealed class HttpExchange : IDisposable
         _client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
     }
 
+    /// <summary>Finds the client certificate a case presents (Request.ClientCertificate, "namespace/name").</summary>
+    public Func<string, X509Certificate2> ClientCertificates { get; init; } = name => throw new ArgumentException($"no client certificate {name}");
+
     /// <summary>Sends <paramref name="request"/> to <paramref name="target"/>; <paramref name="extraHeaders"/> are added (X-Echo-Set-Header).</summary>
     public async Task<CapturedResponse> SendAsync(HttpCaseRequest request, RequestTarget target, IReadOnlyDictionary<string, string> extraHeaders, CancellationToken ct)
     {
         // With a server name the connection goes through SniRelay (SocketsHttpHandler takes SNI from the Host header,
         // and these cases send a Host that differs from the SNI on purpose).
-        var client = request.ServerName is { Length: > 0 } sni ? _tlsClients.GetOrAdd(sni, CreateTlsClient) : _client;
+        var client = request.ServerName is { Length: > 0 } sni
+            ? _tlsClients.GetOrAdd($"{sni}|{request.ClientCertificate}", _ => CreateTlsClient(sni, request.ClientCertificate is { } name ? ClientCertificates(name) : null))
+            : _client;
         var url = request.ServerName is { Length: > 0 } ? $"https://{target.Address}:{target.Port}{request.Path}" : $"{target.Scheme}://{target.Authority}{request.Path}";
         using var message = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(url));
         if (request.Host is { Length: > 0 } host)
@@ -96,7 +102,7 @@ public sealed class HttpExchange : IDisposable
     }
 
     // One TLS connection per request (lifetime zero), like upstream's TLS round tripper; ALPN follows the request version.
-    private static HttpClient CreateTlsClient(string serverName) => new(new SocketsHttpHandler
+    private static HttpClient CreateTlsClient(string serverName, X509Certificate2? clientCertificate) => new(new SocketsHttpHandler
     {
         AllowAutoRedirect = false,
         UseProxy = false,
@@ -105,7 +111,7 @@ public sealed class HttpExchange : IDisposable
         PooledConnectionLifetime = TimeSpan.Zero,
         ConnectTimeout = TimeSpan.FromSeconds(3),
         SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, _, _, _) => true },
-        ConnectCallback = (context, ct) => SniRelay.ConnectAsync(context.DnsEndPoint, serverName, context.InitialRequestMessage.Version.Major >= 2, ct),
+        ConnectCallback = (context, ct) => SniRelay.ConnectAsync(context.DnsEndPoint, serverName, context.InitialRequestMessage.Version.Major >= 2, ct, clientCertificate),
     })
     { Timeout = TimeSpan.FromSeconds(10) };
 

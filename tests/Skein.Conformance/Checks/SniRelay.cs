@@ -18,7 +18,11 @@ public static class SniRelay
     private static readonly Lazy<X509Certificate2> LocalCertificate = new(CreateCertificate);
 
     /// <summary>A stream for SocketsHttpHandler's ConnectCallback: the handler does TLS over it; the relay re-encrypts with <paramref name="serverName"/>.</summary>
-    public static async ValueTask<Stream> ConnectAsync(DnsEndPoint gateway, string serverName, bool http2, CancellationToken ct)
+    /// <remarks>
+    /// With <paramref name="clientCertificate"/> the relay presents it when the Gateway asks for one, whatever CAs the
+    /// Gateway names (upstream's client presents non-matching certificates on purpose).
+    /// </remarks>
+    public static async ValueTask<Stream> ConnectAsync(DnsEndPoint gateway, string serverName, bool http2, CancellationToken ct, X509Certificate2? clientCertificate = null)
     {
         var alpn = http2 ? SslApplicationProtocol.Http2 : SslApplicationProtocol.Http11;
         var upstreamSocket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -33,6 +37,7 @@ public static class SniRelay
                 TargetHost = serverName,
                 ApplicationProtocols = [alpn],
                 RemoteCertificateValidationCallback = (_, _, _, _) => true,
+                LocalCertificateSelectionCallback = clientCertificate is null ? null : (_, _, _, _, _) => clientCertificate,
             }, ct);
 
             listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));

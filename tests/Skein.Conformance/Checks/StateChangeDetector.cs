@@ -30,7 +30,8 @@ public static class StateChangeDetector
 
     /// <summary>True when one response could satisfy both cases (cases often check different parts of the same reply).</summary>
     public static bool Compatible(HttpCase a, HttpCase b) =>
-        a.Response.StatusCodes.Intersect(b.Response.StatusCodes).Any()
+        a.ExpectFailure == b.ExpectFailure
+        && a.Response.StatusCodes.Intersect(b.Response.StatusCodes).Any()
         && Same(a.Namespace, b.Namespace)
         && (string.IsNullOrEmpty(a.Backend) || string.IsNullOrEmpty(b.Backend) || a.Backend.StartsWith(b.Backend, StringComparison.Ordinal) || b.Backend.StartsWith(a.Backend, StringComparison.Ordinal))
         && (a.Redirect is null || b.Redirect is null || a.Redirect == b.Redirect)
@@ -49,7 +50,7 @@ public static class StateChangeDetector
 
     // What is sent, including the headers the echo is asked to set on its reply.
     private static string RequestKey(HttpCase c) =>
-        $"{c.Kind} {c.Request.ServerName} {c.Request.Method} {c.Request.Host} {c.Request.Path} {c.Request.Protocol} {Map(c.Request.Headers)} {Map(c.BackendSetResponseHeaders)}";
+        $"{c.Kind} {c.Request.ServerName} {c.Request.Port} {c.Request.ClientCertificate} {c.Request.Method} {c.Request.Host} {c.Request.Path} {c.Request.Protocol} {Map(c.Request.Headers)} {Map(c.BackendSetResponseHeaders)}";
 
     private static string Map(IReadOnlyDictionary<string, string> map) =>
         string.Join(";", map.OrderBy(kv => kv.Key, StringComparer.OrdinalIgnoreCase).Select(kv => $"{kv.Key.ToLowerInvariant()}={kv.Value}"));

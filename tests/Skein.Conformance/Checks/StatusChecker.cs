@@ -33,7 +33,8 @@ public static class StatusChecker
     /// Null when the status of <paramref name="resources"/> (the test's objects, fetched by <paramref name="fetch"/>)
     /// satisfies the test; otherwise the first problem.
     /// </summary>
-    public static async Task<string?> CheckAsync(ConformanceTest test, IReadOnlyList<ResourceRef> resources, IReadOnlyList<GatewayTarget> targets, Func<ResourceRef, Task<JsonObject?>> fetch)
+    public static async Task<string?> CheckAsync(ConformanceTest test, IReadOnlyList<ResourceRef> resources, IReadOnlyList<GatewayTarget> targets, Func<ResourceRef, Task<JsonObject?>> fetch,
+        TestResolution? resolution = null)
     {
         var objects = new List<(ResourceRef Ref, JsonObject Json)>();
         foreach (var r in resources.Where(r => r.Kind is "Gateway" or "GatewayClass" or "HTTPRoute" or "GRPCRoute" or "TCPRoute" or "TLSRoute" or "BackendTLSPolicy"))
@@ -50,6 +51,11 @@ public static class StatusChecker
             {
                 return $"no resource of the test reports condition {expected}";
             }
+        }
+
+        if (resolution is { Gateway: { } pinned, ListenerConditions.Count: > 0 } && await ListenerProblemAsync(pinned, resolution.ListenerConditions, fetch) is { } listenerProblem)
+        {
+            return listenerProblem;
         }
 
         var checks = test.StatusChecks.ToHashSet(StringComparer.Ordinal);
@@ -114,6 +120,31 @@ public static class StatusChecker
                 {
                     return $"{r} reports no listener status";
                 }
+            }
+        }
+
+        return null;
+    }
+
+    // Upstream's GatewayListenerMustHaveConditions: each named listener reports each expected condition.
+    private static async Task<string?> ListenerProblemAsync(string gateway, IReadOnlyDictionary<string, IReadOnlyList<ExpectedCondition>> expected, Func<ResourceRef, Task<JsonObject?>> fetch)
+    {
+        var (ns, name) = (gateway.Split('/')[0], gateway.Split('/')[1]);
+        if (await fetch(new ResourceRef("Gateway", ns, name)) is not { } json)
+        {
+            return $"Gateway {gateway} is not known to the control plane";
+        }
+
+        foreach (var (listener, conditions) in expected)
+        {
+            if ((json["status"]?["listeners"] as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(l => Str(l["name"]) == listener) is not { } status)
+            {
+                return $"Gateway {gateway} reports no status for listener {listener}";
+            }
+
+            if (conditions.FirstOrDefault(c => !Conditions(status).Any(got => Matches(got, c))) is { } missing)
+            {
+                return $"Gateway {gateway} listener {listener}: expected {missing}, got {Describe(status)}";
             }
         }
 

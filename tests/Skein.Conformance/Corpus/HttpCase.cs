@@ -24,6 +24,12 @@ public sealed record HttpCaseRequest(
 {
     /// <summary>TLS server name (SNI) to connect with; set means HTTPS to the Gateway's HTTPS listener.</summary>
     public string? ServerName { get; init; }
+
+    /// <summary>The listener port to send to, when the case names it (a Gateway with several HTTPS ports).</summary>
+    public int? Port { get; init; }
+
+    /// <summary>A client certificate Secret ("namespace/name", one the runner created) presented when the server asks.</summary>
+    public string? ClientCertificate { get; init; }
 }
 
 /// <summary>What the client must receive; StatusCodes lists the acceptable codes (any one).</summary>
@@ -73,6 +79,12 @@ public sealed record HttpCase(
 
     /// <summary>The Gateway ("namespace/name") upstream sends this case to; null = any of the test's.</summary>
     public string? Gateway { get; init; }
+
+    /// <summary>
+    /// The request must fail without an HTTP response (upstream's MakeTLSRequestAndExpectFailureResponse: the TLS
+    /// handshake is refused or the connection closed); run after the test's other cases hold.
+    /// </summary>
+    public bool ExpectFailure { get; init; }
 
     /// <summary>This case for one attempt: the {uuid} placeholder becomes a fresh id (request and expected path alike).</summary>
     public HttpCase ForAttempt()

@@ -66,6 +66,8 @@ public static partial class HttpCaseParser
             request["UnfollowRedirect"] is JsonValue u && u.TryGetValue<bool>(out var unfollow) && unfollow)
         {
             ServerName = Text(request, "ServerName", "Request.ServerName"),
+            Port = request["Port"] is { } port ? Int(port, "Request.Port") : null,
+            ClientCertificate = Text(request, "ClientCertificate", "Request.ClientCertificate"),
         };
 
         var response = entry["Response"];
@@ -135,7 +137,10 @@ public static partial class HttpCaseParser
             expectedRequest,
             redirect,
             mirrors,
-            Map(entry["BackendSetResponseHeaders"], "BackendSetResponseHeaders"));
+            Map(entry["BackendSetResponseHeaders"], "BackendSetResponseHeaders"))
+        {
+            ExpectFailure = entry["ExpectFailure"] is JsonValue fail && fail.TryGetValue<bool>(out var failure) && failure,
+        };
     }
 
     // roundtripper's protocol constants are the only expressions with one obvious meaning.

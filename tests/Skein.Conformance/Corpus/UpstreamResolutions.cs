@@ -19,6 +19,12 @@ public sealed record TestResolution(
 
     /// <summary>Upstream runs every case against each of the test's Gateways: a case must hold on all of them.</summary>
     public bool EveryGateway { get; init; }
+
+    /// <summary>
+    /// Conditions upstream's GatewayListenerMustHaveConditions expects on named listeners of <see cref="Gateway"/>
+    /// (cases.json keeps the conditions but not the listener they belong to).
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<ExpectedCondition>> ListenerConditions { get; init; } = new Dictionary<string, IReadOnlyList<ExpectedCondition>>();
 }
 
 /// <summary>Cases <see cref="From"/>..<see cref="To"/> (inclusive) go to <see cref="Gateway"/>, over TLS with <see cref="ServerName"/> when set.</summary>
@@ -72,6 +78,13 @@ public static class UpstreamResolutions
                 (entry["endpointsFrom"] as JsonObject ?? []).ToDictionary(p => p.Key, p => CorpusLoader.Str(p.Value) ?? "", StringComparer.Ordinal))
             {
                 EveryGateway = entry["everyGateway"] is JsonValue every && every.TryGetValue<bool>(out var all) && all,
+                ListenerConditions = (entry["listenerConditions"] as JsonObject ?? []).ToDictionary(
+                    p => p.Key,
+                    p => (IReadOnlyList<ExpectedCondition>)(p.Value as JsonArray ?? []).OfType<JsonObject>().Select(c => new ExpectedCondition(
+                        CorpusLoader.Str(c["Type"]) ?? throw new FormatException($"{source}: {name}.listenerConditions.{p.Key}: Type is required"),
+                        CorpusLoader.Str(c["Status"]),
+                        CorpusLoader.Str(c["Reason"]))).ToList(),
+                    StringComparer.Ordinal),
                 CasePins = (entry["casePins"] as JsonArray ?? []).OfType<JsonObject>().Select(p => new CasePin(
                     p["from"]?.GetValue<int>() ?? throw new FormatException($"{source}: {name}.casePins: from is required"),
                     p["to"]?.GetValue<int>() ?? throw new FormatException($"{source}: {name}.casePins: to is required"),

@@ -1,7 +1,9 @@
 using System.Net;
+using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Skein.Core.Identity;
 using Skein.Core.Protos.Skein;
+using Skein.Proxy.L7.Listeners;
 using Skein.Proxy.L7.Routing;
 
 namespace Skein.Proxy.L7.Configuration;
@@ -59,24 +61,36 @@ public sealed record PortBinding(IPEndPoint EndPoint, BindingKind Kind, IReadOnl
     public ListenerRuntime? Select(string host) => HostnameMatcher.SelectMostSpecific(Listeners, l => l.Hostname, host);
 
     /// <summary>The serving certificate for an SNI name: the selected listener's matching certificate, else its first.</summary>
-    public X509Certificate2? CertificateFor(string? sni)
+    public X509Certificate2? CertificateFor(string? sni) =>
+        Serving(sni) is ({ } listener, var index) ? listener.Certificates[index] : null;
+
+    /// <summary>
+    /// The listener a TLS handshake with <paramref name="sni"/> is for and the certificate (with its chain) to
+    /// present: the most specific listener's matching certificate, else its first; nulls when none has one.
+    /// </summary>
+    public (ListenerRuntime? Listener, SslStreamCertificateContext? Certificate) HandshakeFor(string? sni) =>
+        Serving(sni) is ({ } listener, var index) && index < listener.CertificateContexts.Count
+            ? (listener, listener.CertificateContexts[index])
+            : (null, null);
+
+    private (ListenerRuntime? Listener, int Index) Serving(string? sni)
     {
         var host = HostnameMatcher.Normalize(sni);
         var listener = Select(host) ?? Listeners.FirstOrDefault(l => l.Certificates.Count > 0);
         if (listener is null || listener.Certificates.Count == 0)
         {
-            return null;
+            return (null, 0);
         }
 
-        foreach (var certificate in listener.Certificates)
+        for (var i = 0; i < listener.Certificates.Count; i++)
         {
-            if (host.Length > 0 && certificate.MatchesHostname(host))
+            if (host.Length > 0 && listener.Certificates[i].MatchesHostname(host))
             {
-                return certificate;
+                return (listener, i);
             }
         }
 
-        return listener.Certificates[0];
+        return (listener, 0);
     }
 }
 
@@ -84,6 +98,15 @@ public sealed record PortBinding(IPEndPoint EndPoint, BindingKind Kind, IReadOnl
 public sealed record ListenerRuntime(GatewayRuntime Gateway, Listener Proto, RouteTable Routes, IReadOnlyList<X509Certificate2> Certificates)
 {
     public string Hostname { get; } = Proto.Hostname.ToLowerInvariant();
+
+    /// <summary>
+    /// What a handshake presents for each of <see cref="Certificates"/> (same order): the leaf with the
+    /// intermediates that followed it in the Secret's tls.crt, so clients that trust only the root can validate.
+    /// </summary>
+    public IReadOnlyList<SslStreamCertificateContext> CertificateContexts { get; init; } = [];
+
+    /// <summary>HTTPS: how client certificates are asked for and checked (Gateway spec.tls.frontend); null = not asked.</summary>
+    public ClientCertificateValidator? ClientValidation { get; init; }
 
     /// <summary>AuthorizationPolicies this listener enforces per request (the Gateway's and its own), by name.</summary>
     public IReadOnlySet<string> PoliciesEnforcedPerRequest { get; } =

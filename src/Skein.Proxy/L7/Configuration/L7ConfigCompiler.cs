@@ -1,8 +1,10 @@
 using System.Net;
+using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Skein.Core.Identity;
 using Skein.Core.Protos.Skein;
+using Skein.Proxy.L7.Listeners;
 using Skein.Proxy.L7.Routing;
 using Skein.Proxy.Xds;
 
@@ -77,7 +79,12 @@ public static class L7ConfigCompiler
                     continue;
                 }
 
-                var compiled = new ListenerRuntime(runtime, listener, CompileRoutes(listener, at), LoadCertificates(listener, at));
+                var (certificates, contexts) = LoadCertificates(listener, at);
+                var compiled = new ListenerRuntime(runtime, listener, CompileRoutes(listener, at), certificates)
+                {
+                    CertificateContexts = contexts,
+                    ClientValidation = LoadClientValidation(listener, at),
+                };
                 var kind = listener.Protocol switch
                 {
                     ListenerProtocol.Http => BindingKind.Http,
@@ -130,16 +137,37 @@ public static class L7ConfigCompiler
         }
     }
 
-    private static List<X509Certificate2> LoadCertificates(Listener listener, string at)
+    // Each certificate comes with the context a handshake presents: the leaf plus the intermediates after it in
+    // tls.crt (SslStreamCertificateContext sends them; a bare X509Certificate2 would send the leaf alone).
+    private static (List<X509Certificate2> Leaves, List<SslStreamCertificateContext> Contexts) LoadCertificates(Listener listener, string at)
     {
-        var result = new List<X509Certificate2>();
+        var leaves = new List<X509Certificate2>();
+        var contexts = new List<SslStreamCertificateContext>();
         foreach (var certificate in listener.Certificates)
         {
             try
             {
                 using var pem = X509Certificate2.CreateFromPem(certificate.CertificateChainPem, certificate.PrivateKeyPem);
                 // Re-import so the key is usable by SslStream on every platform (ephemeral PEM keys are not, on some).
-                result.Add(X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null));
+                var leaf = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+                var chain = new X509Certificate2Collection();
+                chain.ImportFromPem(certificate.CertificateChainPem);
+                var intermediates = new X509Certificate2Collection();
+                foreach (var element in chain)
+                {
+                    if (element.Thumbprint == leaf.Thumbprint)
+                    {
+                        element.Dispose();
+                    }
+                    else
+                    {
+                        intermediates.Add(element);
+                    }
+                }
+
+                // offline: the chain is what the Secret holds; nothing is fetched (AIA) while building it.
+                contexts.Add(SslStreamCertificateContext.Create(leaf, intermediates, offline: true));
+                leaves.Add(leaf);
             }
             catch (CryptographicException e)
             {
@@ -147,6 +175,18 @@ public static class L7ConfigCompiler
             }
         }
 
-        return result;
+        return (leaves, contexts);
+    }
+
+    private static ClientCertificateValidator? LoadClientValidation(Listener listener, string at)
+    {
+        try
+        {
+            return ClientCertificateValidator.From(listener.ClientValidation);
+        }
+        catch (CryptographicException e)
+        {
+            throw new XdsRejectedException($"{at}: client certificate validation: {e.Message}");
+        }
     }
 }

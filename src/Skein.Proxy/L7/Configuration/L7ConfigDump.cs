@@ -25,6 +25,7 @@ public static class L7ConfigDump
                     ["hostname"] = l.Hostname,
                     ["service"] = l.Service,
                     ["certificates"] = Strings(l.Certificates.Select(c => c.Source)),
+                    ["clientValidation"] = l.ClientValidation is { } v ? (v.AllowInsecureFallback ? "AllowInsecureFallback" : "AllowValidOnly") : null,
                     ["httpRoutes"] = Strings(l.HttpRoutes.Select(r => $"{(r.Kind.Length > 0 ? r.Kind : "HTTPRoute")} {r.Route} rule {r.RuleIndex} [{string.Join(",", r.Hostnames)}] {r.Match?.Path?.Kind} {r.Match?.Path?.Value}")),
                     ["streamRoutes"] = Strings(l.StreamRoutes.Select(r => $"{r.Kind} {r.Route} [{string.Join(",", r.Hostnames)}]")),
                 }),

@@ -64,9 +64,20 @@ public sealed class ForwardingPipeline(
         }
 
         var (host, rewrittenPath) = Rewrite(filters.Rewrite, request.Host.Value ?? "", path, prefix);
-        foreach (var mirror in filters.Mirrors)
+        if (filters.Mirrors.Count > 0)
         {
-            mirrors.Send(context, listener.Gateway, mirror, host, rewrittenPath + query);
+            var body = await MirrorBody.CaptureAsync(request, context.RequestAborted);
+            try
+            {
+                foreach (var mirror in filters.Mirrors)
+                {
+                    mirrors.Send(context, listener.Gateway, mirror, host, rewrittenPath + query, body);
+                }
+            }
+            finally
+            {
+                body.Release();
+            }
         }
 
         if (entry.Backends.Count == 0)

@@ -6,13 +6,16 @@ using Skein.Proxy.Telemetry;
 
 namespace Skein.Proxy.L7.Forwarding;
 
-/// <summary>Request mirroring: a fire-and-forget copy of the request to another backend; its answer is ignored.</summary>
-/// <remarks>YARP has no mirroring; the copy is sent with the same HBONE-backed client as the real request, never delaying it.</remarks>
+/// <summary>Request mirroring: a fire-and-forget copy of the request (headers and body) to another backend; its answer is ignored.</summary>
+/// <remarks>
+/// YARP has no mirroring; the copy is sent with the same HBONE-backed client as the real request, never waiting
+/// for it. The body comes from <see cref="MirrorBody"/> (captured up to its cap; a larger body is not mirrored).
+/// </remarks>
 public sealed class MirrorSender(BackendResolver resolver, UpstreamClients clients, ProxyStats stats, ILogger<MirrorSender> logger)
 {
     private static readonly TimeSpan MirrorTimeout = TimeSpan.FromSeconds(10);
 
-    public void Send(HttpContext context, GatewayRuntime gateway, RequestMirror mirror, string host, string pathAndQuery)
+    public void Send(HttpContext context, GatewayRuntime gateway, RequestMirror mirror, string host, string pathAndQuery, MirrorBody body)
     {
         var denominator = mirror.Denominator == 0 ? 100 : mirror.Denominator;
         var numerator = mirror.Denominator == 0 && mirror.Numerator == 0 ? 100 : mirror.Numerator;
@@ -27,6 +30,12 @@ public sealed class MirrorSender(BackendResolver resolver, UpstreamClients clien
             return;
         }
 
+        if (body.Kind == MirrorBodyKind.Skipped)
+        {
+            stats.Increment("l7.mirror.body_too_large");
+            return;
+        }
+
         var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), $"http://{endpoint.Address}{pathAndQuery}");
         foreach (var (name, values) in context.Request.Headers)
         {
@@ -37,6 +46,19 @@ public sealed class MirrorSender(BackendResolver resolver, UpstreamClients clien
         }
 
         request.Headers.Host = host;
+        var copy = body.Retain();
+        if (copy.Kind == MirrorBodyKind.Captured)
+        {
+            request.Content = new ReadOnlyMemoryContent(copy.Content);
+            foreach (var (name, values) in context.Request.Headers)
+            {
+                if (name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase) && !name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+                {
+                    request.Content.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+                }
+            }
+        }
+
         var client = clients.For(gateway);
         _ = Task.Run(async () =>
         {
@@ -52,6 +74,10 @@ public sealed class MirrorSender(BackendResolver resolver, UpstreamClients clien
                 {
                     stats.Increment("l7.mirror.failed");
                     logger.LogDebug("mirror to {Backend} failed: {Error}", backend.Service, e.Message);
+                }
+                finally
+                {
+                    copy.Release();
                 }
             }
         });

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Security;
+using System.Security.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
@@ -9,17 +11,18 @@ using Microsoft.Extensions.Logging;
 using Skein.Proxy.L7.Configuration;
 using Skein.Proxy.L7.Forwarding;
 using Skein.Proxy.L7.Listeners.Transport;
+using Skein.Proxy.Telemetry;
 
 namespace Skein.Proxy.L7.Listeners;
 
 /// <summary>Starts a Kestrel server for one HTTP or HTTPS endpoint, handing every request to the L7 pipeline.</summary>
 /// <remarks>
-/// HTTPS picks its certificate per handshake from the current configuration (SNI), so certificate and
-/// listener changes apply without rebinding; ALPN offers h2 and http/1.1. Cleartext endpoints serve HTTP/1.1
-/// and h2c with prior knowledge: Kestrel needs ALPN to choose between them, so a connection middleware peeks
+/// HTTPS picks its certificate (with its intermediates) and client certificate validation per handshake from
+/// the current configuration (SNI), so certificate and listener changes apply without rebinding; ALPN offers h2
+/// and http/1.1. Cleartext endpoints serve HTTP/1.1 and h2c with prior knowledge: Kestrel needs ALPN to choose between them, so a connection middleware peeks
 /// for the HTTP/2 preface and hands such connections to a second, HTTP/2-only endpoint of the same server.
 /// </remarks>
-public sealed class HttpEndpointFactory(L7ConfigStore store, GatewayRequestHandler handler, ILoggerFactory loggerFactory)
+public sealed class HttpEndpointFactory(L7ConfigStore store, GatewayRequestHandler handler, ILoggerFactory loggerFactory, ProxyStats stats)
 {
     public async Task<IEndpointServer> StartAsync(IPEndPoint endPoint, BindingKind kind, CancellationToken ct)
     {
@@ -32,14 +35,9 @@ public sealed class HttpEndpointFactory(L7ConfigStore store, GatewayRequestHandl
                 if (kind == BindingKind.Https)
                 {
                     listen.Protocols = HttpProtocols.Http1AndHttp2;
-                    listen.UseHttps(new HttpsConnectionAdapterOptions
+                    listen.UseHttps(new TlsHandshakeCallbackOptions
                     {
-                        ServerCertificateSelector = (connection, sni) =>
-                        {
-                            // Kept for the requests on this connection: a Host for another listener is misdirected (421).
-                            connection?.Features.Set(new ServerNameFeature(sni ?? ""));
-                            return store.Current.Bindings.GetValueOrDefault(endPoint)?.CertificateFor(sni);
-                        },
+                        OnConnection = context => ValueTask.FromResult(HandshakeOptions(endPoint, context)),
                     });
                     return;
                 }
@@ -89,6 +87,36 @@ public sealed class HttpEndpointFactory(L7ConfigStore store, GatewayRequestHandl
         }
 
         return new KestrelEndpoint(app, kind);
+    }
+
+    /// <summary>
+    /// The TLS options of one handshake, from the current configuration: the SNI selects the listener, whose
+    /// certificate is presented with its chain, and whose client certificate validation (if any) asks the
+    /// client for a certificate and judges it. A handshake for no known listener fails (no certificate).
+    /// </summary>
+    private SslServerAuthenticationOptions HandshakeOptions(IPEndPoint endPoint, TlsHandshakeCallbackContext context)
+    {
+        var sni = context.ClientHelloInfo.ServerName;
+        // Kept for the requests on this connection: a Host for another listener is misdirected (421).
+        context.Connection.Features.Set(new ServerNameFeature(sni ?? ""));
+        var (listener, certificate) = store.Current.Bindings.GetValueOrDefault(endPoint)?.HandshakeFor(sni) ?? (null, null);
+        if (certificate is null)
+        {
+            throw new AuthenticationException($"no HTTPS listener on {endPoint} has a certificate for \"{sni}\"");
+        }
+
+        var options = new SslServerAuthenticationOptions
+        {
+            ServerCertificateContext = certificate,
+            ApplicationProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11],
+        };
+        if (listener?.ClientValidation is { } validation)
+        {
+            options.ClientCertificateRequired = true;
+            options.RemoteCertificateValidationCallback = (_, presented, chain, _) => validation.Judge(presented, chain, stats);
+        }
+
+        return options;
     }
 
     /// <summary>A Kestrel server of its own (sockets plus injected connections) sharing the proxy's logging.</summary>
