@@ -7,7 +7,7 @@ internal static class GatewayStatusProblems
 {
     public const string ControllerName = "skein.dev/gateway-controller";
 
-    public static readonly string[] Kinds = ["Gateway", "HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute"];
+    public static readonly string[] Kinds = ["Gateway", "ListenerSet", "HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute"];
 
     public static IEnumerable<string> Of(JsonNode? resource)
     {

@@ -19,6 +19,9 @@ public sealed record TestResolution(
 
     /// <summary>Upstream runs every case against each of the test's Gateways: a case must hold on all of them.</summary>
     public bool EveryGateway { get; init; }
+
+    /// <summary>Status upstream asserts per object ("Kind/namespace/name").</summary>
+    public IReadOnlyDictionary<string, StatusExpectation> Status { get; init; } = new Dictionary<string, StatusExpectation>();
 }
 
 /// <summary>Cases <see cref="From"/>..<see cref="To"/> (inclusive) go to <see cref="Gateway"/>, over TLS with <see cref="ServerName"/> when set.</summary>
@@ -72,6 +75,12 @@ public static class UpstreamResolutions
                 (entry["endpointsFrom"] as JsonObject ?? []).ToDictionary(p => p.Key, p => CorpusLoader.Str(p.Value) ?? "", StringComparer.Ordinal))
             {
                 EveryGateway = entry["everyGateway"] is JsonValue every && every.TryGetValue<bool>(out var all) && all,
+                Status = (entry["status"] as JsonObject ?? []).ToDictionary(
+                    p => p.Key.Split('/') is [{ Length: > 0 }, { Length: > 0 }, { Length: > 0 }]
+                        ? p.Key
+                        : throw new FormatException($"{source}: {name}.status: expected Kind/namespace/name, got '{p.Key}'"),
+                    p => p.Value is JsonObject o ? StatusExpectation.Parse(o, $"{source}: {name}.status.{p.Key}") : throw new FormatException($"{source}: {name}.status.{p.Key}: expected an object"),
+                    StringComparer.Ordinal),
                 CasePins = (entry["casePins"] as JsonArray ?? []).OfType<JsonObject>().Select(p => new CasePin(
                     p["from"]?.GetValue<int>() ?? throw new FormatException($"{source}: {name}.casePins: from is required"),
                     p["to"]?.GetValue<int>() ?? throw new FormatException($"{source}: {name}.casePins: to is required"),
@@ -84,8 +93,8 @@ public static class UpstreamResolutions
     }
 
     /// <summary>
-    /// The test with its resolution applied: resolved cases replace the extracted ones, and pinned cases carry their
-    /// Gateway ("$gateway") and server name (Request.ServerName).
+    /// The test with its resolution applied: resolved cases replace the extracted ones, pinned cases carry their
+    /// Gateway ("$gateway") and server name (Request.ServerName), and per-object status expectations come along.
     /// </summary>
     public static ConformanceTest Apply(ConformanceTest test, TestResolution? resolution)
     {
@@ -107,6 +116,6 @@ public static class UpstreamResolutions
             }
         }
 
-        return test with { Cases = cases };
+        return test with { Cases = cases, ExpectedStatus = resolution.Status };
     }
 }
