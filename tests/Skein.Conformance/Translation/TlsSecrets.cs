@@ -8,8 +8,8 @@ namespace Skein.Conformance.Translation;
 /// <summary>
 /// The upstream suite creates the TLS Secrets its shared Gateways reference in code, not in manifests. The runner
 /// does the same: every Secret a base manifest's listener references, and every Secret upstream's suite setup
-/// creates, that no manifest defines is created as a self-signed kubernetes.io/tls Secret (tests that reference
-/// other missing Secrets on purpose are left alone).
+/// creates (in a namespace the base defines), that no manifest defines is created as a self-signed
+/// kubernetes.io/tls Secret (tests that reference other missing Secrets on purpose are left alone).
 /// </summary>
 public static class TlsSecrets
 {
@@ -45,7 +45,9 @@ public static class TlsSecrets
             }
         }
 
-        foreach (var key in SuiteSetup.Where(k => !defined.Contains(k) && !missing.Contains(k)))
+        // Only where the corpus's base has the namespace (Skein's own corpora may not mirror upstream's setup).
+        var namespaces = baseTexts.SelectMany(ManifestDocuments.Split).Where(d => d.Kind == "Namespace").Select(d => d.Name).ToHashSet();
+        foreach (var key in SuiteSetup.Where(k => namespaces.Contains(k.Namespace) && !defined.Contains(k) && !missing.Contains(k)))
         {
             missing.Add(key);
         }
