@@ -43,12 +43,17 @@ public static class ListenerBuilder
 
     /// <summary>
     /// Why <paramref name="candidate"/> cannot join the listeners already merged on its port (<paramref name="merged"/>,
-    /// which take precedence), or null: another protocol family on the port, or the same hostname.
+    /// which take precedence), or null: another protocol on the port, or the same hostname.
     /// </summary>
+    /// <remarks>
+    /// Stricter than a Gateway's own listeners (where HTTPS and TLS may share a port): a gateway proxy serves one
+    /// protocol per port and rejects a configuration that mixes them, and a ListenerSet (often another team's) must
+    /// never make its parent's proxies reject their configuration.
+    /// </remarks>
     public static (string Reason, string Message)? ConflictWith(ListenerState candidate, IEnumerable<ListenerState> merged)
     {
         var samePort = merged.Where(m => m.Spec.Port == candidate.Spec.Port).ToList();
-        if (samePort.FirstOrDefault(m => Family(m.Spec.Protocol) != Family(candidate.Spec.Protocol)) is { } other)
+        if (samePort.FirstOrDefault(m => m.Spec.Protocol != candidate.Spec.Protocol) is { } other)
         {
             return ("ProtocolConflict", $"port {candidate.Spec.Port} is already served as {other.Spec.Protocol} by listener {other.Spec.Name} of {other.Owner}");
         }

@@ -154,6 +154,18 @@ public sealed class ListenerSetTests
     }
 
     [Fact]
+    public void A_listenerset_listener_never_mixes_protocols_on_a_port_the_proxy_serves_as_one()
+    {
+        var result = new GatewayApiResultView(GatewayTestConfig.Compile(
+            GatewayTestConfig.TlsSecret("infra", "cert")
+            + Gateway("gw", "{from: All}", "- {name: https, port: 443, protocol: HTTPS, hostname: a.example.com, tls: {certificateRefs: [{name: cert}]}}")
+            + ListenerSet("ls", "infra", "gw", "- {name: passthrough, port: 443, protocol: TLS, hostname: b.example.com, tls: {mode: Passthrough}}")));
+
+        Assert.Equal(("True", "ProtocolConflict"), result.ListenerSet("infra", "ls").Listeners.Single().Conditions.Of("Conflicted"));
+        Assert.Equal(["https"], result.Raw.Proto("infra", "gw").Listeners.Select(l => l.Name));
+    }
+
+    [Fact]
     public void Routes_reach_listenerset_listeners_only_through_a_listenerset_parentRef()
     {
         var result = new GatewayApiResultView(GatewayTestConfig.Compile(
