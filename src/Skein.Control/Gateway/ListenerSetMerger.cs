@@ -56,7 +56,12 @@ public static class ListenerSetMerger
             var onGateway = merged[parentKey];
             foreach (var listener in state.Listeners.Where(l => l.Accepted))
             {
-                if (ListenerBuilder.ConflictWith(listener, onGateway) is { } conflict)
+                if (gateway.Role == GatewayApiNames.WaypointRole && listener.Spec.Port == GatewayApiNames.HbonePort)
+                {
+                    // A waypoint receives HBONE there; its proxies would refuse a listener on the port.
+                    (listener.ConflictReason, listener.ConflictMessage) = ("ProtocolConflict", $"port {GatewayApiNames.HbonePort} is the waypoint's HBONE port");
+                }
+                else if (ListenerBuilder.ConflictWith(listener, onGateway) is { } conflict)
                 {
                     (listener.ConflictReason, listener.ConflictMessage) = conflict;
                 }

@@ -166,6 +166,18 @@ public sealed class ListenerSetTests
     }
 
     [Fact]
+    public void A_listenerset_listener_on_a_waypoints_hbone_port_conflicts()
+    {
+        var result = new GatewayApiResultView(GatewayTestConfig.Compile(
+            Gateway("gw", "{from: All}").Replace("gatewayClassName: skein", "gatewayClassName: skein-waypoint", StringComparison.Ordinal)
+            + ListenerSet("ls", "infra", "gw", "- {name: hbone, port: 15008, protocol: HTTP}\n- {name: http, port: 8080, protocol: HTTP}")));
+
+        var listeners = result.ListenerSet("infra", "ls").Listeners.ToDictionary(l => l.Name);
+        Assert.Equal(("True", "ProtocolConflict"), listeners["hbone"].Conditions.Of("Conflicted"));
+        Assert.Equal(("True", "Accepted"), listeners["http"].Conditions.Of("Accepted"));
+    }
+
+    [Fact]
     public void Routes_reach_listenerset_listeners_only_through_a_listenerset_parentRef()
     {
         var result = new GatewayApiResultView(GatewayTestConfig.Compile(
