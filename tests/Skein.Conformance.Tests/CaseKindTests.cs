@@ -123,6 +123,38 @@ public class CaseKindTests
     }
 
     [Fact]
+    public void AListenerSetParentRefTargetsItsParentGatewayWithTheListenerSetsListeners()
+    {
+        var docs = ManifestDocuments.Split("""
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: gw, namespace: infra}
+            spec:
+              listeners: [{name: http, port: 80, protocol: HTTP}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: ListenerSet
+            metadata: {name: ls, namespace: apps}
+            spec:
+              parentRef: {name: gw, namespace: infra}
+              listeners: [{name: extra, port: 8080, protocol: HTTP}, {name: secure, port: 8443, protocol: HTTPS}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: r, namespace: apps}
+            spec:
+              parentRefs: [{kind: ListenerSet, group: gateway.networking.k8s.io, name: ls, sectionName: secure}]
+            """).ToList();
+
+        var target = Assert.Single(GatewayTarget.Resolve(docs, []));
+
+        Assert.Equal(("infra", "gw"), (target.Namespace, target.Name));
+        Assert.Equal(["http", "extra", "secure"], target.Listeners.Select(l => l.Name));
+        Assert.Equal((8443, "https"), target.For("example.org"));
+        Assert.Equal((8080, "http"), target.For("example.org:8080"));
+    }
+
+    [Fact]
     public void EchoModesAndServiceSelectorsTranslate()
     {
         const string yaml = """

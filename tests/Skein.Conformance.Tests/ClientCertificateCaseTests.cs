@@ -37,38 +37,6 @@ public class ClientCertificateCaseTests
     }
 
     [Fact]
-    public void ListenerConditionsAreReadFromResolutions()
-    {
-        var resolutions = UpstreamResolutions.Parse("""
-            {"T": {"gateway": "infra/gw", "listenerConditions": {"https": [{"Type": "Accepted", "Status": "False", "Reason": "NoValidCACertificate"}, {"Type": "Programmed", "Status": "False"}]}}}
-            """, "upstream.json");
-
-        var https = resolutions["T"].ListenerConditions["https"];
-        Assert.Equal(new ExpectedCondition("Accepted", "False", "NoValidCACertificate"), https[0]);
-        Assert.Equal(new ExpectedCondition("Programmed", "False", null), https[1]);
-    }
-
-    [Fact]
-    public async Task ListenerConditionsAreCheckedOnTheNamedListener()
-    {
-        var gateway = JsonNode.Parse("""
-            {"status": {"listeners": [
-              {"name": "http", "conditions": [{"type": "Accepted", "status": "True", "reason": "Accepted"}]},
-              {"name": "https", "conditions": [{"type": "Accepted", "status": "False", "reason": "NoValidCACertificate"}]}]}}
-            """)!.AsObject();
-        var test = new ConformanceTest("T", "", [], [], false, false, null, [], [], []);
-        Task<JsonObject?> Fetch(ResourceRef r) => Task.FromResult<JsonObject?>(r.Name == "gw" ? gateway : null);
-        TestResolution Expect(string listener, string status) => new("t.go", "infra/gw", null, new Dictionary<string, string>())
-        {
-            ListenerConditions = new Dictionary<string, IReadOnlyList<ExpectedCondition>> { [listener] = [new ExpectedCondition("Accepted", status, null)] },
-        };
-
-        Assert.Null(await StatusChecker.CheckAsync(test, [], [], Fetch, Expect("https", "False")));
-        Assert.Contains("listener http: expected Accepted=False", await StatusChecker.CheckAsync(test, [], [], Fetch, Expect("http", "False")));
-        Assert.Contains("no status for listener missing", await StatusChecker.CheckAsync(test, [], [], Fetch, Expect("missing", "True")));
-    }
-
-    [Fact]
     public void UpstreamAuthoritiesAreCreatedWhenReferenced_WithClientCertificatesTheirCaSigned()
     {
         var created = ClientCertificates.For(ClientCertificates.Upstream, ["caCertificateRefs: [{kind: ConfigMap, name: tls-validity-checks-ca-certificate}]"]);

@@ -199,7 +199,7 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
             if (StatusChecker.HasChecks(test) || total > 0)
             {
                 var status = await Consistency.RunAsync(
-                    _ => StatusChecker.CheckAsync(test, translated.Resources, targets, r => mesh.GetResourceAsync(r.Kind, r.Namespace, r.Name, ct), _resolutions.GetValueOrDefault(test.ShortName)),
+                    _ => StatusChecker.CheckAsync(test, translated.Resources, targets, r => mesh.GetResourceAsync(r.Kind, r.Namespace, r.Name, ct)),
                     options.Consistency with { RequiredConsecutive = 1 }, TimeProvider.System, ct);
                 if (!status.Passed)
                 {

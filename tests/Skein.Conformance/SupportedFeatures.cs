@@ -31,13 +31,14 @@ public static class SupportedFeatures
         "GatewayAddressEmpty",
         // HTTPS listeners ask for and check client certificates against CA ConfigMaps (spec.tls.frontend).
         "GatewayFrontendClientCertificateValidation", "GatewayFrontendClientCertificateValidationInsecureFallback",
+        // ListenerSets merge their listeners into the parent Gateway's (GEP-1713).
+        "ListenerSet",
     };
 
     /// <summary>Why features outside the default set are not claimed (shown in skip reasons).</summary>
     public static readonly IReadOnlyDictionary<string, string> Reasons = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["UDPRoute"] = "Skein has no UDP data path",
-        ["ListenerSet"] = "ListenerSet is not a kind Skein loads",
         ["BackendTLSPolicy"] = "gateways originate HBONE mTLS to backends, not BackendTLSPolicy TLS",
         ["BackendTLSPolicySANValidation"] = "BackendTLSPolicy is not supported",
         ["GatewayBackendClientCertificate"] = "BackendTLSPolicy is not supported",

@@ -106,17 +106,17 @@ public sealed class GatewayControlTests
         Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
     }
 
-    private static async Task<JsonNode> GetOneAsync(TestMesh mesh, string kind, string ns, string name)
+    internal static async Task<JsonNode> GetOneAsync(TestMesh mesh, string kind, string ns, string name)
     {
         var body = await mesh.GetJsonAsync(new Uri(mesh.Api, $"api/v1/resources?kind={kind}&namespace={ns}&name={name}"));
         return Assert.Single(body["items"]!.AsArray())!;
     }
 
-    private static JsonNode Condition(JsonNode conditions, string type) =>
+    internal static JsonNode Condition(JsonNode conditions, string type) =>
         conditions.AsArray().Single(c => c!["type"]!.GetValue<string>() == type)!;
 
     /// <summary>Opens a delta xDS stream as a proxy of a role and returns the Gateway resources of the first response.</summary>
-    private static async Task<IReadOnlyList<Any>> SubscribeGatewaysAsync(TestMesh mesh, string node, string role)
+    internal static async Task<IReadOnlyList<Any>> SubscribeGatewaysAsync(TestMesh mesh, string node, string role)
     {
         using var channel = IdentityTests.CaChannel(mesh);
         var headers = new Metadata { { "authorization", $"Bearer {mesh.TokenFor(node)}" } };

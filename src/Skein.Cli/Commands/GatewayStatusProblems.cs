@@ -7,7 +7,7 @@ internal static class GatewayStatusProblems
 {
     public const string ControllerName = "skein.dev/gateway-controller";
 
-    public static readonly string[] Kinds = ["Gateway", "HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute"];
+    public static readonly string[] Kinds = ["Gateway", "ListenerSet", "HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute"];
 
     public static IEnumerable<string> Of(JsonNode? resource)
     {
@@ -48,9 +48,11 @@ internal static class GatewayStatusProblems
         }
     }
 
-    // Conflicted is the one condition whose healthy value is False.
+    // Conflicted is the one condition whose healthy value is False; a Gateway's AttachedListenerSets only informs
+    // (False just means no ListenerSet is attached, and the rejected ListenerSets report why themselves).
     private static IEnumerable<string> Problems(JsonNode? conditions) =>
         (conditions?.AsArray() ?? [])
+            .Where(c => c?["type"]?.GetValue<string>() != "AttachedListenerSets")
             .Where(c => c?["status"]?.GetValue<string>() is { } value && (c["type"]?.GetValue<string>() == "Conflicted" ? value == "True" : value == "False"))
             .Select(c => $"{c!["type"]} {c["status"]} ({c["reason"]}){(c["message"]?.GetValue<string>() is { Length: > 0 } message ? $": {message}" : "")}");
 }

@@ -36,12 +36,18 @@ public sealed class GatewayApiCompiler(ControlPlaneOptions options)
         }
 
         var gateways = BuildGateways(snapshot, classes, context);
-        var routes = AttachRoutes(snapshot, gateways, context);
+        var listenerSets = ListenerSetMerger.Merge(snapshot, gateways, context);
+        var routes = AttachRoutes(snapshot, gateways, listenerSets, context);
         var waypoints = new WaypointCompiler(context, gateways.Values.Where(g => g.Role == GatewayApiNames.WaypointRole));
         waypoints.AttachServiceRoutes(routes);
         foreach (var route in routes.Values.Where(r => r.Parents.Count > 0))
         {
             statuses[route.Route.Resource.Key] = new RouteStatus { Parents = route.Parents };
+        }
+
+        foreach (var listenerSet in listenerSets.Values)
+        {
+            statuses[listenerSet.Resource.Key] = ListenerSetStatuses.Of(listenerSet, now);
         }
 
         var policies = new TrafficPolicies(snapshot.OfType<TrafficPolicyResource>());
@@ -107,34 +113,60 @@ public sealed class GatewayApiCompiler(ControlPlaneOptions options)
     private static Dictionary<RouteInfo, CompiledRoute> AttachRoutes(
         ConfigSnapshot snapshot,
         Dictionary<ResourceKey, GatewayState> gateways,
+        Dictionary<ResourceKey, ListenerSetState> listenerSets,
         GatewayApiContext context)
     {
         var allGateways = snapshot.OfType<GatewayResource>().ToDictionary(g => g.Key);
+        var allListenerSets = snapshot.OfType<ListenerSetResource>().Select(l => l.Key).ToHashSet();
         var result = new Dictionary<RouteInfo, CompiledRoute>();
         foreach (var route in RouteInfo.All(snapshot))
         {
             var compiled = CompiledRoute.Translate(route, context);
             result[route] = compiled;
             var conditions = StatusConditions.For(route.Resource, context.Now);
-            foreach (var parent in route.ParentRefs.Where(IsGatewayRef))
+            foreach (var parent in route.ParentRefs.Where(p => IsGatewayRef(p) || IsListenerSetRef(p)))
             {
-                var key = new ResourceKey("Gateway", parent.Namespace ?? route.Namespace, parent.Name);
                 AttachmentResult attachment;
-                if (!allGateways.ContainsKey(key))
+                if (IsListenerSetRef(parent))
                 {
-                    attachment = new AttachmentResult([], "NoMatchingParent", $"Gateway {key.Namespace}/{key.Name} does not exist");
-                }
-                else if (!gateways.TryGetValue(key, out var gateway))
-                {
-                    continue; // another controller's Gateway: its status is not ours to write
-                }
-                else if (!gateway.Accepted)
-                {
-                    attachment = new AttachmentResult([], "NoMatchingParent", $"Gateway {key.Namespace}/{key.Name} is not accepted");
+                    var key = new ResourceKey("ListenerSet", parent.Namespace ?? route.Namespace, parent.Name);
+                    if (!allListenerSets.Contains(key))
+                    {
+                        attachment = new AttachmentResult([], "NoMatchingParent", $"ListenerSet {key.Namespace}/{key.Name} does not exist");
+                    }
+                    else if (!listenerSets.TryGetValue(key, out var listenerSet))
+                    {
+                        continue; // a ListenerSet of another controller's Gateway
+                    }
+                    else if (!listenerSet.Accepted)
+                    {
+                        attachment = new AttachmentResult([], "NoMatchingParent", $"ListenerSet {key.Namespace}/{key.Name} is not accepted ({listenerSet.AcceptedReason})");
+                    }
+                    else
+                    {
+                        attachment = RouteAttachment.Attach(route, parent, listenerSet.Owner, listenerSet.Listeners, context.Namespaces);
+                    }
                 }
                 else
                 {
-                    attachment = RouteAttachment.Attach(route, parent, gateway.Resource, gateway.Listeners, context.Namespaces);
+                    var key = new ResourceKey("Gateway", parent.Namespace ?? route.Namespace, parent.Name);
+                    if (!allGateways.ContainsKey(key))
+                    {
+                        attachment = new AttachmentResult([], "NoMatchingParent", $"Gateway {key.Namespace}/{key.Name} does not exist");
+                    }
+                    else if (!gateways.TryGetValue(key, out var gateway))
+                    {
+                        continue; // another controller's Gateway: its status is not ours to write
+                    }
+                    else if (!gateway.Accepted)
+                    {
+                        attachment = new AttachmentResult([], "NoMatchingParent", $"Gateway {key.Namespace}/{key.Name} is not accepted");
+                    }
+                    else
+                    {
+                        // Only the Gateway's own listeners: a ListenerSet's are reached through the ListenerSet.
+                        attachment = RouteAttachment.Attach(route, parent, ListenerOwner.Of(gateway.Resource), gateway.Listeners, context.Namespaces);
+                    }
                 }
 
                 var accepted = attachment.Accepted && compiled.Problems.UnsupportedMessage is null;
@@ -179,6 +211,9 @@ public sealed class GatewayApiCompiler(ControlPlaneOptions options)
     private static bool IsGatewayRef(ParentReference parent) =>
         parent.Kind == "Gateway" && parent.Group is ApiVersions.GatewayGroup or "";
 
+    private static bool IsListenerSetRef(ParentReference parent) =>
+        parent.Kind == "ListenerSet" && parent.Group == ApiVersions.GatewayGroup;
+
     private SkeinProto.Gateway ToProto(GatewayState state, Dictionary<RouteInfo, CompiledRoute> routes, GatewayApiContext context)
     {
         var gateway = state.Resource;
@@ -200,6 +235,13 @@ public sealed class GatewayApiCompiler(ControlPlaneOptions options)
             proto.Listeners.Add(ListenerProto(listener, routes));
         }
 
+        // ListenerSets' listeners follow the Gateway's own, in precedence order; the proxy binds them on the
+        // Gateway's addresses like any other listener.
+        foreach (var listener in state.ListenerSets.SelectMany(l => l.Listeners).Where(ListenerSetState.IsValid))
+        {
+            proto.Listeners.Add(ListenerProto(listener, routes));
+        }
+
         return proto;
     }
 
@@ -208,7 +250,7 @@ public sealed class GatewayApiCompiler(ControlPlaneOptions options)
     {
         var proto = new SkeinProto.Listener
         {
-            Name = listener.Spec.Name,
+            Name = listener.ProtoName,
             Port = (uint)listener.Spec.Port,
             Protocol = listener.Spec.Protocol switch
             {
@@ -290,6 +332,8 @@ public sealed class GatewayApiCompiler(ControlPlaneOptions options)
                 ],
             });
         }
+
+        ListenerSetStatuses.AddAttached(status, state, conditions);
 
         return status;
     }

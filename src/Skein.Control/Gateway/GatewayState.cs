@@ -61,7 +61,14 @@ public sealed class GatewayState
 
     public IReadOnlyList<IPAddress> Addresses { get; }
 
+    /// <summary>The Gateway's own listeners (routes with a Gateway parentRef attach to these only).</summary>
     public IReadOnlyList<ListenerState> Listeners { get; }
+
+    /// <summary>Accepted ListenerSets, in precedence order; their valid listeners are served after the Gateway's own.</summary>
+    public List<ListenerSetState> ListenerSets { get; } = [];
+
+    /// <summary>How many ListenerSets name this Gateway as their parent, attached or not.</summary>
+    public int ListenerSetsTargeting { get; set; }
 
     public bool Accepted { get; }
 

@@ -5,15 +5,28 @@ using SkeinProto = Skein.Core.Protos.Skein;
 
 namespace Skein.Control.Gateway;
 
-/// <summary>Judges a Gateway's listeners: protocol support, conflicts, route kinds and HTTPS certificates.</summary>
+/// <summary>Judges listeners: protocol support, conflicts, route kinds and HTTPS certificates.</summary>
 public static class ListenerBuilder
 {
+    /// <summary>A Gateway's own listeners; those conflicting among themselves are all marked Conflicted.</summary>
     public static List<ListenerState> Build(GatewayResource gateway, bool waypoint, GatewayApiContext context)
     {
-        var states = gateway.Spec.Listeners.Select(l => new ListenerState(l)).ToList();
+        var states = Judge(gateway.Spec.Listeners, ListenerOwner.Of(gateway), gateway, waypoint, context);
+        MarkConflicts(states);
+        return states;
+    }
+
+    /// <summary>
+    /// Listeners judged one by one (protocol, route kinds, certificates read as <paramref name="owner"/>, client
+    /// validation from <paramref name="parent"/>), without conflicts: a ListenerSet's conflicts are settled by
+    /// precedence against the listeners merged before it.
+    /// </summary>
+    public static List<ListenerState> Judge(IEnumerable<Listener> listeners, ListenerOwner owner, GatewayResource parent, bool hboneAllowed, GatewayApiContext context)
+    {
+        var states = listeners.Select(l => new ListenerState(l, owner)).ToList();
         foreach (var state in states)
         {
-            CheckProtocol(state, waypoint);
+            CheckProtocol(state, hboneAllowed);
             if (!state.Accepted)
             {
                 continue;
@@ -22,13 +35,40 @@ public static class ListenerBuilder
             ResolveKinds(state);
             if (state.Spec.Protocol == "HTTPS")
             {
-                ResolveCertificates(state, gateway, context);
-                FrontendValidation.Resolve(state, gateway, context);
+                ResolveCertificates(state, owner, context);
+                // Client-certificate validation is the parent Gateway's (spec.tls.frontend, per port), for a
+                // ListenerSet's HTTPS listeners too: a ListenerSet cannot open a port the Gateway guards.
+                FrontendValidation.Resolve(state, parent, context);
             }
         }
 
-        MarkConflicts(states);
         return states;
+    }
+
+    /// <summary>
+    /// Why <paramref name="candidate"/> cannot join the listeners already merged on its port (<paramref name="merged"/>,
+    /// which take precedence), or null: another protocol on the port, or the same hostname.
+    /// </summary>
+    /// <remarks>
+    /// Stricter than a Gateway's own listeners (where HTTPS and TLS may share a port): a gateway proxy serves one
+    /// protocol per port and rejects a configuration that mixes them, and a ListenerSet (often another team's) must
+    /// never make its parent's proxies reject their configuration.
+    /// </remarks>
+    public static (string Reason, string Message)? ConflictWith(ListenerState candidate, IEnumerable<ListenerState> merged)
+    {
+        var samePort = merged.Where(m => m.Spec.Port == candidate.Spec.Port).ToList();
+        if (samePort.FirstOrDefault(m => m.Spec.Protocol != candidate.Spec.Protocol) is { } other)
+        {
+            return ("ProtocolConflict", $"port {candidate.Spec.Port} is already served as {other.Spec.Protocol} by listener {other.Spec.Name} of {other.Owner}");
+        }
+
+        var hostname = candidate.Spec.Hostname ?? "";
+        if (samePort.FirstOrDefault(m => string.Equals(m.Spec.Hostname ?? "", hostname, StringComparison.OrdinalIgnoreCase)) is { } same)
+        {
+            return ("HostnameConflict", $"listener {same.Spec.Name} of {same.Owner} already serves hostname \"{hostname}\" on port {candidate.Spec.Port}");
+        }
+
+        return null;
     }
 
     private static void CheckProtocol(ListenerState state, bool waypoint)
@@ -85,21 +125,21 @@ public static class ListenerBuilder
         }
     }
 
-    private static void ResolveCertificates(ListenerState state, GatewayResource gateway, GatewayApiContext context)
+    private static void ResolveCertificates(ListenerState state, ListenerOwner owner, GatewayApiContext context)
     {
-        var gatewayNs = gateway.Key.Namespace;
+        var ownerNs = owner.Namespace;
         foreach (var reference in state.Spec.Tls?.CertificateRefs ?? [])
         {
-            var ns = reference.Namespace ?? gatewayNs;
+            var ns = reference.Namespace ?? ownerNs;
             string? reason = null;
             var message = "";
             if (reference.Group is not "" || reference.Kind != "Secret")
             {
                 (reason, message) = ("InvalidCertificateRef", $"certificateRef {reference.Group}/{reference.Kind} {reference.Name}: only core Secrets are supported");
             }
-            else if (!context.Grants.Permits(ApiVersions.GatewayGroup, "Gateway", gatewayNs, "", "Secret", ns, reference.Name))
+            else if (!context.Grants.Permits(ApiVersions.GatewayGroup, owner.Kind, ownerNs, "", "Secret", ns, reference.Name))
             {
-                (reason, message) = ("RefNotPermitted", $"Secret {ns}/{reference.Name} is in another namespace and no ReferenceGrant there permits Gateways from {gatewayNs}");
+                (reason, message) = ("RefNotPermitted", $"Secret {ns}/{reference.Name} is in another namespace and no ReferenceGrant there permits {owner.Kind}s from {ownerNs}");
             }
             else if (context.FindSecret(ns, reference.Name) is not { } secret)
             {

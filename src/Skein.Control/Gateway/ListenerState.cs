@@ -3,10 +3,19 @@ using SkeinProto = Skein.Core.Protos.Skein;
 
 namespace Skein.Control.Gateway;
 
-/// <summary>One listener of a Gateway as the compiler judged it: validity, certificates and the routes attached.</summary>
-public sealed class ListenerState(Listener spec)
+/// <summary>One listener of a Gateway (or of a ListenerSet attached to it) as the compiler judged it: validity, certificates and the routes attached.</summary>
+public sealed class ListenerState(Listener spec, ListenerOwner owner)
 {
     public Listener Spec { get; } = spec;
+
+    /// <summary>The Gateway or ListenerSet that declares the listener.</summary>
+    public ListenerOwner Owner { get; } = owner;
+
+    /// <summary>
+    /// The listener's name in the L7 resource: its own for the Gateway's listeners, "namespace/listenerset/name" for a
+    /// ListenerSet's, whose names need only be unique in their set.
+    /// </summary>
+    public string ProtoName => Owner.IsListenerSet ? $"{Owner.Namespace}/{Owner.Name}/{Spec.Name}" : Spec.Name;
 
     /// <summary>False for unsupported protocols and conflicts: no route attaches.</summary>
     public bool Accepted { get; set; } = true;

@@ -2,7 +2,7 @@ using Skein.Core.Resources;
 
 namespace Skein.Control.Gateway;
 
-/// <summary>The outcome of attaching a route to one Gateway parentRef: the listeners it joins, or why none.</summary>
+/// <summary>The outcome of attaching a route to one Gateway or ListenerSet parentRef: the listeners it joins, or why none.</summary>
 public sealed record AttachmentResult(IReadOnlyList<(ListenerState Listener, IReadOnlyList<string> Hostnames)> Listeners, string Reason, string Message)
 {
     public bool Accepted => Listeners.Count > 0;
@@ -11,7 +11,8 @@ public sealed record AttachmentResult(IReadOnlyList<(ListenerState Listener, IRe
 /// <summary>Gateway API attachment: sectionName and port select listeners, allowedRoutes admits, hostnames must intersect.</summary>
 public static class RouteAttachment
 {
-    public static AttachmentResult Attach(RouteInfo route, ParentReference parent, GatewayResource gateway, IReadOnlyList<ListenerState> listeners, NamespaceLabels namespaces)
+    /// <summary>Attaches to <paramref name="listeners"/>, the listeners <paramref name="owner"/> (the parent) declares.</summary>
+    public static AttachmentResult Attach(RouteInfo route, ParentReference parent, ListenerOwner owner, IReadOnlyList<ListenerState> listeners, NamespaceLabels namespaces)
     {
         var candidates = listeners
             .Where(l => parent.SectionName is null || l.Spec.Name == parent.SectionName)
@@ -25,15 +26,15 @@ public static class RouteAttachment
                 (not null, null) => $"listener {parent.SectionName}",
                 _ => $"listener on port {parent.Port}",
             };
-            return Fail("NoMatchingParent", $"Gateway {gateway.Key.Namespace}/{gateway.Metadata.Name} has no {what}");
+            return Fail("NoMatchingParent", $"{owner} has no {what}");
         }
 
         var allowed = candidates
-            .Where(l => l.Accepted && l.ConflictReason is null && l.SupportedKinds.Contains(route.Kind) && NamespaceAllowed(l.Spec, gateway, route.Namespace, namespaces))
+            .Where(l => l.Accepted && l.ConflictReason is null && l.SupportedKinds.Contains(route.Kind) && NamespaceAllowed(l.Spec, owner.Namespace, route.Namespace, namespaces))
             .ToList();
         if (allowed.Count == 0)
         {
-            return Fail("NotAllowedByListeners", $"no listener of Gateway {gateway.Key.Namespace}/{gateway.Metadata.Name} admits {route.Kind}s from namespace {route.Namespace}");
+            return Fail("NotAllowedByListeners", $"no listener of {owner} admits {route.Kind}s from namespace {route.Namespace}");
         }
 
         var attached = new List<(ListenerState, IReadOnlyList<string>)>();
@@ -46,19 +47,22 @@ public static class RouteAttachment
         }
 
         return attached.Count == 0
-            ? Fail("NoMatchingListenerHostname", $"no hostname of the route matches a listener of Gateway {gateway.Key.Namespace}/{gateway.Metadata.Name}")
+            ? Fail("NoMatchingListenerHostname", $"no hostname of the route matches a listener of {owner}")
             : new AttachmentResult(attached, "Accepted", "");
     }
 
-    /// <summary>allowedRoutes.namespaces: Same (the default), All, or Selector over the route namespace's labels.</summary>
-    public static bool NamespaceAllowed(Listener listener, GatewayResource gateway, string routeNamespace, NamespaceLabels namespaces)
+    /// <summary>
+    /// allowedRoutes.namespaces: Same (the default: the namespace of the Gateway or ListenerSet declaring the
+    /// listener), All, or Selector over the route namespace's labels.
+    /// </summary>
+    public static bool NamespaceAllowed(Listener listener, string ownerNamespace, string routeNamespace, NamespaceLabels namespaces)
     {
         var from = listener.AllowedRoutes?.Namespaces;
         return (from?.From ?? FromNamespaces.Same) switch
         {
             FromNamespaces.All => true,
             FromNamespaces.Selector => from!.Selector is { } selector && LabelSelectorMatcher.Matches(selector, namespaces.Of(routeNamespace)),
-            FromNamespaces.Same => routeNamespace == gateway.Key.Namespace,
+            FromNamespaces.Same => routeNamespace == ownerNamespace,
             _ => false,
         };
     }

@@ -40,6 +40,9 @@ public sealed class TransitionTimes
             case GatewayStatus gateway:
                 return gateway.Conditions.Select(c => (key, c))
                     .Concat(gateway.Listeners.SelectMany(l => l.Conditions.Select(c => ($"{key}/listener/{l.Name}", c))));
+            case ListenerSetStatus listenerSet:
+                return listenerSet.Conditions.Select(c => (key, c))
+                    .Concat(listenerSet.Listeners.SelectMany(l => l.Conditions.Select(c => ($"{key}/listener/{l.Name}", c))));
             case RouteStatus route:
                 return route.Parents.SelectMany(p => p.Conditions.Select(c =>
                     ($"{key}/parent/{p.ParentRef.Group}/{p.ParentRef.Kind}/{p.ParentRef.Namespace}/{p.ParentRef.Name}/{p.ParentRef.SectionName}/{p.ParentRef.Port}", c)));

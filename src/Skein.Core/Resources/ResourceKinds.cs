@@ -33,6 +33,7 @@ public static class ResourceKinds
         Describe<TLSRouteResource>(ApiVersions.GatewayV1Alpha3, ApiVersions.GatewayV1),
         Describe<ReferenceGrantResource>(ApiVersions.GatewayV1Alpha2, ApiVersions.GatewayV1),
         Describe<BackendTLSPolicyResource>(ApiVersions.GatewayV1Alpha3),
+        Describe<ListenerSetResource>(),
     ];
 
     private static readonly Dictionary<string, ResourceKindInfo> ByKind =

@@ -74,32 +74,46 @@ public sealed record GatewayTarget(string Namespace, string Name, IReadOnlyList<
 
     /// <summary>
     /// The Gateways a test's requests may go to: each Gateway parentRef of the test's HTTPRoutes (with the
-    /// listener its sectionName or port names), in manifest order; else the first Gateway the test defines.
-    /// cases.json does not say which Gateway a case targets, so the runner tries these in order.
+    /// listener its sectionName or port names), and the parent Gateway of each ListenerSet parentRef (with the
+    /// ListenerSet's listeners, served on the Gateway's addresses), in manifest order; else the first Gateway the
+    /// test defines. cases.json does not say which Gateway a case targets, so the runner tries these in order.
     /// </summary>
     public static IReadOnlyList<GatewayTarget> Resolve(IReadOnlyList<ManifestDocument> testDocs, IReadOnlyList<ManifestDocument> baseDocs)
     {
-        var refs = new List<(string Ns, string Name, string? Section, int? Port)>();
+        var refs = new List<(string Ns, string Name, string? Section, int? Port, List<ListenerSpec>? ListenerSet)>();
         foreach (var route in testDocs.Where(d => d.Kind is "HTTPRoute" or "GRPCRoute" or "TCPRoute" or "TLSRoute" && d.Root is not null))
         {
-            foreach (var parent in ManifestDocuments.Sequence(route.Root!, "spec", "parentRefs").OfType<YamlMappingNode>()
-                .Where(p => (ManifestDocuments.Scalar(p, "kind") ?? "Gateway") == "Gateway"))
+            foreach (var parent in ManifestDocuments.Sequence(route.Root!, "spec", "parentRefs").OfType<YamlMappingNode>())
             {
-                refs.Add((
-                    ManifestDocuments.Scalar(parent, "namespace") ?? route.Namespace ?? "default",
-                    ManifestDocuments.Scalar(parent, "name") ?? "",
-                    ManifestDocuments.Scalar(parent, "sectionName"),
-                    int.TryParse(ManifestDocuments.Scalar(parent, "port"), out var pp) ? pp : null));
+                var kind = ManifestDocuments.Scalar(parent, "kind") ?? "Gateway";
+                var ns = ManifestDocuments.Scalar(parent, "namespace") ?? route.Namespace ?? "default";
+                var name = ManifestDocuments.Scalar(parent, "name") ?? "";
+                var section = ManifestDocuments.Scalar(parent, "sectionName");
+                int? port = int.TryParse(ManifestDocuments.Scalar(parent, "port"), out var pp) ? pp : null;
+                if (kind == "Gateway")
+                {
+                    refs.Add((ns, name, section, port, null));
+                }
+                else if (kind == "ListenerSet"
+                    && testDocs.FirstOrDefault(d => d.Kind == "ListenerSet" && d.Name == name && (d.Namespace ?? "default") == ns)?.Root is { } listenerSet)
+                {
+                    refs.Add((
+                        ManifestDocuments.Scalar(listenerSet, "spec", "parentRef", "namespace") ?? ns,
+                        ManifestDocuments.Scalar(listenerSet, "spec", "parentRef", "name") ?? "",
+                        section,
+                        port,
+                        ListenersOf(listenerSet)));
+                }
             }
         }
 
         if (refs.Count == 0 && testDocs.FirstOrDefault(d => d.Kind == "Gateway") is { Name: not null } own)
         {
-            refs.Add((own.Namespace ?? "default", own.Name, null, null));
+            refs.Add((own.Namespace ?? "default", own.Name, null, null, null));
         }
 
         var targets = new List<GatewayTarget>();
-        foreach (var (ns, name, section, parentPort) in refs)
+        foreach (var (ns, name, section, parentPort, listenerSet) in refs)
         {
             var gateway = testDocs.Concat(baseDocs).FirstOrDefault(d => d.Kind == "Gateway" && d.Name == name && (d.Namespace ?? "default") == ns);
             if (gateway?.Root is null)
@@ -108,10 +122,12 @@ public sealed record GatewayTarget(string Namespace, string Name, IReadOnlyList<
                 continue;
             }
 
-            var listeners = ListenersOf(gateway.Root);
-            var chosen = (section is not null ? listeners.FirstOrDefault(l => l.Name == section) : null)
-                ?? (parentPort is { } pport ? listeners.FirstOrDefault(l => l.Port == pport) : null)
-                ?? listeners.FirstOrDefault();
+            // A ListenerSet parentRef names the ListenerSet's listeners; the Gateway serves them with its own.
+            var named = listenerSet ?? ListenersOf(gateway.Root);
+            var listeners = listenerSet is null ? named : [.. ListenersOf(gateway.Root), .. listenerSet];
+            var chosen = (section is not null ? named.FirstOrDefault(l => l.Name == section) : null)
+                ?? (parentPort is { } pport ? named.FirstOrDefault(l => l.Port == pport) : null)
+                ?? named.FirstOrDefault();
             var target = new GatewayTarget(ns, name, listeners, chosen);
             if (!targets.Any(t => t.Namespace == ns && t.Name == name && t.Default == chosen))
             {

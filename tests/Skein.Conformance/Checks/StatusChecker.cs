@@ -27,17 +27,16 @@ public static class StatusChecker
     /// only checks are acceptance preconditions has its substance in Go code, and is skipped instead).
     /// </summary>
     public static bool HasChecks(ConformanceTest test) =>
-        test.Conditions.Any(c => c.Unresolved is null) || test.StatusChecks.Any(c => Implemented.Contains(c) && !Preconditions.Contains(c));
+        test.Conditions.Any(c => c.Unresolved is null) || test.ExpectedStatus.Count > 0 || test.StatusChecks.Any(c => Implemented.Contains(c) && !Preconditions.Contains(c));
 
     /// <summary>
     /// Null when the status of <paramref name="resources"/> (the test's objects, fetched by <paramref name="fetch"/>)
     /// satisfies the test; otherwise the first problem.
     /// </summary>
-    public static async Task<string?> CheckAsync(ConformanceTest test, IReadOnlyList<ResourceRef> resources, IReadOnlyList<GatewayTarget> targets, Func<ResourceRef, Task<JsonObject?>> fetch,
-        TestResolution? resolution = null)
+    public static async Task<string?> CheckAsync(ConformanceTest test, IReadOnlyList<ResourceRef> resources, IReadOnlyList<GatewayTarget> targets, Func<ResourceRef, Task<JsonObject?>> fetch)
     {
         var objects = new List<(ResourceRef Ref, JsonObject Json)>();
-        foreach (var r in resources.Where(r => r.Kind is "Gateway" or "GatewayClass" or "HTTPRoute" or "GRPCRoute" or "TCPRoute" or "TLSRoute" or "BackendTLSPolicy"))
+        foreach (var r in resources.Where(r => r.Kind is "Gateway" or "ListenerSet" or "GatewayClass" or "HTTPRoute" or "GRPCRoute" or "TCPRoute" or "TLSRoute" or "BackendTLSPolicy"))
         {
             if (await fetch(r) is { } json)
             {
@@ -51,11 +50,6 @@ public static class StatusChecker
             {
                 return $"no resource of the test reports condition {expected}";
             }
-        }
-
-        if (resolution is { Gateway: { } pinned, ListenerConditions.Count: > 0 } && await ListenerProblemAsync(pinned, resolution.ListenerConditions, fetch) is { } listenerProblem)
-        {
-            return listenerProblem;
         }
 
         var checks = test.StatusChecks.ToHashSet(StringComparer.Ordinal);
@@ -123,32 +117,98 @@ public static class StatusChecker
             }
         }
 
+        foreach (var (key, expectation) in test.ExpectedStatus)
+        {
+            var parts = key.Split('/');
+            var reference = new ResourceRef(parts[0], parts[1], parts[2]);
+            if (await fetch(reference) is not { } json)
+            {
+                return $"{reference} is not known to the control plane";
+            }
+
+            if (ObjectProblem(reference, json, expectation) is { } problem)
+            {
+                return problem;
+            }
+        }
+
         return null;
     }
 
-    // Upstream's GatewayListenerMustHaveConditions: each named listener reports each expected condition.
-    private static async Task<string?> ListenerProblemAsync(string gateway, IReadOnlyDictionary<string, IReadOnlyList<ExpectedCondition>> expected, Func<ResourceRef, Task<JsonObject?>> fetch)
+    /// <summary>Null when <paramref name="json"/> (the object <paramref name="reference"/>) shows what <paramref name="expected"/> asks; otherwise the first difference.</summary>
+    public static string? ObjectProblem(ResourceRef reference, JsonObject json, StatusExpectation expected)
     {
-        var (ns, name) = (gateway.Split('/')[0], gateway.Split('/')[1]);
-        if (await fetch(new ResourceRef("Gateway", ns, name)) is not { } json)
+        var status = json["status"];
+        if (Missing(Conditions(status), expected.Conditions) is { } condition)
         {
-            return $"Gateway {gateway} is not known to the control plane";
+            return $"{reference}: no condition {condition} ({Describe(status)})";
         }
 
-        foreach (var (listener, conditions) in expected)
+        var listeners = (status?["listeners"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+        if (expected.ListenerCount is { } count && listeners.Count != count)
         {
-            if ((json["status"]?["listeners"] as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(l => Str(l["name"]) == listener) is not { } status)
+            return $"{reference}: {listeners.Count} listeners in status, expected {count}";
+        }
+
+        foreach (var (name, listenerExpected) in expected.Listeners)
+        {
+            if (listeners.FirstOrDefault(l => Str(l["name"]) == name) is not { } listener)
             {
-                return $"Gateway {gateway} reports no status for listener {listener}";
+                return $"{reference}: no status for listener {name}";
             }
 
-            if (conditions.FirstOrDefault(c => !Conditions(status).Any(got => Matches(got, c))) is { } missing)
+            if (Missing(Conditions(listener), listenerExpected.Conditions) is { } missing)
             {
-                return $"Gateway {gateway} listener {listener}: expected {missing}, got {Describe(status)}";
+                return $"{reference} listener {name}: no condition {missing} ({Describe(listener)})";
             }
+
+            var attached = listener["attachedRoutes"] is JsonValue v && v.TryGetValue<int>(out var n) ? n : 0;
+            if (listenerExpected.AttachedRoutes is { } routes && attached != routes)
+            {
+                return $"{reference} listener {name}: attachedRoutes is {attached}, expected {routes}";
+            }
+        }
+
+        var attachedSets = status?["attachedListenerSets"] is JsonValue a && a.TryGetValue<int>(out var sets) ? sets : 0;
+        if (expected.AttachedListenerSets is { } expectedSets && attachedSets != expectedSets)
+        {
+            return $"{reference}: attachedListenerSets is {attachedSets}, expected {expectedSets}";
+        }
+
+        var parents = (status?["parents"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+        foreach (var (parentKey, conditions) in expected.Parents)
+        {
+            var ofParent = parents.Where(p => ParentKey(p, reference.Namespace) == parentKey).ToList();
+            if (ofParent.Count == 0)
+            {
+                return $"{reference}: no status.parents entry for {parentKey}";
+            }
+
+            if (!ofParent.Any(p => Missing(Conditions(p), conditions) is null))
+            {
+                return $"{reference} parent {parentKey}: no condition {Missing(Conditions(ofParent[0]), conditions)} ({Describe(ofParent[0])})";
+            }
+        }
+
+        if (expected.ExactParents && parents.Select(p => ParentKey(p, reference.Namespace)).FirstOrDefault(k => !expected.Parents.ContainsKey(k)) is { } extra)
+        {
+            return $"{reference}: status.parents has an entry for {extra}, which is not one of its parentRefs";
         }
 
         return null;
+    }
+
+    // "Kind/namespace/name" of a status.parents entry; kind defaults to Gateway and namespace to the route's.
+    private static string ParentKey(JsonObject parent, string? routeNamespace)
+    {
+        var reference = parent["parentRef"];
+        return $"{Str(reference?["kind"]) ?? "Gateway"}/{Str(reference?["namespace"]) ?? routeNamespace}/{Str(reference?["name"])}";
+    }
+
+    private static ExpectedCondition? Missing(IEnumerable<JsonObject> actual, IReadOnlyList<ExpectedCondition> expected)
+    {
+        var list = actual.ToList();
+        return expected.FirstOrDefault(e => !list.Any(c => Matches(c, e)));
     }
 
     /// <summary>Every condition of a resource: its own, each parent's (routes) and each listener's (gateways).</summary>

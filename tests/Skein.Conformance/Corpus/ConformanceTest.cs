@@ -13,7 +13,11 @@ public sealed record ConformanceTest(
     IReadOnlyDictionary<string, double>? ExpectedWeights,
     IReadOnlyList<JsonObject> Cases,
     IReadOnlyList<string> StatusChecks,
-    IReadOnlyList<ExpectedCondition> Conditions);
+    IReadOnlyList<ExpectedCondition> Conditions)
+{
+    /// <summary>Status asserted per object ("Kind/namespace/name"), from upstream's Go test via Resolutions/upstream.json.</summary>
+    public IReadOnlyDictionary<string, StatusExpectation> ExpectedStatus { get; init; } = new Dictionary<string, StatusExpectation>();
+}
 
 /// <summary>A status condition a test expects some resource of its manifests to report; a null field matches anything.</summary>
 public sealed record ExpectedCondition(string Type, string? Status, string? Reason, string? Unresolved = null)

@@ -80,7 +80,7 @@ public static class CorpusLoader
         return result;
     }
 
-    private static ExpectedCondition Condition(JsonObject c)
+    internal static ExpectedCondition Condition(JsonObject c)
     {
         // Any field the extractor left as {"$expr": ...} makes the condition unresolvable; the checker skips it.
         var unresolved = c.Select(p => p.Value is JsonObject o && o.ContainsKey("$expr") ? $"{p.Key}: {o["$expr"]}" : null).FirstOrDefault(x => x is not null);

@@ -20,11 +20,8 @@ public sealed record TestResolution(
     /// <summary>Upstream runs every case against each of the test's Gateways: a case must hold on all of them.</summary>
     public bool EveryGateway { get; init; }
 
-    /// <summary>
-    /// Conditions upstream's GatewayListenerMustHaveConditions expects on named listeners of <see cref="Gateway"/>
-    /// (cases.json keeps the conditions but not the listener they belong to).
-    /// </summary>
-    public IReadOnlyDictionary<string, IReadOnlyList<ExpectedCondition>> ListenerConditions { get; init; } = new Dictionary<string, IReadOnlyList<ExpectedCondition>>();
+    /// <summary>Status upstream asserts per object ("Kind/namespace/name").</summary>
+    public IReadOnlyDictionary<string, StatusExpectation> Status { get; init; } = new Dictionary<string, StatusExpectation>();
 }
 
 /// <summary>Cases <see cref="From"/>..<see cref="To"/> (inclusive) go to <see cref="Gateway"/>, over TLS with <see cref="ServerName"/> when set.</summary>
@@ -78,12 +75,11 @@ public static class UpstreamResolutions
                 (entry["endpointsFrom"] as JsonObject ?? []).ToDictionary(p => p.Key, p => CorpusLoader.Str(p.Value) ?? "", StringComparer.Ordinal))
             {
                 EveryGateway = entry["everyGateway"] is JsonValue every && every.TryGetValue<bool>(out var all) && all,
-                ListenerConditions = (entry["listenerConditions"] as JsonObject ?? []).ToDictionary(
-                    p => p.Key,
-                    p => (IReadOnlyList<ExpectedCondition>)(p.Value as JsonArray ?? []).OfType<JsonObject>().Select(c => new ExpectedCondition(
-                        CorpusLoader.Str(c["Type"]) ?? throw new FormatException($"{source}: {name}.listenerConditions.{p.Key}: Type is required"),
-                        CorpusLoader.Str(c["Status"]),
-                        CorpusLoader.Str(c["Reason"]))).ToList(),
+                Status = (entry["status"] as JsonObject ?? []).ToDictionary(
+                    p => p.Key.Split('/') is [{ Length: > 0 }, { Length: > 0 }, { Length: > 0 }]
+                        ? p.Key
+                        : throw new FormatException($"{source}: {name}.status: expected Kind/namespace/name, got '{p.Key}'"),
+                    p => p.Value is JsonObject o ? StatusExpectation.Parse(o, $"{source}: {name}.status.{p.Key}") : throw new FormatException($"{source}: {name}.status.{p.Key}: expected an object"),
                     StringComparer.Ordinal),
                 CasePins = (entry["casePins"] as JsonArray ?? []).OfType<JsonObject>().Select(p => new CasePin(
                     p["from"]?.GetValue<int>() ?? throw new FormatException($"{source}: {name}.casePins: from is required"),
@@ -97,8 +93,8 @@ public static class UpstreamResolutions
     }
 
     /// <summary>
-    /// The test with its resolution applied: resolved cases replace the extracted ones, and pinned cases carry their
-    /// Gateway ("$gateway") and server name (Request.ServerName).
+    /// The test with its resolution applied: resolved cases replace the extracted ones, pinned cases carry their
+    /// Gateway ("$gateway") and server name (Request.ServerName), and per-object status expectations come along.
     /// </summary>
     public static ConformanceTest Apply(ConformanceTest test, TestResolution? resolution)
     {
@@ -120,6 +116,6 @@ public static class UpstreamResolutions
             }
         }
 
-        return test with { Cases = cases };
+        return test with { Cases = cases, ExpectedStatus = resolution.Status };
     }
 }

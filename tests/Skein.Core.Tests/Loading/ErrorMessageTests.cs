@@ -242,7 +242,7 @@ public class ErrorMessageTests
         Assert.Equal(
             [
                 "bad.yaml:2:7: kind: unknown kind \"HttpRoute\" (did you mean \"HTTPRoute\"?); supported kinds: "
-                + "AuthorizationPolicy, BackendTLSPolicy, ConfigMap, GRPCRoute, Gateway, GatewayClass, HTTPRoute, MeshFederation, "
+                + "AuthorizationPolicy, BackendTLSPolicy, ConfigMap, GRPCRoute, Gateway, GatewayClass, HTTPRoute, ListenerSet, MeshFederation, "
                 + "Namespace, PeerAuthentication, ReferenceGrant, Secret, Service, TCPRoute, TLSRoute, Telemetry, TrafficPolicy, Workload",
             ],
             errors);

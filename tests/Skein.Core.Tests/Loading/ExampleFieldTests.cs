@@ -319,5 +319,20 @@ public class ExampleFieldTests
         Assert.Equal("spiffe://cluster.local/ns/bookstore/sa/reviews", json["spec"]!["validation"]!["subjectAltNames"]![1]!["uri"]!.GetValue<string>());
     }
 
+    [Fact]
+    public void ListenerSet()
+    {
+        var listenerSet = Yaml.Example<ListenerSetResource>("listenerset.yaml");
+
+        Assert.Equal("infra", listenerSet.Spec.ParentRef.Namespace);
+        Assert.Equal("shared-gateway", listenerSet.Spec.ParentRef.Name);
+        Assert.Equal(FromNamespaces.Same, listenerSet.Spec.Listeners[0].AllowedRoutes!.Namespaces!.From);
+        Assert.Equal("team-a-cert", listenerSet.Spec.Listeners[1].Tls!.CertificateRefs[0].Name);
+        Assert.Equal(1, listenerSet.Status!.Listeners[0].AttachedRoutes);
+        var json = Json(listenerSet);
+        Assert.Equal("Gateway", json["spec"]!["parentRef"]!["kind"]!.GetValue<string>());
+        Assert.Equal("team-a.example.com", json["spec"]!["listeners"]![1]!["hostname"]!.GetValue<string>());
+    }
+
     private static JsonObject Json(Resource resource) => ResourceJson.ToNode(resource);
 }

@@ -68,7 +68,7 @@ public class ResourceModelTests
         }
 
         Assert.Null(ResourceKinds.Find("Deployment"));
-        Assert.Equal(18, ResourceKinds.All.Count);
+        Assert.Equal(19, ResourceKinds.All.Count);
     }
 
     [Theory]

@@ -34,6 +34,36 @@ public class GatewayApiValidationTests
     }
 
     [Fact]
+    public void ListenerSetNeedsAGatewayParentAndValidListeners()
+    {
+        Yaml.AssertErrors(
+            """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: ListenerSet
+            metadata: {name: ls, namespace: apps}
+            spec:
+              parentRef: {group: example.com, kind: Service, name: gw}
+              listeners:
+              - {name: web, port: 80, protocol: HTTP}
+              - {name: web, port: 81, protocol: TCP, hostname: db.example}
+            """,
+            "bad.yaml:5:22: spec.parentRef.group: invalid value \"example.com\": must be gateway.networking.k8s.io",
+            "bad.yaml:5:41: spec.parentRef.kind: invalid value \"Service\": must be Gateway",
+            "bad.yaml:8:12: spec.listeners[1].name: duplicate listener name \"web\" (also spec.listeners[0])",
+            "bad.yaml:8:52: spec.listeners[1].hostname: must not be set for protocol TCP");
+        Yaml.AssertErrors(
+            """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: ListenerSet
+            metadata: {name: ls}
+            spec:
+              listeners: []
+            """,
+            "bad.yaml:5:3: spec.parentRef: required field is missing",
+            "bad.yaml:5:14: spec.listeners: must have at least 1 item");
+    }
+
+    [Fact]
     public void GatewayNeedsListenersAndAClass()
     {
         Yaml.AssertErrors(

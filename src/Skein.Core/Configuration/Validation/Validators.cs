@@ -24,6 +24,7 @@ internal static class Validators
             case TCPRouteResource r: RouteRules.ValidateL4(r.Spec.ParentRefs, r.Spec.Rules, context); break;
             case TLSRouteResource r: RouteRules.ValidateL4(r.Spec.ParentRefs, r.Spec.Rules, context); break;
             case BackendTLSPolicyResource r: BackendTLSPolicyValidator.Validate(r, context); break;
+            case ListenerSetResource r: ListenerSetValidator.Validate(r, context); break;
             default: break;
         }
     }

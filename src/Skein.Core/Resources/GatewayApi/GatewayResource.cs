@@ -31,7 +31,7 @@ public sealed class GatewaySpec
     /// <summary>Labels, annotations and parameters for resources created for the Gateway.</summary>
     public GatewayInfrastructure? Infrastructure { get; set; }
 
-    /// <summary>Which ListenerSets may attach (experimental).</summary>
+    /// <summary>Which ListenerSets may attach; none when absent.</summary>
     public AllowedListeners? AllowedListeners { get; set; }
 
     /// <summary>Gateway-wide frontend (client certificate) and backend (client identity) TLS.</summary>

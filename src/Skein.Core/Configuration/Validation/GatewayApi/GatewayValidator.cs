@@ -10,7 +10,7 @@ internal static class GatewayValidator
     public static void Validate(GatewayResource gateway, DocumentContext context)
     {
         var spec = gateway.Spec;
-        ValidateListeners(spec.Listeners, context);
+        ValidateListeners(spec.Listeners, "spec.listeners", context);
         ValidateAddresses(spec.Addresses, context);
 
         if (spec.Infrastructure is { } infrastructure)
@@ -43,22 +43,23 @@ internal static class GatewayValidator
         }
     }
 
-    private static void ValidateListeners(List<Listener> listeners, DocumentContext context)
+    /// <summary>Listener rules shared by Gateways and ListenerSets (<paramref name="field"/> is the list's path).</summary>
+    public static void ValidateListeners(List<Listener> listeners, string field, DocumentContext context)
     {
         var names = new Dictionary<string, int>(StringComparer.Ordinal);
         var endpoints = new Dictionary<(int, string, string), int>();
         for (var i = 0; i < listeners.Count; i++)
         {
             var listener = listeners[i];
-            var path = FieldPath.Index("spec.listeners", i);
+            var path = FieldPath.Index(field, i);
             if (!names.TryAdd(listener.Name, i))
             {
-                context.Error(FieldPath.Child(path, "name"), $"duplicate listener name {YamlScalars.Quote(listener.Name)} (also spec.listeners[{names[listener.Name]}])");
+                context.Error(FieldPath.Child(path, "name"), $"duplicate listener name {YamlScalars.Quote(listener.Name)} (also {field}[{names[listener.Name]}])");
             }
 
             if (!endpoints.TryAdd((listener.Port, listener.Protocol, listener.Hostname ?? ""), i))
             {
-                context.Error(path, $"port, protocol and hostname are the same as spec.listeners[{endpoints[(listener.Port, listener.Protocol, listener.Hostname ?? "")]}]");
+                context.Error(path, $"port, protocol and hostname are the same as {field}[{endpoints[(listener.Port, listener.Protocol, listener.Hostname ?? "")]}]");
             }
 
             if (listener.Tls is { } tls)

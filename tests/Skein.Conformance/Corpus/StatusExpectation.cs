@@ -1,0 +1,57 @@
+using System.Text.Json.Nodes;
+
+namespace Skein.Conformance.Corpus;
+
+/// <summary>
+/// The status upstream's Go test asserts on one object (cases.json flattens conditions and drops whose they are):
+/// its own conditions, per-listener conditions and attachedRoutes, the Gateway's attachedListenerSets, and a route's
+/// conditions per parent. Read from Resolutions/upstream.json ("status", keyed by "Kind/namespace/name").
+/// </summary>
+public sealed record StatusExpectation
+{
+    /// <summary>Conditions the object's status.conditions must hold.</summary>
+    public IReadOnlyList<ExpectedCondition> Conditions { get; init; } = [];
+
+    /// <summary>Per listener name: conditions it must hold and, when set, its attachedRoutes.</summary>
+    public IReadOnlyDictionary<string, ListenerExpectation> Listeners { get; init; } = new Dictionary<string, ListenerExpectation>();
+
+    /// <summary>When set, status.listeners has exactly this many entries (upstream's ...StatusMustHaveListeners).</summary>
+    public int? ListenerCount { get; init; }
+
+    /// <summary>When set, a Gateway's status.attachedListenerSets (upstream's GatewayMustHaveAttachedListeners; absent counts as 0).</summary>
+    public int? AttachedListenerSets { get; init; }
+
+    /// <summary>Per parent ("Kind/namespace/name"): conditions a route's status.parents entry for it must hold.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<ExpectedCondition>> Parents { get; init; } = new Dictionary<string, IReadOnlyList<ExpectedCondition>>();
+
+    /// <summary>status.parents has an entry for the listed parents and no other (upstream's HTTPRouteMustHaveParents).</summary>
+    public bool ExactParents { get; init; }
+
+    /// <summary>Parses one entry; <paramref name="where"/> names it in errors.</summary>
+    public static StatusExpectation Parse(JsonObject entry, string where) => new()
+    {
+        Conditions = ParseConditions(entry["conditions"]),
+        Listeners = (entry["listeners"] as JsonObject ?? []).ToDictionary(
+            p => p.Key,
+            p => p.Value is JsonObject l
+                ? new ListenerExpectation(ParseConditions(l["conditions"]), Int(l["attachedRoutes"], $"{where}.listeners.{p.Key}.attachedRoutes"))
+                : throw new FormatException($"{where}.listeners.{p.Key}: expected an object"),
+            StringComparer.Ordinal),
+        ListenerCount = Int(entry["listenerCount"], $"{where}.listenerCount"),
+        AttachedListenerSets = Int(entry["attachedListenerSets"], $"{where}.attachedListenerSets"),
+        Parents = (entry["parents"] as JsonObject ?? []).ToDictionary(p => p.Key, p => ParseConditions(p.Value), StringComparer.Ordinal),
+        ExactParents = entry["exactParents"] is JsonValue exact && exact.TryGetValue<bool>(out var e) && e,
+    };
+
+    private static IReadOnlyList<ExpectedCondition> ParseConditions(JsonNode? node) => (node as JsonArray ?? []).OfType<JsonObject>().Select(CorpusLoader.Condition).ToList();
+
+    private static int? Int(JsonNode? node, string where) => node switch
+    {
+        null => null,
+        JsonValue v when v.TryGetValue<int>(out var i) => i,
+        _ => throw new FormatException($"{where}: expected an integer"),
+    };
+}
+
+/// <summary>What one listener's status must show.</summary>
+public sealed record ListenerExpectation(IReadOnlyList<ExpectedCondition> Conditions, int? AttachedRoutes);
