@@ -44,6 +44,11 @@ public sealed class GatewayApiCompiler(ControlPlaneOptions options)
             statuses[route.Route.Resource.Key] = new RouteStatus { Parents = route.Parents };
         }
 
+        foreach (var (key, status) in context.BackendTls.Statuses(routes, gateways, now))
+        {
+            statuses[key] = status;
+        }
+
         var policies = new TrafficPolicies(snapshot.OfType<TrafficPolicyResource>());
         var compiled = new List<CompiledGateway>();
         foreach (var state in gateways.Values)
@@ -98,7 +103,10 @@ public sealed class GatewayApiCompiler(ControlPlaneOptions options)
                 ? annotated
                 : GatewayApiNames.DefaultNode(role!);
             var listeners = ListenerBuilder.Build(gateway, role == GatewayApiNames.WaypointRole, context);
-            states[gateway.Key] = new GatewayState(gateway, role!, node, addresses, request, listeners);
+            states[gateway.Key] = new GatewayState(gateway, role!, node, addresses, request, listeners)
+            {
+                BackendClientCertificate = BackendClientCertificate.Resolve(gateway, context),
+            };
         }
 
         return states;
@@ -190,6 +198,7 @@ public sealed class GatewayApiCompiler(ControlPlaneOptions options)
             Identity = $"spiffe://{context.TrustDomain}/ns/{gateway.Key.Namespace}/sa/{gateway.Metadata.Name}",
         };
         proto.Addresses.AddRange(state.Addresses.Select(a => ByteString.CopyFrom(a.GetAddressBytes())));
+        proto.BackendClientCertificate = state.BackendClientCertificate.Certificate;
         if (!state.Programmed)
         {
             return proto;
@@ -264,6 +273,14 @@ public sealed class GatewayApiCompiler(ControlPlaneOptions options)
         status.Conditions.Add(state.Programmed
             ? conditions.True("Programmed", "Programmed", $"served by {state.Role} proxies on node {state.Node}")
             : conditions.False("Programmed", state.ProgrammedReason, state.ProgrammedMessage));
+        if (state.Resource.Spec.Tls?.Backend?.ClientCertificateRef is not null)
+        {
+            var client = state.BackendClientCertificate;
+            status.Conditions.Add(client.Reason is { } reason
+                ? conditions.False("ResolvedRefs", reason, client.Message)
+                : conditions.True("ResolvedRefs", "ResolvedRefs"));
+        }
+
         foreach (var listener in state.Listeners)
         {
             status.Listeners.Add(new ListenerStatus

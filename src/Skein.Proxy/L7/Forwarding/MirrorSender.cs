@@ -37,7 +37,7 @@ public sealed class MirrorSender(BackendResolver resolver, UpstreamClients clien
         }
 
         request.Headers.Host = host;
-        var client = clients.For(gateway);
+        var client = clients.For(gateway, backend.Tls);
         _ = Task.Run(async () =>
         {
             using (request)

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http;
 using Skein.Core.Identity;
+using Skein.Core.Protos.Skein;
 using Skein.Proxy.L7.Configuration;
 using Skein.Proxy.Outbound;
 using Skein.Proxy.State;
@@ -24,8 +25,22 @@ public sealed class UpstreamClients(HboneConnector connector, ProxyStateStore st
     /// <summary>The request option carrying a Service's connect timeout to the connection it starts.</summary>
     public static readonly HttpRequestOptionsKey<TimeSpan> ConnectTimeoutOption = new("skein.connect_timeout");
 
-    public HttpMessageInvoker For(GatewayRuntime gateway) =>
-        _clients.GetOrAdd(gateway.Identity?.ToString() ?? "", _ => Create(gateway));
+    /// <summary>
+    /// The client for requests from <paramref name="gateway"/> to a backend, originating TLS inside the hop when a
+    /// BackendTLSPolicy governs it (<paramref name="tls"/>). Connections are pooled per identity and TLS settings, so a
+    /// connection verified for one policy never carries another policy's requests.
+    /// </summary>
+    public HttpMessageInvoker For(GatewayRuntime gateway, BackendTls? tls = null)
+    {
+        var identity = gateway.Identity?.ToString() ?? "";
+        if (tls is null)
+        {
+            return _clients.GetOrAdd(identity, _ => Create(gateway, null));
+        }
+
+        var settings = BackendTlsSettings.For(tls);
+        return _clients.GetOrAdd($"{identity}|{settings.Key}|{gateway.BackendClientCertificate?.Thumbprint}", _ => Create(gateway, settings));
+    }
 
     /// <summary>A raw byte stream to an endpoint, for TCP and TLS passthrough routes.</summary>
     public async Task<Stream> ConnectAsync(GatewayRuntime gateway, UpstreamEndpoint endpoint, CancellationToken ct) =>
@@ -60,7 +75,7 @@ public sealed class UpstreamClients(HboneConnector connector, ProxyStateStore st
             : endpoint;
     }
 
-    private HttpMessageInvoker Create(GatewayRuntime gateway)
+    private HttpMessageInvoker Create(GatewayRuntime gateway, BackendTlsSettings? tls)
     {
         var handler = new SocketsHttpHandler
         {
@@ -83,7 +98,7 @@ public sealed class UpstreamClients(HboneConnector connector, ProxyStateStore st
                     : null;
                 limit?.CancelAfter(timeout);
                 var hop = await HopAsync(gateway, new UpstreamEndpoint(new IPEndPoint(address, context.DnsEndPoint.Port), workload), limit?.Token ?? ct);
-                return hop.Stream;
+                return tls is null ? hop.Stream : await tls.ConnectAsync(hop.Stream, gateway.BackendClientCertificate, limit?.Token ?? ct);
             },
         };
         return new HttpMessageInvoker(handler, disposeHandler: true);
