@@ -29,6 +29,8 @@ public static class SupportedFeatures
         "HTTPRouteBackendProtocolWebSocket", "GatewayHTTPSListenerDetectMisdirectedRequests",
         // An IPAddress entry without a value asks for an allocated address (from --gateway-address-pool).
         "GatewayAddressEmpty",
+        // Gateways originate TLS to backends inside the HBONE tunnel (SNI, CA bundle, SANs; Gateway client certificate).
+        "BackendTLSPolicy", "BackendTLSPolicySANValidation", "GatewayBackendClientCertificate",
     };
 
     /// <summary>Why features outside the default set are not claimed (shown in skip reasons).</summary>
@@ -36,9 +38,6 @@ public static class SupportedFeatures
     {
         ["UDPRoute"] = "Skein has no UDP data path",
         ["ListenerSet"] = "ListenerSet is not a kind Skein loads",
-        ["BackendTLSPolicy"] = "gateways originate HBONE mTLS to backends, not BackendTLSPolicy TLS",
-        ["BackendTLSPolicySANValidation"] = "BackendTLSPolicy is not supported",
-        ["GatewayBackendClientCertificate"] = "BackendTLSPolicy is not supported",
         ["GatewayFrontendClientCertificateValidation"] = "listener client-certificate validation is not implemented",
         ["GatewayFrontendClientCertificateValidationInsecureFallback"] = "listener client-certificate validation is not implemented",
         ["GatewayInfrastructurePropagation"] = "no infrastructure (pods, services) is generated for Gateways in embedded mode, so spec.infrastructure labels and annotations have nothing to propagate to",

@@ -23,6 +23,8 @@ public sealed class BackendTlsPolicies
 
     // (namespace, service, sectionName or "") -> the policy governing that target.
     private readonly Dictionary<(string Namespace, string Service, string Section), PolicyVerdict> _byTarget = [];
+    // Every policy naming a target, winners and losers: all are reported against the Gateways routing to it.
+    private readonly Dictionary<(string Namespace, string Service, string Section), List<PolicyVerdict>> _naming = [];
     private readonly List<PolicyVerdict> _verdicts = [];
     private readonly Dictionary<PolicyVerdict, HashSet<RouteInfo>> _users = [];
 
@@ -42,6 +44,16 @@ public sealed class BackendTlsPolicies
                 .Where(t => t.Group is "" or "core" && t.Kind == "Service")
                 .Select(t => (policy.Key.Namespace, t.Name, t.SectionName ?? ""))
                 .ToList();
+            foreach (var target in targets)
+            {
+                if (!_naming.TryGetValue(target, out var naming))
+                {
+                    _naming[target] = naming = [];
+                }
+
+                naming.Add(verdict);
+            }
+
             if (targets.Where(_byTarget.ContainsKey).Select(t => _byTarget[t]).FirstOrDefault() is { } winner)
             {
                 verdict.ConflictedWith = winner.Name;
@@ -64,19 +76,24 @@ public sealed class BackendTlsPolicies
     {
         var ns = service.Key.Namespace;
         var name = service.Metadata.Name;
+        var port = (ns, name, servicePort.Name ?? "");
+        var whole = (ns, name, "");
+        foreach (var naming in new[] { port, whole }.Distinct().SelectMany(t => _naming.GetValueOrDefault(t) ?? []))
+        {
+            if (!_users.TryGetValue(naming, out var users))
+            {
+                _users[naming] = users = [];
+            }
+
+            users.Add(route);
+        }
+
         // A policy naming the port (sectionName) is more specific than one naming the whole Service.
-        if (!(servicePort.Name is { Length: > 0 } portName && _byTarget.TryGetValue((ns, name, portName), out var verdict))
-            && !_byTarget.TryGetValue((ns, name, ""), out verdict))
+        if (!(port.Item3.Length > 0 && _byTarget.TryGetValue(port, out var verdict)) && !_byTarget.TryGetValue(whole, out verdict))
         {
             return false;
         }
 
-        if (!_users.TryGetValue(verdict, out var users))
-        {
-            _users[verdict] = users = [];
-        }
-
-        users.Add(route);
         if (verdict.Tls is { } tls)
         {
             backend.Tls = tls;
@@ -98,9 +115,9 @@ public sealed class BackendTlsPolicies
         foreach (var verdict in _verdicts)
         {
             var ancestors = (_users.GetValueOrDefault(verdict) ?? [])
-                .SelectMany(r => routes.TryGetValue(r, out var compiled) ? compiled.Parents : [])
-                .Where(p => p.Conditions.Any(c => c.Type == "Accepted" && c.Status == "True"))
-                .Select(p => new ResourceKey("Gateway", p.ParentRef.Namespace ?? "", p.ParentRef.Name))
+                .SelectMany(r => (routes.TryGetValue(r, out var compiled) ? compiled.Parents : []).Select(p => (Route: r, Parent: p)))
+                .Where(p => p.Parent.Conditions.Any(c => c.Type == "Accepted" && c.Status == "True"))
+                .Select(p => new ResourceKey("Gateway", p.Parent.ParentRef.Namespace ?? p.Route.Namespace, p.Parent.ParentRef.Name))
                 .Where(gateways.ContainsKey)
                 .Distinct()
                 .OrderBy(k => k.Namespace, StringComparer.Ordinal)

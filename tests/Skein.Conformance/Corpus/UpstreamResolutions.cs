@@ -19,6 +19,15 @@ public sealed record TestResolution(
 
     /// <summary>Upstream runs every case against each of the test's Gateways: a case must hold on all of them.</summary>
     public bool EveryGateway { get; init; }
+
+    /// <summary>
+    /// Expected conditions that only hold after objects are changed in Go between steps (cases.json lists them with the
+    /// rest); they are reported as not checked, with <see cref="UncheckedWhy"/>, instead of being looked for.
+    /// </summary>
+    public IReadOnlyList<ExpectedCondition> UncheckedConditions { get; init; } = [];
+
+    /// <summary>Why <see cref="UncheckedConditions"/> cannot be checked by applying the manifests once.</summary>
+    public string UncheckedWhy { get; init; } = "";
 }
 
 /// <summary>Cases <see cref="From"/>..<see cref="To"/> (inclusive) go to <see cref="Gateway"/>, over TLS with <see cref="ServerName"/> when set.</summary>
@@ -72,6 +81,9 @@ public static class UpstreamResolutions
                 (entry["endpointsFrom"] as JsonObject ?? []).ToDictionary(p => p.Key, p => CorpusLoader.Str(p.Value) ?? "", StringComparer.Ordinal))
             {
                 EveryGateway = entry["everyGateway"] is JsonValue every && every.TryGetValue<bool>(out var all) && all,
+                UncheckedConditions = (entry["uncheckedConditions"] as JsonArray ?? []).OfType<JsonObject>()
+                    .Select(c => new ExpectedCondition(CorpusLoader.Str(c["Type"]) ?? "", CorpusLoader.Str(c["Status"]), CorpusLoader.Str(c["Reason"]))).ToList(),
+                UncheckedWhy = CorpusLoader.Str(entry["uncheckedWhy"]) ?? "",
                 CasePins = (entry["casePins"] as JsonArray ?? []).OfType<JsonObject>().Select(p => new CasePin(
                     p["from"]?.GetValue<int>() ?? throw new FormatException($"{source}: {name}.casePins: from is required"),
                     p["to"]?.GetValue<int>() ?? throw new FormatException($"{source}: {name}.casePins: to is required"),
@@ -107,6 +119,9 @@ public static class UpstreamResolutions
             }
         }
 
-        return test with { Cases = cases };
+        var conditions = test.Conditions.Select(c => c.Unresolved is null && resolution.UncheckedConditions.Contains(c with { Unresolved = null })
+            ? c with { Unresolved = resolution.UncheckedWhy.Length > 0 ? resolution.UncheckedWhy : "changed in Go between steps" }
+            : c).ToList();
+        return test with { Cases = cases, Conditions = conditions };
     }
 }
