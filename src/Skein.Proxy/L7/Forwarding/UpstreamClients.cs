@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http;
+using System.Runtime.CompilerServices;
 using Skein.Core.Identity;
 using Skein.Core.Protos.Skein;
 using Skein.Proxy.L7.Configuration;
@@ -21,6 +22,7 @@ namespace Skein.Proxy.L7.Forwarding;
 public sealed class UpstreamClients(HboneConnector connector, ProxyStateStore state, ProxyOptions options) : IDisposable
 {
     private readonly ConcurrentDictionary<string, HttpMessageInvoker> _clients = new(StringComparer.Ordinal);
+    private readonly ConditionalWeakTable<BackendTls, HttpMessageInvoker> _byTls = new();
 
     /// <summary>The request option carrying a Service's connect timeout to the connection it starts.</summary>
     public static readonly HttpRequestOptionsKey<TimeSpan> ConnectTimeoutOption = new("skein.connect_timeout");
@@ -32,14 +34,17 @@ public sealed class UpstreamClients(HboneConnector connector, ProxyStateStore st
     /// </summary>
     public HttpMessageInvoker For(GatewayRuntime gateway, BackendTls? tls = null)
     {
-        var identity = gateway.Identity?.ToString() ?? "";
         if (tls is null)
         {
-            return _clients.GetOrAdd(identity, _ => Create(gateway, null));
+            return _clients.GetOrAdd(gateway.Identity?.ToString() ?? "", _ => Create(gateway, null));
         }
 
-        var settings = BackendTlsSettings.For(tls);
-        return _clients.GetOrAdd($"{identity}|{settings.Key}|{gateway.BackendClientCertificate?.Thumbprint}", _ => Create(gateway, settings));
+        // A BackendTls message belongs to one Gateway's configuration: remembering its client spares the per-request key.
+        return _byTls.GetValue(tls, t =>
+        {
+            var settings = BackendTlsSettings.For(t);
+            return _clients.GetOrAdd($"{gateway.Identity}|{settings.Key}|{gateway.BackendClientCertificate?.Thumbprint}", _ => Create(gateway, settings));
+        });
     }
 
     /// <summary>A raw byte stream to an endpoint, for TCP and TLS passthrough routes.</summary>
