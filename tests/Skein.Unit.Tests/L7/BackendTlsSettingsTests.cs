@@ -67,8 +67,10 @@ public sealed class BackendTlsSettingsTests : IDisposable
     public void Dns_names_match_as_TLS_clients_match_them(string presented, string wanted, bool matches) =>
         Assert.Equal(matches, SubjectAltNames.DnsMatches(presented, wanted));
 
-    [Fact]
-    public async Task The_handshake_sends_the_policys_SNI_and_presents_the_gateways_client_certificate()
+    [Theory]
+    [InlineData(false, "http/1.1")]
+    [InlineData(true, "h2")]
+    public async Task The_handshake_sends_the_policys_SNI_presents_the_gateways_client_certificate_and_offers_the_protocol(bool http2, string alpn)
     {
         var server = Leaf(_ca, dns: ["abc.example.com"]);
         var client = Leaf(_ca, dns: ["client"]);
@@ -76,6 +78,7 @@ public sealed class BackendTlsSettingsTests : IDisposable
         listener.Start();
         string? sni = null;
         string? presented = null;
+        string? negotiated = null;
         var serving = Task.Run(async () =>
         {
             using var accepted = await listener.AcceptTcpClientAsync();
@@ -89,19 +92,22 @@ public sealed class BackendTlsSettingsTests : IDisposable
                 },
                 ClientCertificateRequired = true,
                 RemoteCertificateValidationCallback = (_, certificate, _, _) => (presented = certificate?.GetCertHashString()) is not null,
+                ApplicationProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11],
             });
+            negotiated = ssl.NegotiatedApplicationProtocol.ToString();
             await ssl.WriteAsync("ok"u8.ToArray());
         });
 
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
-        await using var stream = await Settings(_ca, "abc.example.com").ConnectAsync(tcp.GetStream(), client, CancellationToken.None);
+        await using var stream = await Settings(_ca, "abc.example.com").ConnectAsync(tcp.GetStream(), client, http2, CancellationToken.None);
         var buffer = new byte[2];
         await stream.ReadExactlyAsync(buffer);
         await serving;
 
         Assert.Equal("abc.example.com", sni);
         Assert.Equal(client.Thumbprint, presented);
+        Assert.Equal(alpn, negotiated);
     }
 
     [Fact]
@@ -126,7 +132,7 @@ public sealed class BackendTlsSettingsTests : IDisposable
 
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
-        var error = await Assert.ThrowsAsync<AuthenticationException>(() => Settings(_ca, "abc.example.com").ConnectAsync(tcp.GetStream(), null, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<AuthenticationException>(() => Settings(_ca, "abc.example.com").ConnectAsync(tcp.GetStream(), null, http2: false, CancellationToken.None));
         await serving;
 
         Assert.Contains("BackendTLSPolicy infra/p", error.Message, StringComparison.Ordinal);

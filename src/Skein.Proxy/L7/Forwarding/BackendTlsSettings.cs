@@ -59,9 +59,10 @@ public sealed class BackendTlsSettings
 
     /// <summary>
     /// Runs the TLS handshake over <paramref name="inner"/> (the HBONE stream), presenting <paramref name="clientCertificate"/>
-    /// when the Gateway has one. A backend that fails verification ends in an <see cref="AuthenticationException"/> naming the policy.
+    /// when the Gateway has one and offering h2 by ALPN when the connection will carry HTTP/2 (<paramref name="http2"/>).
+    /// A backend that fails verification ends in an <see cref="AuthenticationException"/> naming the policy.
     /// </summary>
-    public async Task<Stream> ConnectAsync(Stream inner, X509Certificate2? clientCertificate, CancellationToken ct)
+    public async Task<Stream> ConnectAsync(Stream inner, X509Certificate2? clientCertificate, bool http2, CancellationToken ct)
     {
         if (Problem is not null)
         {
@@ -73,7 +74,7 @@ public sealed class BackendTlsSettings
         var options = new SslClientAuthenticationOptions
         {
             TargetHost = Proto.ServerName,
-            ApplicationProtocols = [SslApplicationProtocol.Http11],
+            ApplicationProtocols = [http2 ? SslApplicationProtocol.Http2 : SslApplicationProtocol.Http11],
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             RemoteCertificateValidationCallback = (_, certificate, chain, errors) => (failure = Verify(certificate, chain, errors)) is null,
         };

@@ -103,7 +103,10 @@ public sealed class UpstreamClients(HboneConnector connector, ProxyStateStore st
                     : null;
                 limit?.CancelAfter(timeout);
                 var hop = await HopAsync(gateway, new UpstreamEndpoint(new IPEndPoint(address, context.DnsEndPoint.Port), workload), limit?.Token ?? ct);
-                return tls is null ? hop.Stream : await tls.ConnectAsync(hop.Stream, gateway.BackendClientCertificate, limit?.Token ?? ct);
+                // The handler pools HTTP/1.1 and HTTP/2 connections apart, so the request that opens one says which ALPN to offer.
+                return tls is null
+                    ? hop.Stream
+                    : await tls.ConnectAsync(hop.Stream, gateway.BackendClientCertificate, context.InitialRequestMessage.Version.Major >= 2, limit?.Token ?? ct);
             },
         };
         return new HttpMessageInvoker(handler, disposeHandler: true);
