@@ -28,6 +28,9 @@ public sealed record TestResolution(
 
     /// <summary>Why <see cref="UncheckedConditions"/> cannot be checked by applying the manifests once.</summary>
     public string UncheckedWhy { get; init; } = "";
+
+    /// <summary>Concrete conditions replacing the extracted ones (where those are Go expressions); null keeps them.</summary>
+    public IReadOnlyList<ExpectedCondition>? Conditions { get; init; }
 }
 
 /// <summary>Cases <see cref="From"/>..<see cref="To"/> (inclusive) go to <see cref="Gateway"/>, over TLS with <see cref="ServerName"/> when set.</summary>
@@ -81,8 +84,8 @@ public static class UpstreamResolutions
                 (entry["endpointsFrom"] as JsonObject ?? []).ToDictionary(p => p.Key, p => CorpusLoader.Str(p.Value) ?? "", StringComparer.Ordinal))
             {
                 EveryGateway = entry["everyGateway"] is JsonValue every && every.TryGetValue<bool>(out var all) && all,
-                UncheckedConditions = (entry["uncheckedConditions"] as JsonArray ?? []).OfType<JsonObject>()
-                    .Select(c => new ExpectedCondition(CorpusLoader.Str(c["Type"]) ?? "", CorpusLoader.Str(c["Status"]), CorpusLoader.Str(c["Reason"]))).ToList(),
+                UncheckedConditions = Conditions(entry["uncheckedConditions"]) ?? [],
+                Conditions = Conditions(entry["conditions"]),
                 UncheckedWhy = CorpusLoader.Str(entry["uncheckedWhy"]) ?? "",
                 CasePins = (entry["casePins"] as JsonArray ?? []).OfType<JsonObject>().Select(p => new CasePin(
                     p["from"]?.GetValue<int>() ?? throw new FormatException($"{source}: {name}.casePins: from is required"),
@@ -94,6 +97,9 @@ public static class UpstreamResolutions
 
         return result;
     }
+
+    private static List<ExpectedCondition>? Conditions(JsonNode? node) => (node as JsonArray)?.OfType<JsonObject>()
+        .Select(c => new ExpectedCondition(CorpusLoader.Str(c["Type"]) ?? "", CorpusLoader.Str(c["Status"]), CorpusLoader.Str(c["Reason"]))).ToList();
 
     /// <summary>
     /// The test with its resolution applied: resolved cases replace the extracted ones, and pinned cases carry their
@@ -119,7 +125,7 @@ public static class UpstreamResolutions
             }
         }
 
-        var conditions = test.Conditions.Select(c => c.Unresolved is null && resolution.UncheckedConditions.Contains(c with { Unresolved = null })
+        var conditions = (resolution.Conditions ?? test.Conditions).Select(c => c.Unresolved is null && resolution.UncheckedConditions.Contains(c with { Unresolved = null })
             ? c with { Unresolved = resolution.UncheckedWhy.Length > 0 ? resolution.UncheckedWhy : "changed in Go between steps" }
             : c).ToList();
         return test with { Cases = cases, Conditions = conditions };
