@@ -76,8 +76,8 @@ public sealed class BackendTlsPolicies
     {
         var ns = service.Key.Namespace;
         var name = service.Metadata.Name;
-        var port = (ns, name, servicePort.Name ?? "");
-        var whole = (ns, name, "");
+        var port = (Namespace: ns, Service: name, Section: servicePort.Name ?? "");
+        var whole = (Namespace: ns, Service: name, Section: "");
         foreach (var naming in new[] { port, whole }.Distinct().SelectMany(t => _naming.GetValueOrDefault(t) ?? []))
         {
             if (!_users.TryGetValue(naming, out var users))
@@ -89,7 +89,7 @@ public sealed class BackendTlsPolicies
         }
 
         // A policy naming the port (sectionName) is more specific than one naming the whole Service.
-        if (!(port.Item3.Length > 0 && _byTarget.TryGetValue(port, out var verdict)) && !_byTarget.TryGetValue(whole, out verdict))
+        if (!(port.Section.Length > 0 && _byTarget.TryGetValue(port, out var verdict)) && !_byTarget.TryGetValue(whole, out verdict))
         {
             return false;
         }
