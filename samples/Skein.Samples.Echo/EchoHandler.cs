@@ -83,7 +83,7 @@ public static partial class EchoHandler
             }
         }
 
-        return new JsonObject
+        var description = new JsonObject
         {
             // The raw request target (path and query as sent), like Go's RequestURI.
             ["path"] = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? $"{request.Path}{request.QueryString}",
@@ -96,6 +96,12 @@ public static partial class EchoHandler
             ["service"] = identity.Service,
             ["pod"] = identity.Pod,
         };
+        if (EchoTls.Describe(context) is { } tls)
+        {
+            description["tls"] = tls;
+        }
+
+        return description;
     }
 
     private static async Task WriteJsonAsync(HttpContext context, int status, JsonObject body)

@@ -9,10 +9,14 @@ using Skein.Samples.Echo.Tcp;
 
 const string Usage = """
     usage: Skein.Samples.Echo --listen IP:PORT [--listen IP:PORT]... [--mode http|grpc|tcp] [--tls-port PORT]...
+                              [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]
                               [--parent-pid PID] [--request-log stdout|off]
       --mode http (default): HTTP/1.1 and h2c (prior knowledge) on every listen address; WebSockets on /ws echo
         every message; ?uuid=U&succeedAfter=N[&responseCode=C][&delayRetry=D] fails the first N requests of U
-        (status C, or a connection reset without C) for testing gateway retries.
+        (status C, or a connection reset without C) for testing gateway retries. Listen addresses on a --tls-port
+        serve HTTPS with --tls-cert/--tls-key (PEM); --tls-client-ca requires client certificates signed by those CAs.
+        Without --tls-cert a throwaway self-signed certificate is served. Replies over TLS carry "tls" {serverName,
+        peerCertificates, ...}.
       --mode grpc: the conformance gRPC echo (gateway_api_conformance.echo_basic.grpcecho.GrpcEcho) over h2c.
       --mode tcp: the conformance TCP line echo (welcome line; PING, IS_TLS, TEST); listen addresses on a
         --tls-port terminate TLS first (self-signed certificate).
@@ -23,7 +27,7 @@ const string Usage = """
 
 return SampleHost.Run(Usage, () =>
 {
-    var parsed = SampleArgs.Parse(args, "listen", "parent-pid", "request-log", "mode", "tls-port");
+    var parsed = SampleArgs.Parse(args, "listen", "parent-pid", "request-log", "mode", "tls-port", "tls-cert", "tls-key", "tls-client-ca");
     var requestLog = parsed.Get("request-log", "off") switch
     {
         "stdout" => true,
@@ -46,7 +50,21 @@ return SampleHost.Run(Usage, () =>
             throw new UsageException($"--mode must be http, grpc or tcp, not '{mode}'");
     }
 
-    var app = SampleHost.CreateBuilder(parsed.ListenEndpoints(), parsed.ParentPid()).Build();
+    var tlsPorts = TlsPorts(parsed);
+    var tls = tlsPorts.Count == 0 ? null
+        : parsed.Get("tls-cert") is { } certPath ? EchoTls.Load(certPath, parsed.Required("tls-key"), parsed.Get("tls-client-ca"))
+        : EchoTls.From(SelfSigned(identity.Pod));
+    var app = SampleHost.CreateBuilder(parsed.ListenEndpoints(), parsed.ParentPid(), listen =>
+    {
+        if (tls is not null && tlsPorts.Contains(listen.IPEndPoint!.Port))
+        {
+            tls.Configure(listen);
+        }
+        else
+        {
+            listen.UseHttp1AndH2c();
+        }
+    }).Build();
     var retries = new RetrySimulation();
     app.UseWebSockets();
     app.Map(WebSocketEcho.Path, ws => ws.Run(context => context.WebSockets.IsWebSocketRequest
@@ -79,9 +97,7 @@ static void RunGrpc(SampleArgs parsed, EchoIdentity identity)
 
 static void RunTcp(SampleArgs parsed, EchoIdentity identity)
 {
-    var tlsPorts = parsed.All("tls-port").Select(p => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and < 65536
-        ? port
-        : throw new UsageException($"--tls-port must be a port number, not '{p}'")).ToHashSet();
+    var tlsPorts = TlsPorts(parsed);
     var certificate = tlsPorts.Count > 0 ? SelfSigned(identity.Pod) : null;
     var builder = SampleHost.CreateBuilder(parsed.ListenEndpoints(), parsed.ParentPid(), listen =>
     {
@@ -95,6 +111,11 @@ static void RunTcp(SampleArgs parsed, EchoIdentity identity)
     builder.Services.AddSingleton(identity);
     builder.Build().Run();
 }
+
+static HashSet<int> TlsPorts(SampleArgs parsed) =>
+    parsed.All("tls-port").Select(p => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and < 65536
+        ? port
+        : throw new UsageException($"--tls-port must be a port number, not '{p}'")).ToHashSet();
 
 // Upstream mounts a certificate Secret; clients of a TLS passthrough backend do not verify it, so a throwaway one does.
 static X509Certificate2 SelfSigned(string name)

@@ -33,6 +33,23 @@ public class CaseKindTests
     }
 
     [Fact]
+    public void ResolutionsReplaceExpressionConditionsAndMarkGoStepConditionsUnchecked()
+    {
+        var resolutions = UpstreamResolutions.Parse("""
+            {"Exprs": {"conditions": [{"Type": "ResolvedRefs", "Status": "False", "Reason": "RefNotPermitted"}]},
+             "Steps": {"uncheckedConditions": [{"Type": "Accepted", "Status": "False", "Reason": "NoValidCACertificate"}], "uncheckedWhy": "changed in Go"}}
+            """, "upstream.json");
+        var test = new ConformanceTest("T", "", [], [], false, false, null, [], [],
+            [new ExpectedCondition("Accepted", "True", "Accepted"), new ExpectedCondition("Accepted", "False", "NoValidCACertificate"), new ExpectedCondition("ResolvedRefs", "False", null, "Reason: tc.reason")]);
+
+        Assert.Equal([new ExpectedCondition("ResolvedRefs", "False", "RefNotPermitted")], UpstreamResolutions.Apply(test, resolutions["Exprs"]).Conditions);
+        var steps = UpstreamResolutions.Apply(test, resolutions["Steps"]).Conditions;
+        Assert.Null(steps[0].Unresolved);
+        Assert.Equal("changed in Go", steps[1].Unresolved);
+        Assert.Equal("Reason: tc.reason", steps[2].Unresolved);
+    }
+
+    [Fact]
     public void AResolutionGatewayMustBeNamespaceSlashName()
     {
         var e = Assert.Throws<FormatException>(() => UpstreamResolutions.Parse("""{"T": {"gateway": "gw"}}""", "upstream.json"));

@@ -77,6 +77,24 @@ public class CheckTests
     }
 
     [Fact]
+    public void EvaluatorChecksTheTlsTheBackendWasReachedWith()
+    {
+        var c = HttpCaseParser.Parse(JsonNode.Parse("""
+            {"Request": {"Path": "/tls"}, "ExpectedRequest": {"Request": {"Path": "/tls", "SNI": "abc.example.com", "ClientCert": "-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----\n"}}}
+            """)!.AsObject(), 0).Case!;
+        var target = new RequestTarget("127.0.0.1", 80, "http");
+        CapturedResponse Seen(string? tls) => new(200, new Dictionary<string, IReadOnlyList<string>>(), JsonNode.Parse($$"""
+            {"path": "/tls", "host": "", "method": "GET", "namespace": "infra", "pod": "tls-backend-0", "headers": {}{{(tls is null ? "" : ", \"tls\": " + tls)}}}
+            """)!.AsObject(), "");
+
+        Assert.Null(CaseEvaluator.Evaluate(c, target, Seen("""{"serverName": "abc.example.com", "peerCertificates": ["-----BEGIN CERTIFICATE-----\r\nQUJD\r\n-----END CERTIFICATE-----"]}""")));
+        Assert.Contains("plaintext", CaseEvaluator.Evaluate(c, target, Seen(null)));
+        Assert.Contains("SNI abc.example.com", CaseEvaluator.Evaluate(c, target, Seen("""{"serverName": "other.example.com", "peerCertificates": []}""")));
+        Assert.Contains("presented none", CaseEvaluator.Evaluate(c, target, Seen("""{"serverName": "abc.example.com", "peerCertificates": []}""")));
+        Assert.Contains("another client certificate", CaseEvaluator.Evaluate(c, target, Seen("""{"serverName": "abc.example.com", "peerCertificates": ["-----BEGIN CERTIFICATE-----\nWFla\n-----END CERTIFICATE-----"]}""")));
+    }
+
+    [Fact]
     public void RedirectsCompareTheLocation()
     {
         var c = HttpCaseParser.Parse(JsonNode.Parse("""

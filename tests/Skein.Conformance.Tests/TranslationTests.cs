@@ -111,6 +111,77 @@ public class TranslationTests
         Assert.DoesNotContain("Deployment", translated.Yaml);
     }
 
+    [Fact]
+    public void AnEchoWithTlsServerCertServesItsMountedSecretOn8443AndHttpOn3000()
+    {
+        const string tlsBackend = """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: tls-backend, namespace: infra}
+            spec:
+              selector: {app: tls-backend}
+              ports: [{port: 443, targetPort: 8443}]
+            ---
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: tls-backend, namespace: infra}
+            spec:
+              template:
+                metadata:
+                  labels: {app: tls-backend}
+                spec:
+                  containers:
+                    - image: registry.k8s.io/gateway-api/conformance/echo-basic:v0.1.0
+                      volumeMounts:
+                        - {name: secret-volume, mountPath: /etc/secret-volume}
+                        - {name: configmap-volume, mountPath: /etc/configmap-volume/}
+                      env:
+                        - {name: TLS_SERVER_CERT, value: /etc/secret-volume/crt}
+                        - {name: TLS_SERVER_PRIVKEY, value: /etc/secret-volume/key}
+                        - {name: TLS_CLIENT_CACERTS, value: /etc/configmap-volume/ca.crt}
+                  volumes:
+                    - name: secret-volume
+                      secret:
+                        secretName: tls-checks-certificate
+                        items: [{key: tls.crt, path: crt}, {key: tls.key, path: key}]
+                    - name: configmap-volume
+                      configMap: {name: tls-checks-ca-certificate}
+            """;
+        var translator = new ManifestTranslator("skein", "backend-node", ServicePorts.From([tlsBackend]), () => IPAddress.Parse("127.1.2.3"));
+
+        var pod = translator.Translate([tlsBackend]).Pods.Single();
+
+        Assert.Equal([3000, 8443], pod.Ports.Order());
+        Assert.Equal([8443], pod.TlsPorts);
+        Assert.Equal(new EchoTlsFiles(
+            new MountedKey("Secret", "infra", "tls-checks-certificate", "tls.crt"),
+            new MountedKey("Secret", "infra", "tls-checks-certificate", "tls.key"),
+            new MountedKey("ConfigMap", "infra", "tls-checks-ca-certificate", "ca.crt")), pod.TlsFiles);
+    }
+
+    [Fact]
+    public void TheBackendTlsMaterialLoadsAndChainsAsUpstreamsSuiteMakesIt()
+    {
+        var checks = new TlsChecks();
+        var result = ResourceLoader.LoadText(string.Join("---\n", checks.Yaml("infra")), "tls-checks.yaml");
+        Assert.True(result.Ok, string.Join("\n", result.Errors));
+        Assert.Equal(4, result.Resources.Count);
+
+        string Key(string kind, string name, string key) => checks.Content(new MountedKey(kind, "infra", name, key))!;
+        using var serving = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(
+            Key("Secret", TlsChecks.ServingSecret, "tls.crt"), Key("Secret", TlsChecks.ServingSecret, "tls.key"));
+        using var ca = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(Key("ConfigMap", TlsChecks.CaConfigMap, "ca.crt"));
+        using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+        chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+        Assert.True(chain.Build(serving));
+        Assert.True(Skein.Core.Identity.SubjectAltNames.Matches(serving, ["other.example.com"], []));
+        Assert.True(Skein.Core.Identity.SubjectAltNames.Matches(serving, [], ["spiffe://abc.example.com/test-identity"]));
+        Assert.Equal(checks.ClientCertificatePem, Key("Secret", TlsChecks.ClientSecret, "tls.crt"));
+        Assert.Null(checks.Content(new MountedKey("ConfigMap", "infra", "nonexistent-ca-certificate", "ca.crt")));
+    }
+
     private static TranslatedManifests Translate()
     {
         var next = 10;

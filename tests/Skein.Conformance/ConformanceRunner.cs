@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Text.Json.Nodes;
 using Skein.Conformance.Checks;
 using Skein.Conformance.Corpus;
 using Skein.Conformance.Harness;
@@ -35,6 +36,7 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
     private IReadOnlyDictionary<string, TestResolution> _resolutions = new Dictionary<string, TestResolution>();
     private string? _meshProblem;
     private HttpExchange? _meshExchange;
+    private readonly TlsChecks _tlsChecks = new();
 
     /// <summary>Runs the selected tests and returns one result per test, in corpus order.</summary>
     public async Task<IReadOnlyList<TestResult>> RunAsync(CancellationToken ct)
@@ -90,10 +92,14 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
         var allTexts = corpus.AllManifestFiles().Select(File.ReadAllText).ToList();
         var secrets = TlsSecrets.Missing(baseTexts, allTexts);
         var clientCertificates = ClientCertificates.For(ClientCertificates.Upstream, allTexts);
+        var baseNamespaces = baseDocs.Where(d => d.Kind == "Namespace" && d.Name is not null).Select(d => d.Name!).ToList();
+        mesh.MountedContent = _tlsChecks.Content;
         var translatedBase = translator.Translate([
             .. baseTexts,
             .. secrets.Select(s => TlsSecrets.SecretYaml(s.Namespace, s.Name)),
             .. clientCertificates.Documents,
+            // What upstream's suite creates in Go for backend TLS tests, in every namespace of the base manifests.
+            .. baseNamespaces.SelectMany(_tlsChecks.Yaml),
             // One client, in the first mesh namespace (upstream's clients are pods there); every mesh namespace gets a waypoint.
             .. meshNamespaces.Select((ns, i) => MeshClient.Yaml(ns, i == 0 ? mesh.ClientAddress : null, ConformanceMesh.BackendNode)),
         ]);
@@ -148,13 +154,14 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
     private async Task<TestResult> RunTestAsync(CorpusDirectory corpus, ConformanceTest test, ConformanceMesh mesh, ManifestTranslator translator,
         IReadOnlyList<ManifestDocument> baseDocs, HttpExchange exchange, CancellationToken ct)
     {
-        var parsed = test.Cases.Select(HttpCaseParser.Parse).ToList();
+        var parsed = test.Cases.Select(WithClientCertificate).Select(HttpCaseParser.Parse).ToList();
         var cases = parsed.Where(p => p.Case is not null).Select(p => p.Case!).ToList();
         var grpcCases = parsed.Where(p => p.Grpc is not null).Select(p => p.Grpc!).ToList();
         var tcpCases = parsed.Where(p => p.Tcp is not null).Select(p => p.Tcp!).ToList();
         var total = cases.Count + grpcCases.Count + tcpCases.Count;
         var skippedCases = parsed.Where(p => p.SkipReason is not null).Select(p => p.SkipReason!).ToList();
         var details = skippedCases.Distinct().Select(r => $"case skipped: {r}").ToList();
+        details.AddRange(test.Conditions.Where(c => c.Unresolved is not null).Select(c => $"condition not checked: {c} ({c.Unresolved})"));
         // A test whose cases all need what this runner cannot resolve is skipped, never passed on status alone.
         if (total == 0 && (skippedCases.Count > 0 || !StatusChecker.HasChecks(test)))
         {
@@ -293,6 +300,22 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
 
             await mesh.StopPodsAsync(translated.Pods);
         }
+    }
+
+    // ExpectedRequest.Request.ClientCertFrom "ns/secret" names the Secret whose tls.crt the backend must be presented
+    // (upstream reads it from the Secret in Go); it becomes ClientCert, the PEM itself.
+    private JsonObject WithClientCertificate(JsonObject entry)
+    {
+        if (entry["ExpectedRequest"]?["Request"] is not JsonObject request || CorpusLoader.Str(request["ClientCertFrom"]) is not { } from)
+        {
+            return entry;
+        }
+
+        var copy = (JsonObject)entry.DeepClone();
+        var parts = from.Split('/');
+        var pem = parts.Length == 2 ? _tlsChecks.Content(new MountedKey("Secret", parts[0], parts[1], "tls.crt")) : null;
+        copy["ExpectedRequest"]!["Request"]!["ClientCert"] = pem ?? throw new FormatException($"ClientCertFrom {from}: not a Secret the runner creates");
+        return copy;
     }
 
     // "ns/service" -> the pod labels of the Deployment whose pods upstream's Go code makes the Service's endpoints.

@@ -33,15 +33,14 @@ public static class SupportedFeatures
         "GatewayFrontendClientCertificateValidation", "GatewayFrontendClientCertificateValidationInsecureFallback",
         // ListenerSets merge their listeners into the parent Gateway's (GEP-1713).
         "ListenerSet",
+        // Gateways originate TLS to backends inside the HBONE tunnel (SNI, CA bundle, SANs; Gateway client certificate).
+        "BackendTLSPolicy", "BackendTLSPolicySANValidation", "GatewayBackendClientCertificate",
     };
 
     /// <summary>Why features outside the default set are not claimed (shown in skip reasons).</summary>
     public static readonly IReadOnlyDictionary<string, string> Reasons = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["UDPRoute"] = "Skein has no UDP data path",
-        ["BackendTLSPolicy"] = "gateways originate HBONE mTLS to backends, not BackendTLSPolicy TLS",
-        ["BackendTLSPolicySANValidation"] = "BackendTLSPolicy is not supported",
-        ["GatewayBackendClientCertificate"] = "BackendTLSPolicy is not supported",
         ["GatewayInfrastructurePropagation"] = "no infrastructure (pods, services) is generated for Gateways in embedded mode, so spec.infrastructure labels and annotations have nothing to propagate to",
         ["GatewayStaticAddresses"] = "upstream applies three versions of the Gateway in Go (fake address type, then an unusable address, then only a usable one) and expects conditions that contradict each other across them; the runner applies each test's manifests once (the control plane's UnsupportedAddress/AddressNotUsable reasons are covered by Skein.Unit.Tests)",
     };

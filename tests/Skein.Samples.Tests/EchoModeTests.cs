@@ -108,6 +108,53 @@ public sealed class EchoModeTests
         Assert.Equal(["PONG", "true"], overTls[..2]);
     }
 
+    [Fact]
+    public async Task HttpModeServesTlsPortsWithTheGivenCertificateAndReportsSniAndTheClientCertificate()
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=ca", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension(true, false, 0, true));
+        using var ca = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
+        var dir = Directory.CreateTempSubdirectory("echo-tls-").FullName;
+        try
+        {
+            // The CA doubles as the serving certificate and as the client certificate it trusts: enough for the echo's contract.
+            await File.WriteAllTextAsync(Path.Combine(dir, "crt"), ca.ExportCertificatePem());
+            await File.WriteAllTextAsync(Path.Combine(dir, "key"), key.ExportPkcs8PrivateKeyPem());
+            var tlsPort = FreePort();
+            using var echo = SampleProcess.Start("Skein.Samples.Echo", ["--listen", $"127.0.0.1:{tlsPort}", "--tls-port", tlsPort.ToString(),
+                "--tls-cert", Path.Combine(dir, "crt"), "--tls-key", Path.Combine(dir, "key"), "--tls-client-ca", Path.Combine(dir, "crt")],
+                new Dictionary<string, string> { ["NAMESPACE"] = "infra", ["POD_NAME"] = "tls-backend-0" });
+            using (var plain = TestHttp.NewClient())
+            {
+                await echo.WaitHealthyAsync(plain);
+            }
+
+            using var client = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(
+                ca.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12), null);
+            using var handler = new SocketsHttpHandler
+            {
+                SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true, ClientCertificates = [client] },
+                ConnectCallback = async (_, ct) =>
+                {
+                    var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+                    await socket.ConnectAsync(IPAddress.Loopback, tlsPort, ct);
+                    return new NetworkStream(socket, ownsSocket: true);
+                },
+            };
+            using var http = new HttpClient(handler);
+
+            var body = JsonNode.Parse(await http.GetStringAsync(new Uri($"https://abc.example.com:{tlsPort}/tls")))!;
+
+            Assert.Equal("abc.example.com", (string?)body["tls"]?["serverName"]);
+            Assert.Equal(ca.ExportCertificatePem().Trim(), ((string?)body["tls"]?["peerCertificates"]?[0])?.Trim());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     private static async Task<(string? Welcome, string[] Answers)> ConverseAsync(int port, bool tls, SampleProcess echo)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);

@@ -49,7 +49,8 @@ public static class BackendResolver
 
         if (needsHttp)
         {
-            if (MapAppProtocol(servicePort.AppProtocol, route.Kind == RouteKinds.GrpcRoute) is not { } appProtocol)
+            var tls = context.BackendTls.Apply(proto, service, servicePort, route);
+            if (MapAppProtocol(servicePort.AppProtocol, route.Kind == RouteKinds.GrpcRoute, tls) is not { } appProtocol)
             {
                 return Fail(proto, "UnsupportedProtocol", $"Service {ns}/{reference.Name} port {port} has appProtocol {servicePort.AppProtocol}, which Skein cannot speak to");
             }
@@ -62,11 +63,13 @@ public static class BackendResolver
 
     /// <summary>
     /// The app_protocol the proxy understands for a Service port's appProtocol, or null when unsupported.
-    /// gRPC backends without a hint are spoken to in cleartext HTTP/2, which gRPC requires.
+    /// gRPC backends without a hint are spoken to in cleartext HTTP/2, which gRPC requires. HTTPS is HTTP/1.1
+    /// inside the TLS a BackendTLSPolicy (<paramref name="tls"/>) makes the proxy originate.
     /// </summary>
-    public static string? MapAppProtocol(string? appProtocol, bool grpc) => appProtocol?.ToLowerInvariant() switch
+    public static string? MapAppProtocol(string? appProtocol, bool grpc, bool tls = false) => appProtocol?.ToLowerInvariant() switch
     {
         null or "" or "http" or "tcp" or "kubernetes.io/http" => grpc ? "kubernetes.io/h2c" : "",
+        "https" or "kubernetes.io/https" when tls => "",
         "kubernetes.io/h2c" or "h2c" or "grpc" or "http2" => "kubernetes.io/h2c",
         "kubernetes.io/ws" or "ws" => "kubernetes.io/ws",
         _ => null,

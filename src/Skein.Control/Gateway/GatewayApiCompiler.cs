@@ -50,6 +50,11 @@ public sealed class GatewayApiCompiler(ControlPlaneOptions options)
             statuses[listenerSet.Resource.Key] = ListenerSetStatuses.Of(listenerSet, now);
         }
 
+        foreach (var (key, status) in context.BackendTls.Statuses(routes, gateways, now))
+        {
+            statuses[key] = status;
+        }
+
         var policies = new TrafficPolicies(snapshot.OfType<TrafficPolicyResource>());
         var compiled = new List<CompiledGateway>();
         foreach (var state in gateways.Values)
@@ -104,7 +109,10 @@ public sealed class GatewayApiCompiler(ControlPlaneOptions options)
                 ? annotated
                 : GatewayApiNames.DefaultNode(role!);
             var listeners = ListenerBuilder.Build(gateway, role == GatewayApiNames.WaypointRole, context);
-            states[gateway.Key] = new GatewayState(gateway, role!, node, addresses, request, listeners);
+            states[gateway.Key] = new GatewayState(gateway, role!, node, addresses, request, listeners)
+            {
+                BackendClientCertificate = BackendClientCertificate.Resolve(gateway, context),
+            };
         }
 
         return states;
@@ -225,6 +233,7 @@ public sealed class GatewayApiCompiler(ControlPlaneOptions options)
             Identity = $"spiffe://{context.TrustDomain}/ns/{gateway.Key.Namespace}/sa/{gateway.Metadata.Name}",
         };
         proto.Addresses.AddRange(state.Addresses.Select(a => ByteString.CopyFrom(a.GetAddressBytes())));
+        proto.BackendClientCertificate = state.BackendClientCertificate.Certificate;
         if (!state.Programmed)
         {
             return proto;
@@ -312,6 +321,14 @@ public sealed class GatewayApiCompiler(ControlPlaneOptions options)
             status.Conditions.Add(conditions.True("InsecureFrontendValidationMode", "ConfigurationChanged",
                 "an HTTPS listener accepts clients without a valid certificate (AllowInsecureFallback)"));
         }
+        if (state.Resource.Spec.Tls?.Backend?.ClientCertificateRef is not null)
+        {
+            var client = state.BackendClientCertificate;
+            status.Conditions.Add(client.Reason is { } reason
+                ? conditions.False("ResolvedRefs", reason, client.Message)
+                : conditions.True("ResolvedRefs", "ResolvedRefs"));
+        }
+
         foreach (var listener in state.Listeners)
         {
             status.Listeners.Add(new ListenerStatus

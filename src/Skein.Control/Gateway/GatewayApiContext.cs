@@ -32,6 +32,7 @@ public sealed class GatewayApiContext
 
         Namespaces = new NamespaceLabels(snapshot.OfType<NamespaceResource>());
         Grants = new ReferenceGrants(snapshot.OfType<ReferenceGrantResource>());
+        BackendTls = new BackendTlsPolicies(snapshot);
     }
 
     public ConfigSnapshot Snapshot { get; }
@@ -44,6 +45,9 @@ public sealed class GatewayApiContext
     public NamespaceLabels Namespaces { get; }
 
     public ReferenceGrants Grants { get; }
+
+    /// <summary>BackendTLSPolicies by the Service ports they govern; records which routes use them.</summary>
+    public BackendTlsPolicies BackendTls { get; }
 
     public ServiceResource? FindService(string ns, string name) => _services.GetValueOrDefault((ns, name));
 

@@ -81,4 +81,7 @@ public sealed class GatewayState
     public string ProgrammedReason { get; } = "Programmed";
 
     public string ProgrammedMessage { get; } = "";
+
+    /// <summary>spec.tls.backend.clientCertificateRef as resolved (reported in the Gateway's ResolvedRefs condition when set).</summary>
+    public BackendClientCertificate BackendClientCertificate { get; init; } = BackendClientCertificate.None;
 }

@@ -171,7 +171,7 @@ public static class ListenerBuilder
     }
 
     /// <summary>A certificate from a kubernetes.io/tls Secret, checked by parsing the chain together with its key.</summary>
-    private static SkeinProto.Certificate? ToCertificate(SecretResource secret, out string problem)
+    internal static SkeinProto.Certificate? ToCertificate(SecretResource secret, out string problem)
     {
         problem = "";
         if (secret.Type != SecretResource.TlsType)

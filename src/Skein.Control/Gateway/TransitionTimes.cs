@@ -46,6 +46,8 @@ public sealed class TransitionTimes
             case RouteStatus route:
                 return route.Parents.SelectMany(p => p.Conditions.Select(c =>
                     ($"{key}/parent/{p.ParentRef.Group}/{p.ParentRef.Kind}/{p.ParentRef.Namespace}/{p.ParentRef.Name}/{p.ParentRef.SectionName}/{p.ParentRef.Port}", c)));
+            case PolicyStatus policy:
+                return policy.Ancestors.SelectMany(a => a.Conditions.Select(c => ($"{key}/ancestor/{a.AncestorRef.Namespace}/{a.AncestorRef.Name}", c)));
             default:
                 return [];
         }

@@ -121,7 +121,7 @@ internal static class SvidCertificateFields
         }
     }
 
-    private static List<string> ReadUris(byte[] encoded)
+    internal static List<string> ReadUris(byte[] encoded)
     {
         var outer = new AsnReader(encoded, AsnEncodingRules.DER);
         var names = outer.ReadSequence();

@@ -77,6 +77,35 @@ public static class CaseEvaluator
         return RequestProblem(expected, got.Echo ?? []);
     }
 
+    // What the backend saw of the TLS a gateway originated to it (the echo's "tls" object).
+    private static string? TlsProblem(HttpCaseExpectedRequest seen, JsonObject? tls)
+    {
+        if (seen.Sni is null && seen.ClientCertificate is null)
+        {
+            return null;
+        }
+
+        if (tls is null)
+        {
+            return "expected the backend to be reached over TLS, it was reached in plaintext";
+        }
+
+        var serverName = tls["serverName"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : "";
+        if (seen.Sni is { } sni && serverName != sni)
+        {
+            return $"expected the backend to be asked for SNI {sni}, got '{serverName}'";
+        }
+
+        static string Der(string pem) => string.Concat(pem.Split('\n').Where(l => !l.StartsWith("-----", StringComparison.Ordinal)).Select(l => l.Trim()));
+        var presented = (tls["peerCertificates"] as JsonArray ?? []).Select(c => c?.GetValue<string>() ?? "").FirstOrDefault();
+        if (seen.ClientCertificate is { } expectedPem && (presented is null || Der(presented) != Der(expectedPem)))
+        {
+            return presented is null ? "expected the backend to be presented a client certificate, it was presented none" : "the backend was presented another client certificate than expected";
+        }
+
+        return null;
+    }
+
     private static string? RequestProblem(HttpCase expected, JsonObject echo)
     {
         var seen = expected.ExpectedRequest;
@@ -105,6 +134,11 @@ public static class CaseEvaluator
         if (expected.Backend is { Length: > 0 } backend && !Str("pod").StartsWith(backend, StringComparison.Ordinal))
         {
             return $"expected backend {backend}, got pod {Str("pod")}";
+        }
+
+        if (TlsProblem(seen, echo["tls"] as JsonObject) is { } tlsProblem)
+        {
+            return tlsProblem;
         }
 
         var headers = echo["headers"] as JsonObject ?? [];

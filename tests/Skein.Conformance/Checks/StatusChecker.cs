@@ -16,7 +16,7 @@ public static class StatusChecker
     {
         "GatewayAndHTTPRoutesMustBeAccepted", "GatewayAndRoutesMustBeAccepted", "GatewayMustHaveLatestConditions",
         "HTTPRouteMustHaveLatestConditions", "GatewayClassMustHaveLatestConditions", "GWCMustHaveAcceptedConditionAny",
-        "GatewayStatusMustHaveListeners",
+        "GatewayStatusMustHaveListeners", "BackendTLSPolicyMustHaveLatestConditions",
     };
 
     // Preconditions of request cases; on their own they say nothing about what the test is about.
@@ -72,7 +72,8 @@ public static class StatusChecker
             }
         }
 
-        foreach (var (kind, check) in new[] { ("Gateway", "GatewayMustHaveLatestConditions"), ("HTTPRoute", "HTTPRouteMustHaveLatestConditions"), ("GatewayClass", "GatewayClassMustHaveLatestConditions") })
+        foreach (var (kind, check) in new[] { ("Gateway", "GatewayMustHaveLatestConditions"), ("HTTPRoute", "HTTPRouteMustHaveLatestConditions"), ("GatewayClass", "GatewayClassMustHaveLatestConditions"),
+            ("BackendTLSPolicy", "BackendTLSPolicyMustHaveLatestConditions") })
         {
             if (!checks.Contains(check))
             {

@@ -51,7 +51,14 @@ public sealed record HttpCaseExpectedRequest(
     string? Host,
     string? Method,
     IReadOnlyDictionary<string, string> Headers,
-    IReadOnlyList<string> AbsentHeaders);
+    IReadOnlyList<string> AbsentHeaders)
+{
+    /// <summary>The TLS server name the backend must have been asked for (upstream's Request.SNI; a gateway originating backend TLS sets it).</summary>
+    public string? Sni { get; init; }
+
+    /// <summary>PEM of the client certificate the backend must have been presented (upstream's Request.ClientCert).</summary>
+    public string? ClientCertificate { get; init; }
+}
 
 /// <summary>The expected Location of a redirect; null fields default to the request's values.</summary>
 public sealed record HttpCaseRedirect(string? Scheme, string? Host, string? Port, string? Path);

@@ -98,7 +98,11 @@ public static partial class HttpCaseParser
                 Text(Obj(expected["Request"]), "Host", "ExpectedRequest.Request.Host"),
                 Text(Obj(expected["Request"]), "Method", "ExpectedRequest.Request.Method") ?? method,
                 Map(Obj(expected["Request"])["Headers"], "ExpectedRequest.Request.Headers"),
-                List(expected["AbsentHeaders"], "ExpectedRequest.AbsentHeaders"));
+                List(expected["AbsentHeaders"], "ExpectedRequest.AbsentHeaders"))
+            {
+                Sni = Text(Obj(expected["Request"]), "SNI", "ExpectedRequest.Request.SNI"),
+                ClientCertificate = Text(Obj(expected["Request"]), "ClientCert", "ExpectedRequest.Request.ClientCert"),
+            };
 
         HttpCaseRedirect? redirect = null;
         if (entry["RedirectRequest"] is JsonObject r)

@@ -22,6 +22,18 @@ public sealed record TestResolution(
 
     /// <summary>Status upstream asserts per object ("Kind/namespace/name").</summary>
     public IReadOnlyDictionary<string, StatusExpectation> Status { get; init; } = new Dictionary<string, StatusExpectation>();
+
+    /// <summary>
+    /// Expected conditions that only hold after objects are changed in Go between steps (cases.json lists them with the
+    /// rest); they are reported as not checked, with <see cref="UncheckedWhy"/>, instead of being looked for.
+    /// </summary>
+    public IReadOnlyList<ExpectedCondition> UncheckedConditions { get; init; } = [];
+
+    /// <summary>Why <see cref="UncheckedConditions"/> cannot be checked by applying the manifests once.</summary>
+    public string UncheckedWhy { get; init; } = "";
+
+    /// <summary>Concrete conditions replacing the extracted ones (where those are Go expressions); null keeps them.</summary>
+    public IReadOnlyList<ExpectedCondition>? Conditions { get; init; }
 }
 
 /// <summary>Cases <see cref="From"/>..<see cref="To"/> (inclusive) go to <see cref="Gateway"/>, over TLS with <see cref="ServerName"/> when set.</summary>
@@ -81,6 +93,9 @@ public static class UpstreamResolutions
                         : throw new FormatException($"{source}: {name}.status: expected Kind/namespace/name, got '{p.Key}'"),
                     p => p.Value is JsonObject o ? StatusExpectation.Parse(o, $"{source}: {name}.status.{p.Key}") : throw new FormatException($"{source}: {name}.status.{p.Key}: expected an object"),
                     StringComparer.Ordinal),
+                UncheckedConditions = Conditions(entry["uncheckedConditions"]) ?? [],
+                Conditions = Conditions(entry["conditions"]),
+                UncheckedWhy = CorpusLoader.Str(entry["uncheckedWhy"]) ?? "",
                 CasePins = (entry["casePins"] as JsonArray ?? []).OfType<JsonObject>().Select(p => new CasePin(
                     p["from"]?.GetValue<int>() ?? throw new FormatException($"{source}: {name}.casePins: from is required"),
                     p["to"]?.GetValue<int>() ?? throw new FormatException($"{source}: {name}.casePins: to is required"),
@@ -91,6 +106,9 @@ public static class UpstreamResolutions
 
         return result;
     }
+
+    private static List<ExpectedCondition>? Conditions(JsonNode? node) => (node as JsonArray)?.OfType<JsonObject>()
+        .Select(c => new ExpectedCondition(CorpusLoader.Str(c["Type"]) ?? "", CorpusLoader.Str(c["Status"]), CorpusLoader.Str(c["Reason"]))).ToList();
 
     /// <summary>
     /// The test with its resolution applied: resolved cases replace the extracted ones, pinned cases carry their
@@ -116,6 +134,9 @@ public static class UpstreamResolutions
             }
         }
 
-        return test with { Cases = cases, ExpectedStatus = resolution.Status };
+        var conditions = (resolution.Conditions ?? test.Conditions).Select(c => c.Unresolved is null && resolution.UncheckedConditions.Contains(c with { Unresolved = null })
+            ? c with { Unresolved = resolution.UncheckedWhy.Length > 0 ? resolution.UncheckedWhy : "changed in Go between steps" }
+            : c).ToList();
+        return test with { Cases = cases, Conditions = conditions, ExpectedStatus = resolution.Status };
     }
 }

@@ -178,6 +178,24 @@ public sealed class ConformanceMesh : IAsyncDisposable
                 args.AddRange(["--tls-port", port.ToString(CultureInfo.InvariantCulture)]);
             }
 
+            if (pod.TlsFiles is { } files)
+            {
+                // Material the runner does not create (a Secret only some other upstream test fills in) leaves the echo
+                // on a throwaway self-signed certificate: no test of this runner verifies it.
+                if (await MountAsync(pod, files.Certificate, ct) is { } cert && await MountAsync(pod, files.PrivateKey, ct) is { } key)
+                {
+                    args.AddRange(["--tls-cert", cert, "--tls-key", key]);
+                    if (files.ClientCa is { } clientCa && await MountAsync(pod, clientCa, ct) is { } ca)
+                    {
+                        args.AddRange(["--tls-client-ca", ca]);
+                    }
+                }
+                else
+                {
+                    _log($"pod {pod.Namespace}/{pod.Name}: {files.Certificate} is not created by the runner; serving a self-signed certificate");
+                }
+            }
+
             var process = Track(ManagedProcess.StartAssembly($"echo {pod.Name}", "Skein.Samples.Echo", args,
                 new Dictionary<string, string> { ["POD_NAME"] = pod.Name, ["NAMESPACE"] = pod.Namespace, ["ASPNETCORE_URLS"] = "" },
                 line => Journal.Observe(pod.Name, pod.Namespace, line)));
@@ -188,9 +206,27 @@ public sealed class ConformanceMesh : IAsyncDisposable
             }
             else
             {
-                await WaitHttpOkAsync(process, new Uri($"http://{new IPEndPoint(pod.Address, pod.Ports[0])}/healthz"), ct);
+                await WaitHttpOkAsync(process, new Uri($"http://{new IPEndPoint(pod.Address, pod.Ports.FirstOrDefault(p => !pod.TlsPorts.Contains(p), pod.Ports[0]))}/healthz"), ct);
             }
         }));
+
+    /// <summary>The text of a Secret or ConfigMap key a pod mounts (the runner's generated TLS material); null when unknown.</summary>
+    public Func<MountedKey, string?> MountedContent { get; set; } = _ => null;
+
+    // Writes a mounted key into the pod's own directory, as the kubelet would project it; null when its content is unknown.
+    private async Task<string?> MountAsync(EchoPod pod, MountedKey key, CancellationToken ct)
+    {
+        if (MountedContent(key) is not { } content)
+        {
+            return null;
+        }
+
+        var dir = Path.Combine(Root, "pods", pod.Name);
+        Directory.CreateDirectory(dir);
+        var path = Path.Combine(dir, $"{key.Kind}-{key.Name}-{key.Key}".ToLowerInvariant());
+        await File.WriteAllTextAsync(path, content, ct);
+        return path;
+    }
 
     /// <summary>Stops the echo processes of <paramref name="pods"/>.</summary>
     public async Task StopPodsAsync(IEnumerable<EchoPod> pods)

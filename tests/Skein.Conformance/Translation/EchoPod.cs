@@ -21,6 +21,12 @@ public sealed record EchoPod(string Name, string Namespace, string Deployment, I
     /// <summary>The protocol the pod speaks.</summary>
     public EchoMode Mode { get; init; } = EchoMode.Http;
 
-    /// <summary>Ports on which a TCP echo terminates TLS first (upstream: TLS_PORT, default 8443).</summary>
+    /// <summary>Ports on which the echo terminates TLS first (TCP echo: TLS_PORT, default 8443; HTTP echo: 8443 when TLS_SERVER_CERT is set).</summary>
     public IReadOnlyList<int> TlsPorts { get; init; } = [];
+
+    /// <summary>The certificate an HTTP echo serves its TLS ports with (upstream's TLS_SERVER_CERT/TLS_SERVER_PRIVKEY/TLS_CLIENT_CACERTS files).</summary>
+    public EchoTlsFiles? TlsFiles { get; init; }
 }
+
+/// <summary>Where the files an echo pod's TLS environment names come from: keys of mounted Secrets and ConfigMaps.</summary>
+public sealed record EchoTlsFiles(MountedKey Certificate, MountedKey PrivateKey, MountedKey? ClientCa);

@@ -52,6 +52,9 @@ public static partial class ManifestDocuments
     /// <summary>The sequence at <paramref name="path"/>, or empty.</summary>
     public static IEnumerable<YamlNode> Sequence(YamlNode node, params string[] path) => Walk(node, path) as YamlSequenceNode ?? [];
 
+    /// <summary>The mapping at <paramref name="path"/>, or null.</summary>
+    public static YamlMappingNode? Mapping(YamlNode node, params string[] path) => Walk(node, path) as YamlMappingNode;
+
     /// <summary>The string-to-string mapping at <paramref name="path"/> (labels, selectors), or empty.</summary>
     public static Dictionary<string, string> StringMap(YamlNode node, params string[] path)
     {

@@ -114,6 +114,20 @@ public sealed class ManifestTranslator(string gatewayClassName, string backendNo
         // upstream's echo image becomes a gRPC or TCP server with these variables set.
         var mode = env.Any(e => e.Name == "GRPC_ECHO_SERVER") ? EchoMode.Grpc : env.Any(e => e.Name == "TCP_ECHO_SERVER") ? EchoMode.Tcp : EchoMode.Http;
         var tlsPort = int.TryParse(env.FirstOrDefault(e => e.Name == "TLS_PORT").Value, out var tp) ? tp : 8443;
+        var podSpec = ManifestDocuments.Mapping(root, "spec", "template", "spec");
+        EchoTlsFiles? tlsFiles = null;
+        if (mode == EchoMode.Http && env.FirstOrDefault(e => e.Name == "TLS_SERVER_CERT").Value is { } certPath)
+        {
+            // upstream's echo-basic serves HTTPS on 8443 (and HTTP on 3000) with the files these variables name.
+            var mounts = containers.SelectMany(c => ManifestDocuments.Sequence(c, "volumeMounts").OfType<YamlMappingNode>()).ToList();
+            MountedKey? File(string? path) => path is null ? null : MountedFile(podSpec, mounts, path, ns);
+            if (File(certPath) is not { } cert || File(env.FirstOrDefault(e => e.Name == "TLS_SERVER_PRIVKEY").Value) is not { } key)
+            {
+                return ("", [], $"TLS_SERVER_CERT/TLS_SERVER_PRIVKEY do not name files of a mounted Secret or ConfigMap");
+            }
+
+            tlsFiles = new EchoTlsFiles(cert, key, File(env.FirstOrDefault(e => e.Name == "TLS_CLIENT_CACERTS").Value));
+        }
 
         var labels = ManifestDocuments.StringMap(root, "spec", "template", "metadata", "labels");
         var serviceAccount = ManifestDocuments.Scalar(root, "spec", "template", "spec", "serviceAccountName")
@@ -127,9 +141,9 @@ public sealed class ManifestTranslator(string gatewayClassName, string backendNo
             .Distinct()
             .Order()
             .ToList();
-        if (ports.Count == 0)
+        if (ports.Count == 0 || tlsFiles is not null && !ports.Contains(3000))
         {
-            // upstream's echo-basic listens on 3000 when nothing says otherwise.
+            // upstream's echo-basic listens on 3000 when nothing says otherwise (and always, next to its HTTPS port).
             ports.Add(3000);
         }
 
@@ -141,13 +155,50 @@ public sealed class ManifestTranslator(string gatewayClassName, string backendNo
             var pod = new EchoPod($"{name}-{i}", ns, name, nextAddress(), ports)
             {
                 Mode = mode,
-                TlsPorts = mode == EchoMode.Tcp && ports.Contains(tlsPort) ? [tlsPort] : [],
+                TlsPorts = (mode == EchoMode.Tcp || tlsFiles is not null) && ports.Contains(tlsPort) ? [tlsPort] : [],
+                TlsFiles = tlsFiles,
             };
             pods.Add(pod);
             yaml.Append(i == 0 ? "" : "---\n").Append(WorkloadYaml(pod, labels, serviceAccount));
         }
 
         return (yaml.ToString(), pods, null);
+    }
+
+    // The Secret or ConfigMap key a container sees at <paramref name="path"/> through its volumeMounts, or null.
+    private static MountedKey? MountedFile(YamlMappingNode? podSpec, IReadOnlyList<YamlMappingNode> mounts, string path, string ns)
+    {
+        foreach (var mount in mounts)
+        {
+            var at = (ManifestDocuments.Scalar(mount, "mountPath") ?? "").TrimEnd('/');
+            if (at.Length == 0 || !path.StartsWith(at + "/", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var file = path[(at.Length + 1)..];
+            var volume = ManifestDocuments.Sequence(podSpec ?? new YamlMappingNode(), "volumes").OfType<YamlMappingNode>()
+                .FirstOrDefault(v => ManifestDocuments.Scalar(v, "name") == ManifestDocuments.Scalar(mount, "name"));
+            if (volume is null)
+            {
+                continue;
+            }
+
+            foreach (var (kind, source, nameField) in new[] { ("Secret", "secret", "secretName"), ("ConfigMap", "configMap", "name") })
+            {
+                if (ManifestDocuments.Scalar(volume, source, nameField) is not { } name)
+                {
+                    continue;
+                }
+
+                var items = ManifestDocuments.Sequence(volume, source, "items").OfType<YamlMappingNode>().ToList();
+                // Without items every key is a file of its own name.
+                var key = items.Count == 0 ? file : items.Where(i => ManifestDocuments.Scalar(i, "path") == file).Select(i => ManifestDocuments.Scalar(i, "key")).FirstOrDefault();
+                return key is null ? null : new MountedKey(kind, ns, name, key);
+            }
+        }
+
+        return null;
     }
 
     private static string WithSelector(YamlMappingNode service, IReadOnlyDictionary<string, string> selector)

@@ -40,6 +40,9 @@ public sealed class L7Config
 public sealed record GatewayRuntime(Gateway Proto, SpiffeId? Identity)
 {
     public string Key => $"{Proto.Namespace}/{Proto.Name}";
+
+    /// <summary>The certificate presented to backends this Gateway originates TLS to (spec.tls.backend.clientCertificateRef).</summary>
+    public X509Certificate2? BackendClientCertificate { get; init; }
 }
 
 /// <summary>How a bound port is served: Kestrel (HTTP, HTTPS) or plain sockets (TLS passthrough, TCP).</summary>

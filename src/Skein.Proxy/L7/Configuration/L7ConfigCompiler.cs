@@ -36,7 +36,10 @@ public static class L7ConfigCompiler
                 identity = id;
             }
 
-            var runtime = new GatewayRuntime(gateway, identity);
+            var runtime = new GatewayRuntime(gateway, identity)
+            {
+                BackendClientCertificate = gateway.BackendClientCertificate is { } client ? Load(client, $"{where} spec.tls.backend") : null,
+            };
             runtimes.Add(runtime);
             var addresses = gateway.Addresses.Select(a => a.Length is 4 or 16
                 ? new IPAddress(a.Span)
@@ -147,9 +150,7 @@ public static class L7ConfigCompiler
         {
             try
             {
-                using var pem = X509Certificate2.CreateFromPem(certificate.CertificateChainPem, certificate.PrivateKeyPem);
-                // Re-import so the key is usable by SslStream on every platform (ephemeral PEM keys are not, on some).
-                var leaf = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+                var leaf = Load(certificate, at);
                 var chain = new X509Certificate2Collection();
                 chain.ImportFromPem(certificate.CertificateChainPem);
                 var intermediates = new X509Certificate2Collection();
@@ -187,6 +188,20 @@ public static class L7ConfigCompiler
         catch (CryptographicException e)
         {
             throw new XdsRejectedException($"{at}: client certificate validation: {e.Message}");
+        }
+    }
+
+    private static X509Certificate2 Load(Certificate certificate, string at)
+    {
+        try
+        {
+            using var pem = X509Certificate2.CreateFromPem(certificate.CertificateChainPem, certificate.PrivateKeyPem);
+            // Re-import so the key is usable by SslStream on every platform (ephemeral PEM keys are not, on some).
+            return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        }
+        catch (CryptographicException e)
+        {
+            throw new XdsRejectedException($"{at}: certificate from {(certificate.Source.Length > 0 ? certificate.Source : "(inline)")} is unusable: {e.Message}");
         }
     }
 }

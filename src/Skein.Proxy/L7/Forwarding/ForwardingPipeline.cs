@@ -259,7 +259,7 @@ public sealed class ForwardingPipeline(
             ForwarderError error;
             try
             {
-                error = await forwarder.SendAsync(context, $"http://{endpoint.Address}", clients.For(listener.Gateway), config, transformer, perTry.Token);
+                error = await forwarder.SendAsync(context, $"http://{endpoint.Address}", clients.For(listener.Gateway, backend.Ref.Tls), config, transformer, perTry.Token);
             }
             finally
             {

@@ -59,7 +59,7 @@ public sealed class MirrorSender(BackendResolver resolver, UpstreamClients clien
             }
         }
 
-        var client = clients.For(gateway);
+        var client = clients.For(gateway, backend.Tls);
         _ = Task.Run(async () =>
         {
             using (request)

@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http;
+using System.Runtime.CompilerServices;
 using Skein.Core.Identity;
+using Skein.Core.Protos.Skein;
 using Skein.Proxy.L7.Configuration;
 using Skein.Proxy.Outbound;
 using Skein.Proxy.State;
@@ -20,12 +22,30 @@ namespace Skein.Proxy.L7.Forwarding;
 public sealed class UpstreamClients(HboneConnector connector, ProxyStateStore state, ProxyOptions options) : IDisposable
 {
     private readonly ConcurrentDictionary<string, HttpMessageInvoker> _clients = new(StringComparer.Ordinal);
+    private readonly ConditionalWeakTable<BackendTls, HttpMessageInvoker> _byTls = new();
 
     /// <summary>The request option carrying a Service's connect timeout to the connection it starts.</summary>
     public static readonly HttpRequestOptionsKey<TimeSpan> ConnectTimeoutOption = new("skein.connect_timeout");
 
-    public HttpMessageInvoker For(GatewayRuntime gateway) =>
-        _clients.GetOrAdd(gateway.Identity?.ToString() ?? "", _ => Create(gateway));
+    /// <summary>
+    /// The client for requests from <paramref name="gateway"/> to a backend, originating TLS inside the hop when a
+    /// BackendTLSPolicy governs it (<paramref name="tls"/>). Connections are pooled per identity and TLS settings, so a
+    /// connection verified for one policy never carries another policy's requests.
+    /// </summary>
+    public HttpMessageInvoker For(GatewayRuntime gateway, BackendTls? tls = null)
+    {
+        if (tls is null)
+        {
+            return _clients.GetOrAdd(gateway.Identity?.ToString() ?? "", _ => Create(gateway, null));
+        }
+
+        // A BackendTls message belongs to one Gateway's configuration: remembering its client spares the per-request key.
+        return _byTls.GetValue(tls, t =>
+        {
+            var settings = BackendTlsSettings.For(t);
+            return _clients.GetOrAdd($"{gateway.Identity}|{settings.Key}|{gateway.BackendClientCertificate?.Thumbprint}", _ => Create(gateway, settings));
+        });
+    }
 
     /// <summary>A raw byte stream to an endpoint, for TCP and TLS passthrough routes.</summary>
     public async Task<Stream> ConnectAsync(GatewayRuntime gateway, UpstreamEndpoint endpoint, CancellationToken ct) =>
@@ -60,7 +80,7 @@ public sealed class UpstreamClients(HboneConnector connector, ProxyStateStore st
             : endpoint;
     }
 
-    private HttpMessageInvoker Create(GatewayRuntime gateway)
+    private HttpMessageInvoker Create(GatewayRuntime gateway, BackendTlsSettings? tls)
     {
         var handler = new SocketsHttpHandler
         {
@@ -83,7 +103,10 @@ public sealed class UpstreamClients(HboneConnector connector, ProxyStateStore st
                     : null;
                 limit?.CancelAfter(timeout);
                 var hop = await HopAsync(gateway, new UpstreamEndpoint(new IPEndPoint(address, context.DnsEndPoint.Port), workload), limit?.Token ?? ct);
-                return hop.Stream;
+                // The handler pools HTTP/1.1 and HTTP/2 connections apart, so the request that opens one says which ALPN to offer.
+                return tls is null
+                    ? hop.Stream
+                    : await tls.ConnectAsync(hop.Stream, gateway.BackendClientCertificate, context.InitialRequestMessage.Version.Major >= 2, limit?.Token ?? ct);
             },
         };
         return new HttpMessageInvoker(handler, disposeHandler: true);
