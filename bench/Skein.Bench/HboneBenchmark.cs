@@ -265,6 +265,8 @@ public sealed class HboneBenchmark(BenchOptions options)
 
     private async Task StartBackendAsync(string work, ChildProcesses children, CancellationToken ct)
     {
+        Readiness.EnsureFree(Topology.Backend, 8080);
+        Readiness.EnsureFree(Topology.Control, 20001);
         var dir = Path.Combine(work, "nginx");
         Directory.CreateDirectory(Path.Combine(dir, "tmp"));
         await File.WriteAllTextAsync(Path.Combine(dir, "nginx.conf"), Topology.NginxConf(dir), ct);

@@ -65,6 +65,23 @@ public static class Readiness
     }
 
     /// <summary>Whether <paramref name="tool"/> is on PATH (or in /usr/sbin, where Debian puts nginx and haproxy).</summary>
+    /// <summary>Throws when something already listens on <paramref name="host"/>:<paramref name="port"/>: a leftover run
+    /// there would answer the readiness checks and the measurement would silently go to it.</summary>
+    public static void EnsureFree(string host, int port)
+    {
+        using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        try
+        {
+            probe.Connect(host, port);
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return;
+        }
+
+        throw new InvalidOperationException($"{host}:{port} is already in use: is another benchmark run still going? Stop it first.");
+    }
+
     public static bool OnPath(string tool) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Append("/usr/sbin").Any(d => File.Exists(Path.Combine(d, tool)));
 }
