@@ -12,11 +12,16 @@ namespace Skein.Proxy.Telemetry;
 /// <remarks>
 /// Lossy by design, as ALS is: a bounded queue drops (and counts) records while the control plane is slow or
 /// away, and the stream reconnects with jittered backoff. Records are sent in batches of one kind (TCP or HTTP),
-/// the node identified in the first message only, as Envoy does.
+/// the node identified in the first message only, as Envoy does. Like Envoy's gRPC access logger (which buffers
+/// for <c>buffer_flush_interval</c>, 1 s by default), the sender waits <see cref="FlushInterval"/> for a batch to
+/// fill: under load that turns a message per record into a message per few hundred, on both ends of the stream.
 /// </remarks>
 public sealed class AccessLogStreamer(ProxyOptions options, ControlPlaneChannel channels, ProxyStats stats, ILogger<AccessLogStreamer> logger) : BackgroundService
 {
-    private const int MaxBatch = 256;
+    private const int MaxBatch = 512;
+
+    /// <summary>How long the sender lets records gather before sending a batch that is not full; short enough for <c>skein top</c> and <c>explain</c> to stay current.</summary>
+    public static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan InitialBackoff = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
 
@@ -86,15 +91,21 @@ public sealed class AccessLogStreamer(ProxyOptions options, ControlPlaneChannel 
             LogName = $"skein-{options.Role}",
         };
         var batch = new List<AccessLogRecord>(MaxBatch);
+        var entries = new AlsEntries();
         while (await _queue.Reader.WaitToReadAsync(ct))
         {
+            if (_queue.Reader.Count < MaxBatch)
+            {
+                await Task.Delay(FlushInterval, ct);
+            }
+
             batch.Clear();
             while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var record))
             {
                 batch.Add(record);
             }
 
-            foreach (var message in Messages(batch))
+            foreach (var message in Messages(batch, entries))
             {
                 if (identifier is not null)
                 {
@@ -113,19 +124,20 @@ public sealed class AccessLogStreamer(ProxyOptions options, ControlPlaneChannel 
     }
 
     /// <summary>One message per kind present in the batch (an ALS message carries entries of a single kind).</summary>
-    public static IEnumerable<StreamAccessLogsMessage> Messages(IReadOnlyList<AccessLogRecord> batch)
+    public static IEnumerable<StreamAccessLogsMessage> Messages(IReadOnlyList<AccessLogRecord> batch, AlsEntries? entries = null)
     {
+        entries ??= new AlsEntries();
         var tcp = new StreamAccessLogsMessage.Types.TCPAccessLogEntries();
         var http = new StreamAccessLogsMessage.Types.HTTPAccessLogEntries();
         foreach (var record in batch)
         {
             if (record.IsHttp)
             {
-                http.LogEntry.Add(AlsEntries.Http(record));
+                http.LogEntry.Add(entries.Http(record));
             }
             else
             {
-                tcp.LogEntry.Add(AlsEntries.Tcp(record));
+                tcp.LogEntry.Add(entries.Tcp(record));
             }
         }
 

@@ -38,6 +38,9 @@ public sealed class L7Config
 public sealed record GatewayRuntime(Gateway Proto, SpiffeId? Identity)
 {
     public string Key => $"{Proto.Namespace}/{Proto.Name}";
+
+    /// <summary>The identity's URI, formatted once: every request's access record and upstream client lookup needs it.</summary>
+    public string? IdentityText { get; } = Identity?.ToString();
 }
 
 /// <summary>How a bound port is served: Kestrel (HTTP, HTTPS) or plain sockets (TLS passthrough, TCP).</summary>

@@ -33,16 +33,20 @@ public static class BackendPicker
         return null;
     }
 
-    public static BackendEntry? Pick(IReadOnlyList<BackendEntry> backends, Random random) => Pick(backends, b => b.Weight, random);
+    public static BackendEntry? Pick(IReadOnlyList<BackendEntry> backends, Random random) => Pick(backends, static b => b.Weight, random);
 
     /// <summary>A retry's pick: among backends not yet failed when any with weight remain (Envoy's previous-hosts retry predicate), else among all.</summary>
     public static BackendEntry? Pick(IReadOnlyList<BackendEntry> backends, IReadOnlySet<BackendEntry> failed, Random random)
     {
-        if (failed.Count > 0 && Pick(backends, b => failed.Contains(b) ? 0 : b.Weight, random) is { } fresh)
+        if (failed.Count > 0 && PickFresh(backends, failed, random) is { } fresh)
         {
             return fresh;
         }
 
         return Pick(backends, random);
     }
+
+    // Its own method so the first try (nothing failed) allocates no closure over the failed set.
+    private static BackendEntry? PickFresh(IReadOnlyList<BackendEntry> backends, IReadOnlySet<BackendEntry> failed, Random random) =>
+        Pick(backends, b => failed.Contains(b) ? 0 : b.Weight, random);
 }

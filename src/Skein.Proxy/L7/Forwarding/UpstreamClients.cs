@@ -25,7 +25,7 @@ public sealed class UpstreamClients(HboneConnector connector, ProxyStateStore st
     public static readonly HttpRequestOptionsKey<TimeSpan> ConnectTimeoutOption = new("skein.connect_timeout");
 
     public HttpMessageInvoker For(GatewayRuntime gateway) =>
-        _clients.GetOrAdd(gateway.Identity?.ToString() ?? "", _ => Create(gateway));
+        _clients.GetOrAdd(gateway.IdentityText ?? "", static (_, state) => state.Clients.Create(state.Gateway), (Clients: this, Gateway: gateway));
 
     /// <summary>A raw byte stream to an endpoint, for TCP and TLS passthrough routes.</summary>
     public async Task<Stream> ConnectAsync(GatewayRuntime gateway, UpstreamEndpoint endpoint, CancellationToken ct) =>
