@@ -34,9 +34,10 @@ public static class AlsEntryReader
         var details = record.Details ?? NullIfEmpty(response.ResponseCodeDetails);
         return record with
         {
-            Method = request.RequestMethod == RequestMethod.MethodUnspecified ? null : request.RequestMethod.ToString().ToUpperInvariant(),
+            Method = MethodName(request.RequestMethod),
             Path = NullIfEmpty(request.Path),
             RequestId = NullIfEmpty(request.RequestId),
+            ConnectionId = record.ConnectionId ?? (record.FromSkein ? NullIfEmpty(request.RequestId) : null),
             Requested = record.Requested ?? NullIfEmpty(request.Authority),
             DestinationService = record.DestinationService ?? ServiceFromAuthority(request.Authority),
             ResponseCode = (int)(response.ResponseCode ?? 0),
@@ -87,6 +88,19 @@ public static class AlsEntryReader
             SampleRate = c.SampleRate is > 0 and <= 1 ? c.SampleRate : 1,
         };
     }
+
+    private static string? MethodName(RequestMethod method) => method switch
+    {
+        RequestMethod.MethodUnspecified => null,
+        RequestMethod.Get => "GET",
+        RequestMethod.Post => "POST",
+        RequestMethod.Put => "PUT",
+        RequestMethod.Delete => "DELETE",
+        RequestMethod.Head => "HEAD",
+        RequestMethod.Patch => "PATCH",
+        RequestMethod.Options => "OPTIONS",
+        _ => method.ToString().ToUpperInvariant(),
+    };
 
     /// <summary>The host of an Istio-style cluster name, <c>outbound|9080||reviews.default.svc.cluster.local</c>.</summary>
     public static string? ServiceFromCluster(string? cluster)
@@ -160,9 +174,10 @@ public static class AlsEntryReader
         {
             if (c.FilterStateObjects.TryGetValue(SkeinLogMetadata.Namespace, out var any) && any.TryUnpack<AccessLogDetails>(out var d))
             {
+                // Details, principals and an HTTP record's connection id come from the entry's own fields (the readers' fallbacks).
                 return new SkeinDetails(true, NullIfEmpty(d.Direction), NullIfEmpty(d.ConnectionId), NullIfEmpty(d.SourceWorkload), NullIfEmpty(d.SourceNamespace),
                     NullIfEmpty(d.SourcePrincipal), NullIfEmpty(d.DestinationWorkload), NullIfEmpty(d.DestinationNamespace), NullIfEmpty(d.DestinationPrincipal),
-                    NullIfEmpty(d.DestinationService), NullIfEmpty(d.ConnectionSecurityPolicy), NullIfEmpty(d.ResponseCodeDetails), NullIfEmpty(d.FailedHop),
+                    NullIfEmpty(d.DestinationService), NullIfEmpty(d.ConnectionSecurityPolicy), null, NullIfEmpty(d.FailedHop),
                     NullIfEmpty(d.Policy), NullIfEmpty(d.Requested));
             }
 

@@ -124,9 +124,12 @@ public sealed class AccessLogStreamer(ProxyOptions options, ControlPlaneChannel 
     }
 
     /// <summary>One message per kind present in the batch (an ALS message carries entries of a single kind).</summary>
+    /// <param name="batch">The records.</param>
+    /// <param name="entries">The stream's entry builder; the messages' entries are reused by its next batch, so write them first.</param>
     public static IEnumerable<StreamAccessLogsMessage> Messages(IReadOnlyList<AccessLogRecord> batch, AlsEntries? entries = null)
     {
         entries ??= new AlsEntries();
+        entries.Reset();
         var tcp = new StreamAccessLogsMessage.Types.TCPAccessLogEntries();
         var http = new StreamAccessLogsMessage.Types.HTTPAccessLogEntries();
         foreach (var record in batch)

@@ -11,9 +11,11 @@ namespace Skein.Proxy.Telemetry;
 /// <summary>Turns access log records into Envoy ALS entries: TCP entries for connections, HTTP entries for requests.</summary>
 /// <remarks>
 /// One instance per stream, used by one thread at a time. Skein's details travel as a typed
-/// <see cref="AccessLogDetails"/> in <c>filter_state_objects["skein"]</c>, and the parts that repeat across
-/// records (addresses, TLS properties, flags) are built once and shared: entries are only ever serialized,
-/// never changed after they are built, so sharing a sub-message between entries is safe.
+/// <see cref="AccessLogDetails"/> in <c>filter_state_objects["skein"]</c>. Entries are only ever serialized,
+/// never kept, so the instance reuses them: after <see cref="Reset"/> the next batch refills the entries of the
+/// last one (the generated messages allocate a dictionary and list per map field on construction, which made
+/// building an entry cost more than writing it), and the parts that repeat across records (addresses, TLS
+/// properties, flags) are built once and shared between entries.
 /// </remarks>
 public sealed class AlsEntries
 {
@@ -25,91 +27,103 @@ public sealed class AlsEntries
     private readonly Dictionary<string, Address?> _addresses = new(StringComparer.Ordinal);
     private readonly Dictionary<(string? Local, string? Peer), TLSProperties> _tls = [];
     private readonly Dictionary<string, ResponseFlags?> _flags = new(StringComparer.Ordinal);
+    private readonly List<TCPAccessLogEntry> _tcp = [];
+    private readonly List<HTTPAccessLogEntry> _http = [];
+    private readonly AccessLogDetails _details = new();
+    private int _tcpUsed;
+    private int _httpUsed;
 
-    public TCPAccessLogEntry Tcp(AccessLogRecord r) => new()
-    {
-        CommonProperties = Common(r),
-        ConnectionProperties = new ConnectionProperties { ReceivedBytes = (ulong)Math.Max(0, r.BytesReceived), SentBytes = (ulong)Math.Max(0, r.BytesSent) },
-    };
+    /// <summary>Starts a new batch: the entries handed out since the last reset are refilled from here on.</summary>
+    public void Reset() => (_tcpUsed, _httpUsed) = (0, 0);
 
-    public HTTPAccessLogEntry Http(AccessLogRecord r)
+    public TCPAccessLogEntry Tcp(AccessLogRecord r)
     {
-        var entry = new HTTPAccessLogEntry
+        if (_tcpUsed == _tcp.Count)
         {
-            CommonProperties = Common(r),
-            ProtocolVersion = r.Protocol switch
-            {
-                "HTTP/1.0" => HTTPAccessLogEntry.Types.HTTPVersion.Http10,
-                "HTTP/1.1" => HTTPAccessLogEntry.Types.HTTPVersion.Http11,
-                "HTTP/2" => HTTPAccessLogEntry.Types.HTTPVersion.Http2,
-                "HTTP/3" => HTTPAccessLogEntry.Types.HTTPVersion.Http3,
-                _ => HTTPAccessLogEntry.Types.HTTPVersion.ProtocolUnspecified,
-            },
-            Request = new HTTPRequestProperties
-            {
-                RequestMethod = Method(r.Method),
-                Authority = r.Authority ?? "",
-                Path = r.Path ?? "",
-                UserAgent = r.UserAgent ?? "",
-                RequestId = r.RequestId ?? "",
-                RequestBodyBytes = (ulong)Math.Max(0, r.BytesReceived),
-            },
-            Response = new HTTPResponseProperties
-            {
-                ResponseBodyBytes = (ulong)Math.Max(0, r.BytesSent),
-                ResponseCodeDetails = r.Details == "-" ? "" : r.Details,
-            },
-        };
-        if (r.ResponseCode > 0)
-        {
-            entry.Response.ResponseCode = (uint)r.ResponseCode;
+            _tcp.Add(new TCPAccessLogEntry { CommonProperties = new AccessLogCommon(), ConnectionProperties = new ConnectionProperties() });
         }
 
+        var entry = _tcp[_tcpUsed++];
+        Common(entry.CommonProperties, r);
+        entry.ConnectionProperties.ReceivedBytes = (ulong)Math.Max(0, r.BytesReceived);
+        entry.ConnectionProperties.SentBytes = (ulong)Math.Max(0, r.BytesSent);
         return entry;
     }
 
-    private AccessLogCommon Common(AccessLogRecord r)
+    public HTTPAccessLogEntry Http(AccessLogRecord r)
     {
-        var common = new AccessLogCommon
+        if (_httpUsed == _http.Count)
         {
-            SampleRate = r.SampleRate,
-            StartTime = Timestamp.FromDateTimeOffset(r.Start),
-            Duration = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(r.Duration),
-            DownstreamRemoteAddress = Address(r.SourceAddress),
-            UpstreamRemoteAddress = Address(r.UpstreamHost),
-            UpstreamCluster = r.UpstreamCluster ?? "",
-            RouteName = r.RouteName ?? "",
-            ResponseFlags = Flags(r.ResponseFlags),
-            UpstreamRequestAttemptCount = r.IsHttp ? (uint)(r.RetryCount + 1) : 0,
-            ConnectionTerminationDetails = !r.IsHttp && r.Details != "-" ? r.Details : "",
-        };
-        if (r.Security == "mutual_tls")
-        {
-            // Envoy's view is the local proxy's: the peer certificate is the other side of the hop.
-            common.TlsProperties = r.Direction == "inbound" ? Tls(r.DestinationPrincipal, r.SourcePrincipal) : Tls(r.SourcePrincipal, r.DestinationPrincipal);
+            _http.Add(new HTTPAccessLogEntry { CommonProperties = new AccessLogCommon(), Request = new HTTPRequestProperties(), Response = new HTTPResponseProperties() });
         }
 
-        var details = new AccessLogDetails
+        var entry = _http[_httpUsed++];
+        Common(entry.CommonProperties, r);
+        entry.ProtocolVersion = r.Protocol switch
         {
-            Direction = r.Direction,
-            Node = r.Node,
-            ConnectionId = r.ConnectionId,
-            SourceWorkload = r.SourceWorkload ?? "",
-            SourceNamespace = r.SourceNamespace ?? "",
-            SourcePrincipal = r.SourcePrincipal ?? "",
-            DestinationWorkload = r.DestinationWorkload ?? "",
-            DestinationNamespace = r.DestinationNamespace ?? "",
-            DestinationPrincipal = r.DestinationPrincipal ?? "",
-            DestinationService = r.DestinationService ?? "",
-            ConnectionSecurityPolicy = r.Security,
-            ResponseCodeDetails = r.Details == "-" ? "" : r.Details,
-            FailedHop = r.FailedHop ?? "",
-            Policy = r.Policy ?? "",
-            Requested = r.Requested ?? "",
+            "HTTP/1.0" => HTTPAccessLogEntry.Types.HTTPVersion.Http10,
+            "HTTP/1.1" => HTTPAccessLogEntry.Types.HTTPVersion.Http11,
+            "HTTP/2" => HTTPAccessLogEntry.Types.HTTPVersion.Http2,
+            "HTTP/3" => HTTPAccessLogEntry.Types.HTTPVersion.Http3,
+            _ => HTTPAccessLogEntry.Types.HTTPVersion.ProtocolUnspecified,
         };
-        // Any.Pack would build the type URL string per record; the URL is a constant.
-        common.FilterStateObjects[SkeinLogMetadata.Namespace] = new Any { TypeUrl = DetailsTypeUrl, Value = details.ToByteString() };
-        return common;
+        var request = entry.Request;
+        request.RequestMethod = Method(r.Method);
+        request.Authority = r.Authority ?? "";
+        request.Path = r.Path ?? "";
+        request.UserAgent = r.UserAgent ?? "";
+        request.RequestId = r.RequestId ?? "";
+        request.RequestBodyBytes = (ulong)Math.Max(0, r.BytesReceived);
+        var response = entry.Response;
+        response.ResponseBodyBytes = (ulong)Math.Max(0, r.BytesSent);
+        response.ResponseCodeDetails = r.Details == "-" ? "" : r.Details;
+        response.ResponseCode = r.ResponseCode > 0 ? (uint)r.ResponseCode : null;
+        return entry;
+    }
+
+    private void Common(AccessLogCommon common, AccessLogRecord r)
+    {
+        common.SampleRate = r.SampleRate;
+        var start = r.Start.UtcTicks - DateTime.UnixEpoch.Ticks;
+        common.StartTime ??= new Timestamp();
+        common.StartTime.Seconds = start / TimeSpan.TicksPerSecond;
+        common.StartTime.Nanos = (int)(start % TimeSpan.TicksPerSecond * 100);
+        common.Duration ??= new Google.Protobuf.WellKnownTypes.Duration();
+        common.Duration.Seconds = r.Duration.Ticks / TimeSpan.TicksPerSecond;
+        common.Duration.Nanos = (int)(r.Duration.Ticks % TimeSpan.TicksPerSecond * 100);
+        common.DownstreamRemoteAddress = Address(r.SourceAddress);
+        common.UpstreamRemoteAddress = Address(r.UpstreamHost);
+        common.UpstreamCluster = r.UpstreamCluster ?? "";
+        common.RouteName = r.RouteName ?? "";
+        common.ResponseFlags = Flags(r.ResponseFlags);
+        common.UpstreamRequestAttemptCount = r.IsHttp ? (uint)(r.RetryCount + 1) : 0;
+        common.ConnectionTerminationDetails = !r.IsHttp && r.Details != "-" ? r.Details : "";
+        // Envoy's view is the local proxy's: the peer certificate is the other side of the hop.
+        common.TlsProperties = r.Security != "mutual_tls" ? null
+            : r.Direction == "inbound" ? Tls(r.DestinationPrincipal, r.SourcePrincipal) : Tls(r.SourcePrincipal, r.DestinationPrincipal);
+
+        // Only what the entry does not already say (see accesslog.proto): smaller to write and to read.
+        var details = _details;
+        details.Direction = r.Direction;
+        details.ConnectionId = r.IsHttp && r.ConnectionId == r.RequestId ? "" : r.ConnectionId;
+        details.SourceWorkload = r.SourceWorkload ?? "";
+        details.SourceNamespace = r.SourceNamespace ?? "";
+        details.SourcePrincipal = common.TlsProperties is null ? r.SourcePrincipal ?? "" : "";
+        details.DestinationWorkload = r.DestinationWorkload ?? "";
+        details.DestinationNamespace = r.DestinationNamespace ?? "";
+        details.DestinationPrincipal = common.TlsProperties is null ? r.DestinationPrincipal ?? "" : "";
+        details.DestinationService = r.DestinationService ?? "";
+        details.ConnectionSecurityPolicy = r.Security;
+        details.FailedHop = r.FailedHop ?? "";
+        details.Policy = r.Policy ?? "";
+        details.Requested = r.Requested ?? "";
+        if (!common.FilterStateObjects.TryGetValue(SkeinLogMetadata.Namespace, out var any))
+        {
+            // Any.Pack would build the type URL string per record; the URL is a constant.
+            common.FilterStateObjects[SkeinLogMetadata.Namespace] = any = new Any { TypeUrl = DetailsTypeUrl };
+        }
+
+        any.Value = details.ToByteString();
     }
 
     private static RequestMethod Method(string? method) => method switch

@@ -156,6 +156,38 @@ public sealed class AlsTests
     }
 
     [Fact]
+    public void A_reused_entry_keeps_nothing_of_the_previous_batchs_record()
+    {
+        var entries = new AlsEntries();
+        var first = new AccessLogRecord
+        {
+            Start = DateTimeOffset.UnixEpoch.AddSeconds(5),
+            Direction = "gateway",
+            Node = "gateway",
+            SourcePrincipal = "spiffe://cluster.local/ns/shop/sa/gw",
+            DestinationPrincipal = "spiffe://cluster.local/ns/shop/sa/catalog",
+            DestinationWorkload = "catalog-1",
+            Security = "mutual_tls",
+            Method = "GET",
+            ResponseCode = 503,
+            ResponseFlags = "UH",
+            FailedHop = "gateway/gateway",
+            RequestId = "r1",
+        };
+        var second = new AccessLogRecord { Start = DateTimeOffset.UnixEpoch.AddSeconds(7), Direction = "gateway", Node = "gateway", Method = "DELETE", RequestId = "r2" };
+        _ = AccessLogStreamer.Messages([first], entries).Single().ToByteArray();
+
+        var wire = StreamAccessLogsMessage.Parser.ParseFrom(AccessLogStreamer.Messages([second], entries).Single().ToByteArray());
+        var read = AlsEntryReader.Http(wire.HttpLogs.LogEntry.Single(), "gateway");
+        Assert.Equal(("DELETE", 0, "-", "r2"), (read.Method, read.ResponseCode, read.ResponseFlags, read.RequestId));
+        Assert.Null(read.DestinationWorkload);
+        Assert.Null(read.FailedHop);
+        Assert.Null(read.DestinationPrincipal);
+        Assert.Equal("none", read.Security);
+        Assert.Equal(DateTimeOffset.UnixEpoch.AddSeconds(7), read.Start);
+    }
+
+    [Fact]
     public void Http_records_go_in_http_batches_and_keep_request_fields()
     {
         var request = new AccessLogRecord

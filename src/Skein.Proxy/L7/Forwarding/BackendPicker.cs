@@ -9,10 +9,11 @@ public static class BackendPicker
     public static T? Pick<T>(IReadOnlyList<T> backends, Func<T, uint> weight, Random random)
         where T : class
     {
+        // Indexed, not foreach: an interface's enumerator is an allocation per request.
         long total = 0;
-        foreach (var backend in backends)
+        for (var i = 0; i < backends.Count; i++)
         {
-            total += weight(backend);
+            total += weight(backends[i]);
         }
 
         if (total == 0)
@@ -21,12 +22,12 @@ public static class BackendPicker
         }
 
         var ticket = random.NextInt64(total);
-        foreach (var backend in backends)
+        for (var i = 0; i < backends.Count; i++)
         {
-            ticket -= weight(backend);
+            ticket -= weight(backends[i]);
             if (ticket < 0)
             {
-                return backend;
+                return backends[i];
             }
         }
 
