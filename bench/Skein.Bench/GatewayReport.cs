@@ -126,7 +126,7 @@ public static class GatewayReport
         return sb.ToString();
     }
 
-    /// <summary>Four panels (HTTP/1.1 rps, HTTP/2 rps, HTTP/1.1 p99, HTTP/2 p99), one bar per target.</summary>
+    /// <summary>Six panels (HTTP/1.1 and HTTP/2 rps, p99, CPU µs per request), one bar per target.</summary>
     public static string Svg(IReadOnlyList<GatewayTarget> results, GatewayOptions options)
     {
         (string Title, Func<GatewayTarget, double?> Value, string Format)[] panels =
@@ -135,6 +135,8 @@ public static class GatewayReport
             ("HTTP/2 requests/s (h2load)", r => r.Http2?.RequestsPerSecond, "F0"),
             ("HTTP/1.1 p99 ms (lower = better)", r => r.Http1?.P99Ms, "F1"),
             ("HTTP/2 p99 ms (lower = better)", r => r.Http2?.P99Ms, "F1"),
+            ("HTTP/1.1 CPU µs per request (lower = better)", r => PerRequest(r.CpuHttp1, r.Http1), "F0"),
+            ("HTTP/2 CPU µs per request (lower = better)", r => PerRequest(r.CpuHttp2, r.Http2), "F0"),
         ];
         const int BarW = 44, Gap = 10, H = 280, Top = 50, Bottom = 30;
         var w = 40 + (results.Count * (BarW + Gap));
