@@ -188,6 +188,38 @@ public sealed class AlsTests
     }
 
     [Fact]
+    public void The_sender_s_own_encoding_is_envoys_wire_form()
+    {
+        var records = Enumerable.Range(0, 300).Select(i => new AccessLogRecord
+        {
+            Start = DateTimeOffset.UnixEpoch.AddSeconds(i),
+            Direction = "gateway",
+            Node = "gateway",
+            SourcePrincipal = "spiffe://cluster.local/ns/shop/sa/gw",
+            DestinationPrincipal = "spiffe://cluster.local/ns/shop/sa/catalog",
+            DestinationService = "catalog.shop.svc.cluster.local",
+            UpstreamHost = $"10.0.0.{i % 7}:8080",
+            SourceAddress = $"127.0.0.1:{40000 + i}",
+            Security = i % 2 == 0 ? "mutual_tls" : "none",
+            Method = "GET",
+            Path = new string('p', i),
+            ResponseCode = 200 + (i % 3),
+            RequestId = $"r{i}",
+        }).ToList();
+        var identifier = new StreamAccessLogsMessage.Types.Identifier { Node = new() { Id = "gateway" }, LogName = "skein-gateway" };
+        var entries = new AlsEntries();
+        var http = records.Select(entries.Http).ToList();
+
+        var encoded = AccessLogStreamer.Encode(identifier, StreamAccessLogsMessage.HttpLogsFieldNumber, http);
+        var expected = new StreamAccessLogsMessage { Identifier = identifier, HttpLogs = new() { LogEntry = { http } } };
+        Assert.Equal(expected.ToByteArray(), encoded.Payload);
+        Assert.Equal(300, StreamAccessLogsMessage.Parser.ParseFrom(encoded.Payload).HttpLogs.LogEntry.Count);
+
+        var tcp = AccessLogStreamer.Encode(null, StreamAccessLogsMessage.TcpLogsFieldNumber, [entries.Tcp(records[0] with { Method = null })]);
+        Assert.Equal(StreamAccessLogsMessage.LogEntriesOneofCase.TcpLogs, StreamAccessLogsMessage.Parser.ParseFrom(tcp.Payload).LogEntriesCase);
+    }
+
+    [Fact]
     public void Http_records_go_in_http_batches_and_keep_request_fields()
     {
         var request = new AccessLogRecord
