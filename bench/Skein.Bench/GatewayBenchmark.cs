@@ -8,6 +8,12 @@ namespace Skein.Bench;
 /// <summary>Options of the gateway benchmark: CPU sets for taskset (proxies vs load generator + backend) and the cell duration.</summary>
 public sealed record GatewayOptions(string Repo, string OutDir, int Seconds, string ProxyCpus, string LoadCpus)
 {
+    /// <summary>The targets to run (null: all); a comma list of names such as <c>skein,skein-nolog</c>, for quick before/after comparisons.</summary>
+    public IReadOnlySet<string>? Targets { get; init; }
+
+    /// <summary>Whether <paramref name="name"/> is among the targets to run.</summary>
+    public bool Runs(string name) => Targets is null || Targets.Contains(name);
+
     /// <summary>How many CPUs the proxies get (nginx workers, HAProxy threads).</summary>
     public int ProxyCpuCount => CpuCount(ProxyCpus);
 
@@ -116,11 +122,27 @@ public sealed class GatewayBenchmark(GatewayOptions options)
         try
         {
             await StartBackendAsync(work.FullName, children, ct);
-            results.Add(await MeasureAsync(new GatewayTarget("direct", "direct (no proxy)"), GatewayTopology.Backend, [], null, routing: false, ct));
-            results.Add(await RunTargetAsync(new GatewayTarget("nginx", "nginx 1.22"), GatewayTopology.Nginx, () => StartNginxAsync(work.FullName, children, ct), ct));
-            results.Add(await RunTargetAsync(new GatewayTarget("haproxy", "HAProxy 2.6"), GatewayTopology.Haproxy, () => StartHaproxyAsync(work.FullName, children, ct), ct));
-            results.Add(await RunTargetAsync(new GatewayTarget("yarp", "plain YARP 2.3"), GatewayTopology.Yarp, () => StartYarpAsync(yarpDll, work.FullName, children, ct), ct));
-            foreach (var variant in SkeinVariant.All)
+            if (options.Runs("direct"))
+            {
+                results.Add(await MeasureAsync(new GatewayTarget("direct", "direct (no proxy)"), GatewayTopology.Backend, [], null, routing: false, ct));
+            }
+
+            if (options.Runs("nginx"))
+            {
+                results.Add(await RunTargetAsync(new GatewayTarget("nginx", "nginx 1.22"), GatewayTopology.Nginx, () => StartNginxAsync(work.FullName, children, ct), ct));
+            }
+
+            if (options.Runs("haproxy"))
+            {
+                results.Add(await RunTargetAsync(new GatewayTarget("haproxy", "HAProxy 2.6"), GatewayTopology.Haproxy, () => StartHaproxyAsync(work.FullName, children, ct), ct));
+            }
+
+            if (options.Runs("yarp"))
+            {
+                results.Add(await RunTargetAsync(new GatewayTarget("yarp", "plain YARP 2.3"), GatewayTopology.Yarp, () => StartYarpAsync(yarpDll, work.FullName, children, ct), ct));
+            }
+
+            foreach (var variant in SkeinVariant.All.Where(v => options.Runs(v.Name)))
             {
                 results.Add(await RunSkeinAsync(new GatewayTarget(variant.Name, variant.Label), skeinDll, work.FullName, children, variant, ct));
             }

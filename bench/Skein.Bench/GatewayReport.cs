@@ -39,13 +39,13 @@ public static class GatewayReport
         sb.AppendLine();
         sb.AppendLine("Per process:");
         sb.AppendLine();
-        sb.AppendLine("| target | process | CPU s HTTP/1.1 | CPU s HTTP/2 | peak RSS MiB |");
-        sb.AppendLine("|---|---|---:|---:|---:|");
+        sb.AppendLine("| target | process | CPU s HTTP/1.1 | CPU s HTTP/2 | CPU µs per request (h1 / h2) | peak RSS MiB |");
+        sb.AppendLine("|---|---|---:|---:|---:|---:|");
         foreach (var r in results)
         {
             foreach (var (name, h1, h2, rss) in r.Processes)
             {
-                sb.AppendLine($"| {r.Name} | {name} | {F(h1, "F2")} | {F(h2, "F2")} | {F(rss, "F1")} |");
+                sb.AppendLine($"| {r.Name} | {name} | {F(h1, "F2")} | {F(h2, "F2")} | {V(PerRequest(h1, r.Http1), "F0")} / {V(PerRequest(h2, r.Http2), "F0")} | {F(rss, "F1")} |");
             }
         }
 
@@ -54,7 +54,9 @@ public static class GatewayReport
             "Skein's data path is two processes: the gateway proxy and the backend's node proxy (the HBONE hop's far end); both are counted.");
         foreach (var r in results.Where(r => r.SideCpu is not null))
         {
-            sb.AppendLine($"The Skein control plane (not on the data path; it receives every request's access-log record over ALS) used {V(r.SideCpu, "F2")} CPU s during the {r.Name} cells, not counted above.");
+            var requests = (r.Http1?.Requests ?? 0) + (r.Http2?.Requests ?? 0);
+            sb.AppendLine($"The Skein control plane (not on the data path; it receives every request's access-log record over ALS) used {V(r.SideCpu, "F2")} CPU s during the {r.Name} cells " +
+                $"({V(PerRequest(r.SideCpu, requests), "F0")} µs per request), not counted above.");
         }
 
         sb.AppendLine();
@@ -113,7 +115,7 @@ public static class GatewayReport
             "over cleartext HTTP/2 with prior knowledge on port 8082 (every target supports it: nginx `listen … http2`, HAProxy `bind … proto h2`, Kestrel HTTP/2-only endpoint for YARP, " +
             "the Skein gateway sniffs the preface on any HTTP listener), p99 from h2load's per-request log. Each proxy speaks HTTP/1.1 keep-alive to the backend. " +
             $"Proxies: nginx `worker_processes {options.ProxyCpuCount}`, HAProxy `nbthread {options.ProxyCpuCount}` `mode http`, plain YARP (`bench/PlainYarp`, config-based, logging at Warning), " +
-            "Skein gateway + node proxy as built (`dotnet skein.dll proxy`, access log and ALS on except in `skein-nolog`). Targets run one after another, each proxy stopped before the next starts.");
+            "Skein gateway + node proxy as built (`dotnet skein.dll proxy`, defaults: every request's record streamed to the control plane over ALS, no stdout line per request on the gateway; `skein-nolog` turns both off). Targets run one after another, each proxy stopped before the next starts.");
         sb.AppendLine();
         sb.AppendLine("No unmeshed variant: the Skein gateway's backendRefs resolve only to Services whose endpoints are mesh Workloads, always reached over HBONE, " +
             "so the gateway cannot send to a plain destination today. The h2c variant (PeerAuthentication DISABLE on the backend) keeps the hop but drops TLS; " +
@@ -124,7 +126,7 @@ public static class GatewayReport
         return sb.ToString();
     }
 
-    /// <summary>Four panels (HTTP/1.1 rps, HTTP/2 rps, HTTP/1.1 p99, HTTP/2 p99), one bar per target.</summary>
+    /// <summary>Six panels (HTTP/1.1 and HTTP/2 rps, p99, CPU µs per request), one bar per target.</summary>
     public static string Svg(IReadOnlyList<GatewayTarget> results, GatewayOptions options)
     {
         (string Title, Func<GatewayTarget, double?> Value, string Format)[] panels =
@@ -133,6 +135,8 @@ public static class GatewayReport
             ("HTTP/2 requests/s (h2load)", r => r.Http2?.RequestsPerSecond, "F0"),
             ("HTTP/1.1 p99 ms (lower = better)", r => r.Http1?.P99Ms, "F1"),
             ("HTTP/2 p99 ms (lower = better)", r => r.Http2?.P99Ms, "F1"),
+            ("HTTP/1.1 CPU µs per request (lower = better)", r => PerRequest(r.CpuHttp1, r.Http1), "F0"),
+            ("HTTP/2 CPU µs per request (lower = better)", r => PerRequest(r.CpuHttp2, r.Http2), "F0"),
         ];
         const int BarW = 44, Gap = 10, H = 280, Top = 50, Bottom = 30;
         var w = 40 + (results.Count * (BarW + Gap));
@@ -172,8 +176,9 @@ public static class GatewayReport
         return sb.ToString();
     }
 
-    private static double? PerRequest(double? cpu, LoadResult? load) =>
-        cpu is { } c && load is { Requests: > 0 } l ? c * 1e6 / l.Requests : null;
+    private static double? PerRequest(double? cpu, LoadResult? load) => PerRequest(cpu, load?.Requests ?? 0);
+
+    private static double? PerRequest(double? cpu, double requests) => cpu is { } c && requests > 0 ? c * 1e6 / requests : null;
 
     private static string Ratio(GatewayTarget s, GatewayTarget? other, Func<GatewayTarget, LoadResult?> pick) =>
         other is not null && pick(s) is { } a && pick(other) is { RequestsPerSecond: > 0 } b ? F(a.RequestsPerSecond / b.RequestsPerSecond, "F2") + "×" : "–";

@@ -3,11 +3,11 @@ using Skein.Bench;
 
 // A benchmark driver, not a test:
 //   skein-bench hbone [--repo DIR] [--out DIR] [--seconds N] [--only direct,haproxy,skein] [--proxy-build native|jit] [--hold SECONDS]
-//   skein-bench gateway [--repo DIR] [--out DIR] [--seconds N] [--proxy-cpus LIST] [--load-cpus LIST]
+//   skein-bench gateway [--repo DIR] [--out DIR] [--seconds N] [--proxy-cpus LIST] [--load-cpus LIST] [--targets direct,nginx,haproxy,yarp,skein,skein-h2c,skein-nolog]
 if (args.Length == 0 || args[0] is not ("hbone" or "gateway"))
 {
     Console.Error.WriteLine("usage: skein-bench hbone [--repo DIR] [--out DIR] [--seconds N] [--only direct,haproxy,skein] [--proxy-build native|jit] [--hold SECONDS]");
-    Console.Error.WriteLine("       skein-bench gateway [--repo DIR] [--out DIR] [--seconds N] [--proxy-cpus LIST] [--load-cpus LIST]");
+    Console.Error.WriteLine("       skein-bench gateway [--repo DIR] [--out DIR] [--seconds N] [--proxy-cpus LIST] [--load-cpus LIST] [--targets LIST]");
     return 2;
 }
 
@@ -30,7 +30,10 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => {
 try
 {
     return args[0] == "gateway"
-        ? await new GatewayBenchmark(new GatewayOptions(Path.GetFullPath(repo), outDir, seconds, Option("--proxy-cpus") ?? proxyCpus, Option("--load-cpus") ?? loadCpus)).RunAsync(cts.Token)
+        ? await new GatewayBenchmark(new GatewayOptions(Path.GetFullPath(repo), outDir, seconds, Option("--proxy-cpus") ?? proxyCpus, Option("--load-cpus") ?? loadCpus)
+        {
+            Targets = Option("--targets") is { } t ? t.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal) : null,
+        }).RunAsync(cts.Token)
         : await new HboneBenchmark(new BenchOptions(Path.GetFullPath(repo), outDir, seconds)
         {
             Only = (Option("--only") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(),

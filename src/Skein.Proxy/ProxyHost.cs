@@ -34,6 +34,10 @@ public static class ProxyHost
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+        // ASP.NET Core starts an Activity for every request whenever this category is enabled at any level, and
+        // HttpClient then a child one for the forwarded request; it only logs request start and finish (Information).
+        // Gateways and waypoints keep their own trace context (RequestTracer), so it is switched off.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
 
         // Admin stays on the node's loopback address: it exposes config and must never face the network.
         builder.WebHost.ConfigureKestrel(k =>

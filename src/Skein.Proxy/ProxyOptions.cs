@@ -30,6 +30,13 @@ public sealed class ProxyOptions
     /// <summary>Access log line format: <c>text</c> (Envoy's shape) or <c>json</c>; <c>off</c> disables it.</summary>
     public string AccessLogFormat { get; init; } = "text";
 
+    /// <summary>
+    /// The stdout access log a role writes unless told otherwise: a node proxy logs each connection; a gateway or
+    /// waypoint, which would log every request, writes no lines (as Envoy without an access log configured, and
+    /// Istio's default profile), while its records still stream to the control plane for the topology.
+    /// </summary>
+    public static string DefaultAccessLogFormat(string role) => role == "node" ? "text" : "off";
+
     /// <summary>Whether access log records stream to the control plane over Envoy ALS (a Telemetry resource may override it).</summary>
     public bool AccessLogService { get; init; } = true;
 

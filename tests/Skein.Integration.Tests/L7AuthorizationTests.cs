@@ -80,11 +80,12 @@ public sealed class L7AuthorizationTests
         await mesh.StartEchoAsync("echo-1", new IPEndPoint(mesh.Block.Host(10), 8080));
         await mesh.StartControlAsync();
         await mesh.StartProxyAsync("node-1", mesh.Block.Host(2));
-        await mesh.StartL7ProxyAsync("waypoint", "waypoint", mesh.Block.Host(3));
+        // L7 proxies write no stdout access log by default; these tests read the denials from it.
+        await mesh.StartL7ProxyAsync("waypoint", "waypoint", mesh.Block.Host(3), "--access-log-format", "text");
         await mesh.WaitListeningAsync(new IPEndPoint(mesh.Block.Host(30), 15008));
         if (gateway)
         {
-            await mesh.StartL7ProxyAsync("gateway", "gateway", mesh.Block.Host(4));
+            await mesh.StartL7ProxyAsync("gateway", "gateway", mesh.Block.Host(4), "--access-log-format", "text");
             await mesh.WaitListeningAsync(new IPEndPoint(mesh.Block.Host(31), 8080));
         }
     }

@@ -35,7 +35,8 @@ public sealed class ResilienceMesh : IAsyncLifetime
         await Mesh.StartEchoAsync("echo-1", new IPEndPoint(Mesh.Block.Host(12), 8080));
         await Mesh.StartControlAsync();
         await Mesh.StartProxyAsync("node-1", node);
-        await Mesh.StartL7ProxyAsync("gateway", "gateway", GatewayProxy);
+        // Gateways write no stdout access log by default; these tests read the flags from it.
+        await Mesh.StartL7ProxyAsync("gateway", "gateway", GatewayProxy, "--access-log-format", "text");
         using var client = Client("plain.example.com");
         try
         {

@@ -35,7 +35,7 @@ internal static class ProxyCommand
         var metricsPort = CommonOptions.Port("--metrics-port", 15020, "Prometheus metrics port (Istio's standard metric names).");
         var rootCert = new Option<FileInfo?>("--root-cert") { Description = "The mesh root certificate (PEM); default $SKEIN_ROOT_CERT. The control plane's <state>/root-cert.pem." };
         var tokenFile = new Option<FileInfo?>("--token-file") { Description = "File holding this node's join token (`skein token`); default $SKEIN_TOKEN holds the token itself." };
-        var accessLog = new Option<string>("--access-log-format") { Description = "Access log lines on stdout: text (Envoy's shape), json, or off.", DefaultValueFactory = _ => "text" };
+        var accessLog = new Option<string?>("--access-log-format") { Description = "Access log lines on stdout: text (Envoy's shape), json, or off. Default: text for a node proxy, off for a gateway or waypoint (records still stream to the control plane; a Telemetry resource can turn lines on)." };
         accessLog.AcceptOnlyFromAmong("text", "json", "off");
         var otlpEndpoint = new Option<string?>("--otlp-endpoint") { Description = "Gateways and waypoints export request spans here over OTLP (gRPC; OTLP/HTTP when the URL ends in /v1/traces)." };
         var trustDomain = new Option<string>("--trust-domain") { Description = "The mesh trust domain.", DefaultValueFactory = _ => "cluster.local" };
@@ -81,7 +81,7 @@ internal static class ProxyCommand
                 SocksPort = parse.GetValue(socksPort),
                 AdminPort = parse.GetValue(adminPort),
                 MetricsPort = parse.GetValue(metricsPort),
-                AccessLogFormat = parse.GetRequiredValue(accessLog),
+                AccessLogFormat = parse.GetValue(accessLog) ?? ProxyOptions.DefaultAccessLogFormat(parse.GetRequiredValue(role)),
                 OtlpEndpoint = parse.GetValue(otlpEndpoint),
             };
             await using var app = ProxyHost.Build(options);

@@ -2,6 +2,7 @@ using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
 using Skein.Core.Protos.Envoy.AccessLog;
 using Skein.Core.Protos.Envoy.Core;
+using Skein.Core.Protos.Skein;
 using Skein.Core.Telemetry;
 
 namespace Skein.Control.Telemetry;
@@ -33,9 +34,10 @@ public static class AlsEntryReader
         var details = record.Details ?? NullIfEmpty(response.ResponseCodeDetails);
         return record with
         {
-            Method = request.RequestMethod == RequestMethod.MethodUnspecified ? null : request.RequestMethod.ToString().ToUpperInvariant(),
+            Method = MethodName(request.RequestMethod),
             Path = NullIfEmpty(request.Path),
             RequestId = NullIfEmpty(request.RequestId),
+            ConnectionId = record.ConnectionId ?? (record.FromSkein ? NullIfEmpty(request.RequestId) : null),
             Requested = record.Requested ?? NullIfEmpty(request.Authority),
             DestinationService = record.DestinationService ?? ServiceFromAuthority(request.Authority),
             ResponseCode = (int)(response.ResponseCode ?? 0),
@@ -48,46 +50,57 @@ public static class AlsEntryReader
 
     private static ObservedRecord Common(AccessLogCommon c, string reporter, string protocol)
     {
-        var skein = c.Metadata?.FilterMetadata.TryGetValue(SkeinLogMetadata.Namespace, out var s) == true ? s : null;
-        string? Get(string key) => skein is not null && skein.Fields.TryGetValue(key, out var v) && v.KindCase == Value.KindOneofCase.StringValue ? v.StringValue : null;
-
+        var skein = SkeinDetails.From(c);
         var cluster = NullIfEmpty(c.UpstreamCluster);
-        var direction = Get(SkeinLogMetadata.Direction) ?? (cluster?.StartsWith("inbound|", StringComparison.Ordinal) == true ? "inbound" : "outbound");
-        var peer = c.TlsProperties?.PeerCertificateProperties?.SubjectAltName.FirstOrDefault(s => s.SanCase == TLSProperties.Types.CertificateProperties.Types.SubjectAltName.SanOneofCase.Uri)?.Uri;
-        var local = c.TlsProperties?.LocalCertificateProperties?.SubjectAltName.FirstOrDefault(s => s.SanCase == TLSProperties.Types.CertificateProperties.Types.SubjectAltName.SanOneofCase.Uri)?.Uri;
+        var direction = skein.Direction ?? (cluster?.StartsWith("inbound|", StringComparison.Ordinal) == true ? "inbound" : "outbound");
+        var peer = UriSan(c.TlsProperties?.PeerCertificateProperties);
+        var local = UriSan(c.TlsProperties?.LocalCertificateProperties);
         var (sourcePrincipal, destinationPrincipal) = direction == "inbound" ? (peer, local) : (local, peer);
-        var security = Get(SkeinLogMetadata.Security) ?? (peer is not null ? "mutual_tls" : c.TlsProperties is null ? "none" : "tls");
-        var details = Get(SkeinLogMetadata.Details);
+        var security = skein.Security ?? (peer is not null ? "mutual_tls" : c.TlsProperties is null ? "none" : "tls");
+        var details = skein.Details;
         return new ObservedRecord
         {
             Start = c.StartTime?.ToDateTimeOffset() ?? DateTimeOffset.UtcNow,
             Protocol = protocol,
             Reporter = reporter, // the authenticated node, never what the entry claims
             Direction = direction,
-            FromSkein = skein is not null,
-            SourceWorkload = Get(SkeinLogMetadata.SourceWorkload),
-            SourceNamespace = Get(SkeinLogMetadata.SourceNamespace),
-            SourcePrincipal = Get(SkeinLogMetadata.SourcePrincipal) ?? sourcePrincipal,
+            FromSkein = skein.Present,
+            SourceWorkload = skein.SourceWorkload,
+            SourceNamespace = skein.SourceNamespace,
+            SourcePrincipal = skein.SourcePrincipal ?? sourcePrincipal,
             SourceAddress = Endpoint(c.DownstreamRemoteAddress),
-            DestinationWorkload = Get(SkeinLogMetadata.DestinationWorkload),
-            DestinationNamespace = Get(SkeinLogMetadata.DestinationNamespace),
-            DestinationPrincipal = Get(SkeinLogMetadata.DestinationPrincipal) ?? destinationPrincipal,
-            DestinationService = Get(SkeinLogMetadata.DestinationService) ?? ServiceFromCluster(cluster),
+            DestinationWorkload = skein.DestinationWorkload,
+            DestinationNamespace = skein.DestinationNamespace,
+            DestinationPrincipal = skein.DestinationPrincipal ?? destinationPrincipal,
+            DestinationService = skein.DestinationService ?? ServiceFromCluster(cluster),
             DestinationAddress = Endpoint(c.UpstreamRemoteAddress),
-            Requested = Get(SkeinLogMetadata.Requested),
+            Requested = skein.Requested,
             Duration = c.Duration?.ToTimeSpan() ?? TimeSpan.Zero,
             Security = security,
             ResponseFlags = ResponseFlagCodes.FromProto(c.ResponseFlags),
             Details = details,
-            FailedHop = Get(SkeinLogMetadata.FailedHop),
-            Policy = Get(SkeinLogMetadata.Policy) ?? PolicyFromDetails(details),
-            ConnectionId = Get(SkeinLogMetadata.ConnectionId),
+            FailedHop = skein.FailedHop,
+            Policy = skein.Policy ?? PolicyFromDetails(details),
+            ConnectionId = skein.ConnectionId,
             RouteName = NullIfEmpty(c.RouteName),
             UpstreamCluster = cluster,
             Attempts = (int)c.UpstreamRequestAttemptCount,
             SampleRate = c.SampleRate is > 0 and <= 1 ? c.SampleRate : 1,
         };
     }
+
+    private static string? MethodName(RequestMethod method) => method switch
+    {
+        RequestMethod.MethodUnspecified => null,
+        RequestMethod.Get => "GET",
+        RequestMethod.Post => "POST",
+        RequestMethod.Put => "PUT",
+        RequestMethod.Delete => "DELETE",
+        RequestMethod.Head => "HEAD",
+        RequestMethod.Patch => "PATCH",
+        RequestMethod.Options => "OPTIONS",
+        _ => method.ToString().ToUpperInvariant(),
+    };
 
     /// <summary>The host of an Istio-style cluster name, <c>outbound|9080||reviews.default.svc.cluster.local</c>.</summary>
     public static string? ServiceFromCluster(string? cluster)
@@ -132,4 +145,53 @@ public static class AlsEntryReader
             : null;
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    private static string? UriSan(TLSProperties.Types.CertificateProperties? certificate)
+    {
+        if (certificate is null)
+        {
+            return null;
+        }
+
+        foreach (var san in certificate.SubjectAltName)
+        {
+            if (san.SanCase == TLSProperties.Types.CertificateProperties.Types.SubjectAltName.SanOneofCase.Uri)
+            {
+                return san.Uri;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Skein's details of an entry, from the typed <see cref="AccessLogDetails"/> Skein proxies send or the older metadata Struct; all null for a plain Envoy.</summary>
+    private readonly record struct SkeinDetails(
+        bool Present, string? Direction, string? ConnectionId, string? SourceWorkload, string? SourceNamespace, string? SourcePrincipal,
+        string? DestinationWorkload, string? DestinationNamespace, string? DestinationPrincipal, string? DestinationService, string? Security,
+        string? Details, string? FailedHop, string? Policy, string? Requested)
+    {
+        public static SkeinDetails From(AccessLogCommon c)
+        {
+            if (c.FilterStateObjects.TryGetValue(SkeinLogMetadata.Namespace, out var any) && any.TryUnpack<AccessLogDetails>(out var d))
+            {
+                // Details, principals and an HTTP record's connection id come from the entry's own fields (the readers' fallbacks).
+                return new SkeinDetails(true, NullIfEmpty(d.Direction), NullIfEmpty(d.ConnectionId), NullIfEmpty(d.SourceWorkload), NullIfEmpty(d.SourceNamespace),
+                    NullIfEmpty(d.SourcePrincipal), NullIfEmpty(d.DestinationWorkload), NullIfEmpty(d.DestinationNamespace), NullIfEmpty(d.DestinationPrincipal),
+                    NullIfEmpty(d.DestinationService), NullIfEmpty(d.ConnectionSecurityPolicy), null, NullIfEmpty(d.FailedHop),
+                    NullIfEmpty(d.Policy), NullIfEmpty(d.Requested));
+            }
+
+            if (c.Metadata?.FilterMetadata.TryGetValue(SkeinLogMetadata.Namespace, out var s) != true || s is null)
+            {
+                return default;
+            }
+
+            string? Get(string key) => s.Fields.TryGetValue(key, out var v) && v.KindCase == Value.KindOneofCase.StringValue ? NullIfEmpty(v.StringValue) : null;
+            return new SkeinDetails(true, Get(SkeinLogMetadata.Direction), Get(SkeinLogMetadata.ConnectionId), Get(SkeinLogMetadata.SourceWorkload),
+                Get(SkeinLogMetadata.SourceNamespace), Get(SkeinLogMetadata.SourcePrincipal), Get(SkeinLogMetadata.DestinationWorkload),
+                Get(SkeinLogMetadata.DestinationNamespace), Get(SkeinLogMetadata.DestinationPrincipal), Get(SkeinLogMetadata.DestinationService),
+                Get(SkeinLogMetadata.Security), Get(SkeinLogMetadata.Details), Get(SkeinLogMetadata.FailedHop), Get(SkeinLogMetadata.Policy),
+                Get(SkeinLogMetadata.Requested));
+        }
+    }
 }

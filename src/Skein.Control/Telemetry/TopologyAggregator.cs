@@ -56,7 +56,7 @@ public sealed class TopologyAggregator(ConfigStore store, ControlPlaneOptions op
             return;
         }
 
-        _edges.GetOrAdd(new EdgeKey(source, target, record.Protocol), _ => new EdgeSeries(now)).Add(record, epoch);
+        _edges.GetOrAdd(new EdgeKey(source, target, record.Protocol), static (_, now) => new EdgeSeries(now), now).Add(record, epoch);
     }
 
     /// <summary>The topology over the last <paramref name="window"/>.</summary>

@@ -1,7 +1,9 @@
 namespace Skein.Core.Telemetry;
 
 /// <summary>
-/// The keys of Skein's details in an ALS entry's <c>common_properties.metadata.filter_metadata["skein"]</c>:
+/// The keys of Skein's details in an ALS entry: <c>common_properties.filter_state_objects["skein"]</c> (a typed
+/// <c>skein.v1alpha1.AccessLogDetails</c>, what Skein proxies send) or, in the older form still read, the Struct in
+/// <c>common_properties.metadata.filter_metadata["skein"]</c>:
 /// what Envoy's entry has no field for (workloads, service, failed hop, deciding policy). Consumers that do not
 /// know them (SkyWalking, any ALS server) ignore them.
 /// </summary>

@@ -42,7 +42,8 @@ public sealed class AccessLog(AccessLogSettings settings, AccessLogStreamer stre
 
         if (policy.Stream)
         {
-            streamer.Enqueue(record.IsError || rate >= 1 ? record : record with { SampleRate = rate });
+            // The id is made on first read: read it here so the line and the streamed copy carry the same one.
+            streamer.Enqueue(record.IsError || rate >= 1 ? record : record with { SampleRate = rate, ConnectionId = record.ConnectionId });
         }
 
         if (policy.Format != "off" && !_queue.Writer.TryWrite((record, policy.Format)))

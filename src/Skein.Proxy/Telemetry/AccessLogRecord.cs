@@ -11,10 +11,18 @@ namespace Skein.Proxy.Telemetry;
 /// </remarks>
 public sealed record AccessLogRecord
 {
+    private string? _connectionId;
+
     public required DateTimeOffset Start { get; init; }
     public required string Direction { get; init; }
     public required string Node { get; init; }
-    public string ConnectionId { get; init; } = Guid.NewGuid().ToString("N")[..16];
+    /// <summary>The connection's (or request's) id; a random one when none is given, made only then (an initializer would run for every record).</summary>
+    public string ConnectionId
+    {
+        get => _connectionId ??= Guid.NewGuid().ToString("N")[..16];
+        init => _connectionId = value;
+    }
+
     public string? SourceWorkload { get; init; }
     public string? SourceNamespace { get; init; }
     public string? SourcePrincipal { get; init; }
@@ -82,7 +90,19 @@ public sealed record AccessLogRecord
     public const string RbacDeniedPrefix = Skein.Core.Telemetry.SkeinLogMetadata.RbacDeniedPrefix;
 
     /// <summary>A human reason in Envoy's details form: whitespace becomes '_' so the text line stays one token.</summary>
-    public static string ToDetails(string reason) => string.Join('_', reason.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+    public static string ToDetails(string reason)
+    {
+        foreach (var c in reason)
+        {
+            if (char.IsWhiteSpace(c))
+            {
+                return string.Join('_', reason.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+            }
+        }
+
+        // The common case (via_upstream, route_not_found...): already one token.
+        return reason;
+    }
 
     /// <summary>Envoy's details for a denial by <paramref name="policy"/> ("none" when no ALLOW policy matched).</summary>
     public static string RbacDenied(string? policy) => $"{RbacDeniedPrefix}{ToDetails(policy ?? "none")}]";

@@ -1,4 +1,4 @@
-using System.Collections.Immutable;
+using System.Collections.Frozen;
 
 namespace Skein.Proxy.Telemetry;
 
@@ -15,7 +15,7 @@ public sealed record AccessLogPolicy(string Format, double SamplingPercentage, b
 /// </summary>
 public sealed class AccessLogSettings(ProxyOptions options)
 {
-    private volatile Snapshot _current = new(new AccessLogPolicy(options.AccessLogFormat, 100, options.AccessLogService), ImmutableDictionary<string, AccessLogPolicy>.Empty);
+    private volatile Snapshot _current = Snapshot.Of(new AccessLogPolicy(options.AccessLogFormat, 100, options.AccessLogService), new Dictionary<string, AccessLogPolicy>());
 
     /// <summary>The CLI's default, used where no Telemetry resource applies.</summary>
     public AccessLogPolicy Default { get; } = new(options.AccessLogFormat, 100, options.AccessLogService);
@@ -29,7 +29,8 @@ public sealed class AccessLogSettings(ProxyOptions options)
             return snapshot.Mesh;
         }
 
-        if (workload is not null && snapshot.ByNamespace.Count > 0 && snapshot.ByNamespace.TryGetValue($"{ns}/{workload}", out var forWorkload))
+        // Asked for every record on the data path: keyed lookups, no key string built per record.
+        if (workload is not null && snapshot.ByWorkload.Count > 0 && snapshot.ByWorkload.TryGetValue((ns, workload), out var forWorkload))
         {
             return forWorkload;
         }
@@ -38,8 +39,14 @@ public sealed class AccessLogSettings(ProxyOptions options)
     }
 
     /// <summary>Replaces the pushed policies (keys: namespace, or "ns/workload"); a null mesh policy falls back to the CLI default.</summary>
-    public void Replace(AccessLogPolicy? mesh, IReadOnlyDictionary<string, AccessLogPolicy> byNamespace) =>
-        _current = new Snapshot(mesh ?? Default, byNamespace.ToImmutableDictionary(StringComparer.Ordinal));
+    public void Replace(AccessLogPolicy? mesh, IReadOnlyDictionary<string, AccessLogPolicy> byNamespace) => _current = Snapshot.Of(mesh ?? Default, byNamespace);
 
-    private sealed record Snapshot(AccessLogPolicy Mesh, ImmutableDictionary<string, AccessLogPolicy> ByNamespace);
+    private sealed record Snapshot(AccessLogPolicy Mesh, FrozenDictionary<string, AccessLogPolicy> ByNamespace, FrozenDictionary<(string, string), AccessLogPolicy> ByWorkload)
+    {
+        public static Snapshot Of(AccessLogPolicy mesh, IReadOnlyDictionary<string, AccessLogPolicy> byScope) => new(
+            mesh,
+            byScope.Where(p => !p.Key.Contains('/', StringComparison.Ordinal)).ToFrozenDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
+            byScope.Where(p => p.Key.Contains('/', StringComparison.Ordinal))
+                .ToFrozenDictionary(p => (p.Key[..p.Key.IndexOf('/', StringComparison.Ordinal)], p.Key[(p.Key.IndexOf('/', StringComparison.Ordinal) + 1)..]), p => p.Value));
+    }
 }

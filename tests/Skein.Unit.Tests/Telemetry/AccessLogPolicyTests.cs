@@ -83,4 +83,32 @@ public sealed class AccessLogPolicyTests : IDisposable
         Assert.Equal(0, stats.Read("access_log.als_dropped"));
         Assert.Equal(0, stats.Read("access_log.dropped"));
     }
+
+    [Theory]
+    [InlineData("node", "text")]
+    [InlineData("gateway", "off")]
+    [InlineData("waypoint", "off")]
+    public void Only_node_proxies_write_stdout_lines_by_default(string role, string format) => Assert.Equal(format, ProxyOptions.DefaultAccessLogFormat(role));
+
+    [Fact]
+    public void A_gateway_without_stdout_lines_still_streams_until_a_telemetry_asks_for_lines()
+    {
+        var (log, settings, stats) = Create(format: ProxyOptions.DefaultAccessLogFormat("gateway"));
+        for (var i = 0; i < 8192 + 1; i++)
+        {
+            log.Write(Record(failed: false));
+        }
+
+        // Streamed (the queue filled, one dropped), no line queued.
+        Assert.Equal(1, stats.Read("access_log.als_dropped"));
+        Assert.Equal(0, stats.Read("access_log.dropped"));
+
+        settings.Replace(new AccessLogPolicy("text", 100, true), new Dictionary<string, AccessLogPolicy>());
+        for (var i = 0; i < 4096 + 1; i++)
+        {
+            log.Write(Record(failed: false));
+        }
+
+        Assert.Equal(1, stats.Read("access_log.dropped"));
+    }
 }

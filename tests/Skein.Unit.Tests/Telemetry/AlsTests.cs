@@ -107,7 +107,7 @@ public sealed class AlsTests
         Assert.True(entry.CommonProperties.ResponseFlags.UpstreamConnectionFailure && entry.CommonProperties.ResponseFlags.UpstreamRetryLimitExceeded);
         Assert.Equal("connect_refused", entry.CommonProperties.ConnectionTerminationDetails);
         Assert.Equal("spiffe://cluster.local/ns/shop/sa/catalog", entry.CommonProperties.TlsProperties.PeerCertificateProperties.SubjectAltName[0].Uri);
-        Assert.True(entry.CommonProperties.Metadata.FilterMetadata.ContainsKey(SkeinLogMetadata.Namespace));
+        Assert.True(entry.CommonProperties.FilterStateObjects[SkeinLogMetadata.Namespace].Is(Skein.Core.Protos.Skein.AccessLogDetails.Descriptor));
 
         var read = AlsEntryReader.Tcp(entry, "node-a");
         Assert.True(read.FromSkein);
@@ -115,6 +115,108 @@ public sealed class AlsTests
         Assert.Equal(("UF,URX", "connect_refused", "connect-to-destination", "abc123"), (read.ResponseFlags, read.Details, read.FailedHop, read.ConnectionId));
         Assert.Equal((10L, 20L, TimeSpan.FromMilliseconds(3)), (read.BytesSent, read.BytesReceived, read.Duration));
         Assert.Equal(("spiffe://cluster.local/ns/shop/sa/web", "spiffe://cluster.local/ns/shop/sa/catalog"), (read.SourcePrincipal, read.DestinationPrincipal));
+    }
+
+    [Fact]
+    public void The_older_metadata_struct_form_of_skeins_details_still_reads()
+    {
+        var message = JsonParser.Default.Parse<StreamAccessLogsMessage>("""
+            { "identifier": { "node": { "id": "node-a" } },
+              "tcpLogs": { "logEntry": [ { "commonProperties": {
+                "upstreamCluster": "outbound|80||catalog.shop.svc.cluster.local",
+                "metadata": { "filterMetadata": { "skein": {
+                  "direction": "outbound", "source_workload": "web-1", "source_namespace": "shop", "destination_workload": "catalog-1",
+                  "connection_security_policy": "mutual_tls", "failed_hop": "connect-to-destination", "connection_id": "c1" } } } } } ] } }
+            """);
+        var read = AlsEntryReader.Tcp(StreamAccessLogsMessage.Parser.ParseFrom(message.ToByteArray()).TcpLogs.LogEntry[0], "node-a");
+        Assert.True(read.FromSkein);
+        Assert.Equal(("web-1", "shop", "catalog-1", "catalog.shop.svc.cluster.local"), (read.SourceWorkload, read.SourceNamespace, read.DestinationWorkload, read.DestinationService));
+        Assert.Equal(("mutual_tls", "connect-to-destination", "c1"), (read.Security, read.FailedHop, read.ConnectionId));
+    }
+
+    [Fact]
+    public void Repeated_parts_of_entries_are_built_once_per_stream()
+    {
+        var record = new AccessLogRecord
+        {
+            Start = DateTimeOffset.UnixEpoch,
+            Direction = "gateway",
+            Node = "gateway",
+            SourcePrincipal = "spiffe://cluster.local/ns/shop/sa/gw",
+            DestinationPrincipal = "spiffe://cluster.local/ns/shop/sa/catalog",
+            UpstreamHost = "10.0.0.5:8080",
+            Security = "mutual_tls",
+            Method = "GET",
+        };
+        var entries = new AlsEntries();
+        var (first, second) = (entries.Http(record).CommonProperties, entries.Http(record with { RequestId = "r2" }).CommonProperties);
+        Assert.Same(first.TlsProperties, second.TlsProperties);
+        Assert.Same(first.UpstreamRemoteAddress, second.UpstreamRemoteAddress);
+        Assert.Equal("10.0.0.5", first.UpstreamRemoteAddress.SocketAddress.Address);
+    }
+
+    [Fact]
+    public void A_reused_entry_keeps_nothing_of_the_previous_batchs_record()
+    {
+        var entries = new AlsEntries();
+        var first = new AccessLogRecord
+        {
+            Start = DateTimeOffset.UnixEpoch.AddSeconds(5),
+            Direction = "gateway",
+            Node = "gateway",
+            SourcePrincipal = "spiffe://cluster.local/ns/shop/sa/gw",
+            DestinationPrincipal = "spiffe://cluster.local/ns/shop/sa/catalog",
+            DestinationWorkload = "catalog-1",
+            Security = "mutual_tls",
+            Method = "GET",
+            ResponseCode = 503,
+            ResponseFlags = "UH",
+            FailedHop = "gateway/gateway",
+            RequestId = "r1",
+        };
+        var second = new AccessLogRecord { Start = DateTimeOffset.UnixEpoch.AddSeconds(7), Direction = "gateway", Node = "gateway", Method = "DELETE", RequestId = "r2" };
+        _ = AccessLogStreamer.Messages([first], entries).Single().ToByteArray();
+
+        var wire = StreamAccessLogsMessage.Parser.ParseFrom(AccessLogStreamer.Messages([second], entries).Single().ToByteArray());
+        var read = AlsEntryReader.Http(wire.HttpLogs.LogEntry.Single(), "gateway");
+        Assert.Equal(("DELETE", 0, "-", "r2"), (read.Method, read.ResponseCode, read.ResponseFlags, read.RequestId));
+        Assert.Null(read.DestinationWorkload);
+        Assert.Null(read.FailedHop);
+        Assert.Null(read.DestinationPrincipal);
+        Assert.Equal("none", read.Security);
+        Assert.Equal(DateTimeOffset.UnixEpoch.AddSeconds(7), read.Start);
+    }
+
+    [Fact]
+    public void The_sender_s_own_encoding_is_envoys_wire_form()
+    {
+        var records = Enumerable.Range(0, 300).Select(i => new AccessLogRecord
+        {
+            Start = DateTimeOffset.UnixEpoch.AddSeconds(i),
+            Direction = "gateway",
+            Node = "gateway",
+            SourcePrincipal = "spiffe://cluster.local/ns/shop/sa/gw",
+            DestinationPrincipal = "spiffe://cluster.local/ns/shop/sa/catalog",
+            DestinationService = "catalog.shop.svc.cluster.local",
+            UpstreamHost = $"10.0.0.{i % 7}:8080",
+            SourceAddress = $"127.0.0.1:{40000 + i}",
+            Security = i % 2 == 0 ? "mutual_tls" : "none",
+            Method = "GET",
+            Path = new string('p', i),
+            ResponseCode = 200 + (i % 3),
+            RequestId = $"r{i}",
+        }).ToList();
+        var identifier = new StreamAccessLogsMessage.Types.Identifier { Node = new() { Id = "gateway" }, LogName = "skein-gateway" };
+        var entries = new AlsEntries();
+        var http = records.Select(entries.Http).ToList();
+
+        var encoded = AccessLogStreamer.Encode(identifier, StreamAccessLogsMessage.HttpLogsFieldNumber, http);
+        var expected = new StreamAccessLogsMessage { Identifier = identifier, HttpLogs = new() { LogEntry = { http } } };
+        Assert.Equal(expected.ToByteArray(), encoded.Payload);
+        Assert.Equal(300, StreamAccessLogsMessage.Parser.ParseFrom(encoded.Payload).HttpLogs.LogEntry.Count);
+
+        var tcp = AccessLogStreamer.Encode(null, StreamAccessLogsMessage.TcpLogsFieldNumber, [entries.Tcp(records[0] with { Method = null })]);
+        Assert.Equal(StreamAccessLogsMessage.LogEntriesOneofCase.TcpLogs, StreamAccessLogsMessage.Parser.ParseFrom(tcp.Payload).LogEntriesCase);
     }
 
     [Fact]

@@ -43,6 +43,9 @@ public sealed record GatewayRuntime(Gateway Proto, SpiffeId? Identity)
 
     /// <summary>The certificate presented to backends this Gateway originates TLS to (spec.tls.backend.clientCertificateRef).</summary>
     public X509Certificate2? BackendClientCertificate { get; init; }
+
+    /// <summary>The identity's URI, formatted once: every request's access record and upstream client lookup needs it.</summary>
+    public string? IdentityText { get; } = Identity?.ToString();
 }
 
 /// <summary>How a bound port is served: Kestrel (HTTP, HTTPS) or plain sockets (TLS passthrough, TCP).</summary>

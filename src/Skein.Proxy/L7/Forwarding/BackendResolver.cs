@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Skein.Core.Protos.Skein;
 using Skein.Core.Protos.Workload;
 using Skein.Proxy.L7.Resilience;
@@ -10,6 +12,10 @@ namespace Skein.Proxy.L7.Forwarding;
 /// <summary>Resolves a backendRef (mesh Service and port) to one endpoint, chosen by P2C over peak EWMA.</summary>
 public sealed class BackendResolver(ProxyStateStore state, PeakEwmaBalancer balancer)
 {
+    // A service port's endpoints depend only on the mesh snapshot: resolved once per snapshot, not per request,
+    // which also keeps the endpoint objects (and what is cached against them) stable between requests.
+    private readonly ConditionalWeakTable<MeshState, ConcurrentDictionary<(string Service, uint Port), ResolvedDestination>> _resolved = new();
+
     /// <summary>The chosen endpoint and its service, or why there is none.</summary>
     /// <param name="backend">The backendRef.</param>
     /// <param name="exclude">Endpoints already tried by this request (avoided while others remain).</param>
@@ -22,7 +28,8 @@ public sealed class BackendResolver(ProxyStateStore state, PeakEwmaBalancer bala
             return new BackendResolution(null, null, $"service {backend.Service} is not known to this proxy");
         }
 
-        var resolved = DestinationResolver.ForService(mesh, service, (int)backend.Port);
+        var resolved = _resolved.GetValue(mesh, static _ => new())
+            .GetOrAdd((backend.Service, backend.Port), static (key, arg) => DestinationResolver.ForService(arg.Mesh, arg.Service, (int)key.Port), (Mesh: mesh, Service: service));
         if (resolved.Endpoints.Count == 0)
         {
             return new BackendResolution(service, null, resolved.Detail);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
 using Skein.Core.Protos.Skein;
 using Skein.Proxy.L7.Configuration;
@@ -7,6 +8,7 @@ using Skein.Proxy.L7.Filters;
 using Skein.Proxy.L7.Resilience;
 using Skein.Proxy.L7.Routing;
 using Skein.Proxy.LoadBalancing;
+using Skein.Proxy.Outbound;
 using Skein.Proxy.State;
 using Skein.Proxy.Telemetry;
 using Yarp.ReverseProxy.Forwarder;
@@ -31,6 +33,19 @@ public sealed class ForwardingPipeline(
     ProxyStats stats)
 {
     private const string H2c = "kubernetes.io/h2c";
+
+    // What does not change per request, made once: YARP's per-try settings for each upstream version,
+    // each endpoint's destination prefix (endpoints are stable per mesh snapshot), the empty failed set.
+    private static readonly ForwarderRequestConfig Http11Config = new()
+    {
+        ActivityTimeout = TimeSpan.FromMinutes(10),
+        Version = HttpVersion.Version11,
+        VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+    };
+
+    private static readonly ForwarderRequestConfig Http2Config = Http11Config with { Version = HttpVersion.Version20 };
+    private static readonly IReadOnlySet<BackendEntry> NoneFailed = new HashSet<BackendEntry>();
+    private readonly ConditionalWeakTable<UpstreamEndpoint, string> _prefixes = new();
 
     public async Task ExecuteAsync(HttpContext context, ListenerRuntime listener, RouteEntry entry, int port, RequestOutcome outcome)
     {
@@ -126,16 +141,13 @@ public sealed class ForwardingPipeline(
             context.Request.EnableBuffering();
         }
 
-        using var whole = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        if (entry.RequestTimeout is { } requestTimeout)
-        {
-            whole.CancelAfter(requestTimeout);
-        }
-
-        var tried = new HashSet<string>(StringComparer.Ordinal);
-        var failed = new HashSet<BackendEntry>();
+        // Linked token sources only where a timeout needs one; the sets only once a retry or rate limit needs them.
+        using var whole = entry.RequestTimeout is { } requestTimeout ? CancelAfter(context.RequestAborted, requestTimeout) : null;
+        var wholeToken = whole?.Token ?? context.RequestAborted;
+        HashSet<string>? tried = null;
+        HashSet<BackendEntry>? failed = null;
         var faulted = false;
-        var charged = new HashSet<string>(StringComparer.Ordinal);
+        HashSet<string>? charged = null;
         for (var attempt = 1; attempt <= attempts; attempt++)
         {
             outcome.Attempts = attempt;
@@ -145,7 +157,7 @@ public sealed class ForwardingPipeline(
                 ResetForRetry(context);
                 try
                 {
-                    await Task.Delay(RetryBackoff.For(attempt - 1, retry.Backoff?.ToTimeSpan()), whole.Token);
+                    await Task.Delay(RetryBackoff.For(attempt - 1, retry.Backoff?.ToTimeSpan()), wholeToken);
                 }
                 catch (OperationCanceledException)
                 {
@@ -154,7 +166,7 @@ public sealed class ForwardingPipeline(
                 }
             }
 
-            var backend = BackendPicker.Pick(entry.Backends, failed, Random.Shared);
+            var backend = BackendPicker.Pick(entry.Backends, failed ?? NoneFailed, Random.Shared);
             if (backend is null)
             {
                 Answer(context, outcome, 500, "-", "no_backend_with_weight");
@@ -169,7 +181,7 @@ public sealed class ForwardingPipeline(
 
             if (backend.Filters.Redirect is { } backendRedirect)
             {
-                Redirect(context, backendRedirect, [.. entry.Filters.ResponseHeaders, .. backend.Filters.ResponseHeaders], prefix, outcome);
+                Redirect(context, backendRedirect, Both(entry.Filters.ResponseHeaders, backend.Filters.ResponseHeaders), prefix, outcome);
                 return;
             }
 
@@ -184,7 +196,7 @@ public sealed class ForwardingPipeline(
                 }
             }
 
-            if (policy?.RateLimit is { } bucket && charged.Add(backend.Ref.Service) && !bucket.TryTake())
+            if (policy?.RateLimit is { } bucket && (charged ??= new(StringComparer.Ordinal)).Add(backend.Ref.Service) && !bucket.TryTake())
             {
                 stats.Increment("l7.rate_limited");
                 AnswerWithReason(context, outcome, StatusCodes.Status429TooManyRequests, "RL", "local_rate_limited",
@@ -202,42 +214,34 @@ public sealed class ForwardingPipeline(
                     return;
                 }
 
-                failed.Add(backend);
+                (failed ??= []).Add(backend);
                 continue;
             }
 
-            tried.Add(endpoint.Key);
+            (tried ??= new(StringComparer.Ordinal)).Add(endpoint.Key);
             outcome.Endpoint = endpoint;
             outcome.MutualTls = listener.Gateway.Identity is not null && endpoint.Workload is { } w && state.Current.MtlsModeFor(w, endpoint.Address.Port) != MtlsMode.Disable;
             var (backendHost, backendPath) = Rewrite(backend.Filters.Rewrite, host, path, prefix);
             var plan = new ForwardPlan(backendHost, backendPath, query, backend.Filters.RequestHeaders,
-                [.. entry.Filters.ResponseHeaders, .. backend.Filters.ResponseHeaders], backend.Filters.Cors ?? entry.Filters.Cors,
+                Both(entry.Filters.ResponseHeaders, backend.Filters.ResponseHeaders), backend.Filters.Cors ?? entry.Filters.Cors,
                 policy?.Policy.ConnectionPool?.ConnectTimeout is { } connect && connect.ToTimeSpan() > TimeSpan.Zero ? connect.ToTimeSpan() : null);
             var transformer = new GatewayTransformer(plan, last ? null : entry.RetryOn);
-            using var perTry = CancellationTokenSource.CreateLinkedTokenSource(whole.Token);
-            if (entry.BackendRequestTimeout is { } tryTimeout)
-            {
-                perTry.CancelAfter(tryTimeout);
-            }
+            using var perTry = entry.BackendRequestTimeout is { } tryTimeout ? CancelAfter(wholeToken, tryTimeout) : null;
+            var perTryToken = perTry?.Token ?? wholeToken;
 
             if (context.Request.Body.CanSeek)
             {
                 context.Request.Body.Position = 0;
             }
 
-            var config = new ForwarderRequestConfig
-            {
-                ActivityTimeout = TimeSpan.FromMinutes(10),
-                Version = backend.Ref.AppProtocol == H2c ? HttpVersion.Version20 : HttpVersion.Version11,
-                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            };
+            var config = backend.Ref.AppProtocol == H2c ? Http2Config : Http11Config;
             PoolLease? lease = null;
             if (policy?.Pool is { } pool)
             {
                 string? overflow;
                 try
                 {
-                    (lease, overflow) = await pool.EnterAsync(config.Version == HttpVersion.Version11, perTry.Token);
+                    (lease, overflow) = await pool.EnterAsync(config.Version == HttpVersion.Version11, perTryToken);
                 }
                 catch (OperationCanceledException)
                 {
@@ -255,11 +259,11 @@ public sealed class ForwardingPipeline(
             }
 
             balancer.Begin(endpoint);
-            var timer = Stopwatch.StartNew();
+            var started = Stopwatch.GetTimestamp();
             ForwarderError error;
             try
             {
-                error = await forwarder.SendAsync(context, $"http://{endpoint.Address}", clients.For(listener.Gateway, backend.Ref.Tls), config, transformer, perTry.Token);
+                error = await forwarder.SendAsync(context, _prefixes.GetValue(endpoint, static e => $"http://{e.Address}"), clients.For(listener.Gateway, backend.Ref.Tls), config, transformer, perTryToken);
             }
             finally
             {
@@ -279,16 +283,16 @@ public sealed class ForwardingPipeline(
 
             if (transformer.DiscardedStatus is { } discarded)
             {
-                balancer.Observe(endpoint, timer.Elapsed);
+                balancer.Observe(endpoint, Stopwatch.GetElapsedTime(started));
                 outcome.Flags = "URX";
                 outcome.Details = $"retrying_after_{discarded}";
-                failed.Add(backend);
+                (failed ??= []).Add(backend);
                 continue;
             }
 
             if (error == ForwarderError.None)
             {
-                balancer.Observe(endpoint, timer.Elapsed);
+                balancer.Observe(endpoint, Stopwatch.GetElapsedTime(started));
                 outcome.Flags = attempt > 1 ? "-" : outcome.Flags;
                 outcome.Details = "via_upstream";
                 return;
@@ -302,13 +306,13 @@ public sealed class ForwardingPipeline(
                 return;
             }
 
-            if (whole.IsCancellationRequested)
+            if (wholeToken.IsCancellationRequested)
             {
                 TimedOutOrGone(context, outcome);
                 return;
             }
 
-            if (perTry.IsCancellationRequested)
+            if (perTryToken.IsCancellationRequested)
             {
                 if (last)
                 {
@@ -316,12 +320,12 @@ public sealed class ForwardingPipeline(
                     return;
                 }
 
-                failed.Add(backend);
+                (failed ??= []).Add(backend);
                 continue;
             }
 
             balancer.Failed(endpoint);
-            failed.Add(backend);
+            (failed ??= []).Add(backend);
             if (last)
             {
                 var connectFailed = error is ForwarderError.Request or ForwarderError.RequestCreation;
@@ -334,6 +338,17 @@ public sealed class ForwardingPipeline(
         // Every try was answered with a retryable status and discarded; the last try always proxies, so this is unreachable.
         Answer(context, outcome, 503, "URX", "retries_exhausted");
     }
+
+    private static CancellationTokenSource CancelAfter(CancellationToken token, TimeSpan timeout)
+    {
+        var source = CancellationTokenSource.CreateLinkedTokenSource(token);
+        source.CancelAfter(timeout);
+        return source;
+    }
+
+    /// <summary>Route-level then backend-level modifiers; a new list only when both have some.</summary>
+    private static IReadOnlyList<HeaderModifier> Both(List<HeaderModifier> route, List<HeaderModifier> backend) =>
+        backend.Count == 0 ? route : route.Count == 0 ? backend : [.. route, .. backend];
 
     private static void Redirect(HttpContext context, RequestRedirect redirect, IEnumerable<HeaderModifier> responseHeaders, string? prefix, RequestOutcome outcome)
     {

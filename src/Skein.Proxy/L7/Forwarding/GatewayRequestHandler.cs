@@ -19,6 +19,8 @@ public sealed class GatewayRequestHandler(
     ProxyStats stats,
     ILogger<GatewayRequestHandler> logger)
 {
+    private readonly Counter _requests = stats.Get("l7.downstream_rq_total");
+
     public Task HandleAsync(HttpContext context, IPEndPoint endPoint) =>
         HandleAsync(context, store.Current.Bindings.GetValueOrDefault(endPoint), endPoint.Port);
 
@@ -27,15 +29,15 @@ public sealed class GatewayRequestHandler(
     /// <param name="port">The destination port (listener port, or the service port for a waypoint).</param>
     public async Task HandleAsync(HttpContext context, PortBinding? binding, int port)
     {
-        var timer = Stopwatch.StartNew();
+        var started = Stopwatch.GetTimestamp();
         var start = DateTimeOffset.UtcNow;
         var outcome = new RequestOutcome();
         if (!context.Request.Headers.ContainsKey("x-request-id"))
         {
-            context.Request.Headers["x-request-id"] = Guid.NewGuid().ToString();
+            context.Request.Headers["x-request-id"] = RequestIds.New();
         }
 
-        stats.Increment("l7.downstream_rq_total");
+        _requests.Add(1);
         RequestSpan? span = null;
         try
         {
@@ -85,7 +87,7 @@ public sealed class GatewayRequestHandler(
         }
         finally
         {
-            var record = log.Record(context, outcome, start, timer.Elapsed);
+            var record = log.Record(context, outcome, start, Stopwatch.GetElapsedTime(started));
             span?.End(context, outcome, record.IsError);
         }
     }

@@ -36,14 +36,14 @@ public sealed class UpstreamClients(HboneConnector connector, ProxyStateStore st
     {
         if (tls is null)
         {
-            return _clients.GetOrAdd(gateway.Identity?.ToString() ?? "", _ => Create(gateway, null));
+            return _clients.GetOrAdd(gateway.IdentityText ?? "", static (_, state) => state.Clients.Create(state.Gateway, null), (Clients: this, Gateway: gateway));
         }
 
         // A BackendTls message belongs to one Gateway's configuration: remembering its client spares the per-request key.
         return _byTls.GetValue(tls, t =>
         {
             var settings = BackendTlsSettings.For(t);
-            return _clients.GetOrAdd($"{gateway.Identity}|{settings.Key}|{gateway.BackendClientCertificate?.Thumbprint}", _ => Create(gateway, settings));
+            return _clients.GetOrAdd($"{gateway.IdentityText}|{settings.Key}|{gateway.BackendClientCertificate?.Thumbprint}", _ => Create(gateway, settings));
         });
     }
 

@@ -64,7 +64,16 @@ public sealed class HttpMetrics
 
         public void Observe(double ms)
         {
-            var bucket = Array.FindIndex(Buckets, b => ms <= b);
+            var bucket = -1;
+            for (var i = 0; i < Buckets.Length; i++)
+            {
+                if (ms <= Buckets[i])
+                {
+                    bucket = i;
+                    break;
+                }
+            }
+
             lock (_gate)
             {
                 if (bucket >= 0)

@@ -1,5 +1,9 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
+using Skein.Core.Protos.Workload;
 using Skein.Proxy.L7.Forwarding;
+using Skein.Proxy.Outbound;
 using Skein.Proxy.State;
 using Skein.Proxy.Telemetry;
 
@@ -14,24 +18,28 @@ namespace Skein.Proxy.L7.Observability;
 /// </remarks>
 public sealed class HttpRequestLog(ProxyOptions options, AccessLog accessLog, HttpMetrics metrics, ProxyStateStore state)
 {
+    // Per-request strings that only change with the configuration, made once per workload, service port or endpoint.
+    // Keyed weakly by the config objects, which a new snapshot replaces, so stale entries go with them.
+    private readonly ConditionalWeakTable<Workload, string> _principals = new();
+    private readonly ConditionalWeakTable<Workload, string>.CreateValueCallback _principalOf = w => Identity.WorkloadIdentity.Of(w, options.TrustDomain).ToString();
+    private readonly ConditionalWeakTable<UpstreamEndpoint, string> _endpoints = new();
+    private readonly ConcurrentDictionary<(string Hostname, uint Port), string> _clusters = new();
+    private readonly string _role = options.Role == "waypoint" ? "waypoint" : "source";
+
     public AccessLogRecord Record(HttpContext context, RequestOutcome outcome, DateTimeOffset start, TimeSpan duration)
     {
         var request = context.Request;
         var status = context.Response.StatusCode;
         var gateway = outcome.Listener?.Gateway;
         var destination = outcome.Endpoint?.Workload;
-        var destinationPrincipal = destination is null ? null : Identity.WorkloadIdentity.Of(destination, options.TrustDomain).ToString();
+        var destinationPrincipal = destination is null ? null : _principals.GetValue(destination, _principalOf);
         var security = outcome.MutualTls ? "mutual_tls" : "none";
         var protocol = request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true ? "grpc" : "http";
         var source = Source(context, gateway);
-        metrics.Record(HttpLabels.For(options.Role == "waypoint" ? "waypoint" : "source", source.Workload ?? HttpLabels.Unknown, source.Namespace ?? HttpLabels.Unknown,
+        metrics.Record(HttpLabels.For(_role, source.Workload ?? HttpLabels.Unknown, source.Namespace ?? HttpLabels.Unknown,
             source.Principal, destination, destinationPrincipal, outcome.Service, protocol, status, outcome.Flags, security), duration);
 
         var requestId = request.Headers["x-request-id"].ToString();
-        // Istio's cluster name carries the service port: the one whose target port the chosen endpoint listens on.
-        var servicePort = outcome.Endpoint is { } chosen
-            ? outcome.Service?.Ports.FirstOrDefault(p => p.TargetPort == chosen.Address.Port)?.ServicePort ?? (uint)chosen.Address.Port
-            : 0;
         var record = new AccessLogRecord
         {
             Start = start,
@@ -46,8 +54,9 @@ public sealed class HttpRequestLog(ProxyOptions options, AccessLog accessLog, Ht
             DestinationNamespace = destination?.Namespace,
             DestinationPrincipal = outcome.MutualTls ? destinationPrincipal : null,
             DestinationService = outcome.Service?.Hostname,
-            UpstreamHost = outcome.Endpoint?.Address.ToString(),
-            Requested = $"{request.Host}{request.Path}",
+            UpstreamHost = outcome.Endpoint is { } endpoint ? _endpoints.GetValue(endpoint, static e => e.Address.ToString()) : null,
+            // What the client asked for matters where no service was found; otherwise the authority and path say it.
+            Requested = outcome.Service is null ? $"{request.Host}{request.Path}" : null,
             BytesReceived = request.ContentLength ?? 0,
             BytesSent = context.Response.ContentLength ?? 0,
             Duration = duration,
@@ -61,12 +70,12 @@ public sealed class HttpRequestLog(ProxyOptions options, AccessLog accessLog, Ht
             FailedHop = FailedHop(outcome, status),
             Method = request.Method,
             Authority = request.Host.Value,
-            Path = $"{request.PathBase}{request.Path}{request.QueryString}",
+            Path = request.PathBase.HasValue || request.QueryString.HasValue ? $"{request.PathBase}{request.Path}{request.QueryString}" : request.Path.Value,
             Protocol = ProtocolName(request.Protocol),
             ResponseCode = outcome.Flags == "DC" && !context.Response.HasStarted ? 0 : status,
             RequestId = requestId.Length > 0 ? requestId : null,
             RouteName = outcome.Route,
-            UpstreamCluster = outcome.Service is { } service ? $"outbound|{servicePort}||{service.Hostname}" : null,
+            UpstreamCluster = outcome.Service is { } service ? Cluster(service, outcome.Endpoint) : null,
             UserAgent = request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null,
             RetryCount = Math.Max(0, outcome.Attempts - 1),
         };
@@ -91,7 +100,37 @@ public sealed class HttpRequestLog(ProxyOptions options, AccessLog accessLog, Ht
             return (peer.OriginalSource?.ToString() ?? remote, workload?.Name, workload?.Namespace ?? identityNamespace, principal);
         }
 
-        return (remote, gateway?.Proto.Name, gateway?.Proto.Namespace, gateway?.Identity?.ToString());
+        return (remote, gateway?.Proto.Name, gateway?.Proto.Namespace, gateway?.IdentityText);
+    }
+
+    /// <summary>Istio's cluster name, which carries the service port: the one whose target port the chosen endpoint listens on.</summary>
+    private string Cluster(Service service, UpstreamEndpoint? endpoint)
+    {
+        uint port = 0;
+        if (endpoint is not null)
+        {
+            port = (uint)endpoint.Address.Port;
+            foreach (var p in service.Ports)
+            {
+                if (p.TargetPort == endpoint.Address.Port)
+                {
+                    port = p.ServicePort;
+                    break;
+                }
+            }
+        }
+
+        return _clusters.TryGetValue((service.Hostname, port), out var name) ? name : Add(service.Hostname, port);
+
+        string Add(string hostname, uint port)
+        {
+            if (_clusters.Count > 4096)
+            {
+                _clusters.Clear();
+            }
+
+            return _clusters[(hostname, port)] = $"outbound|{port}||{hostname}";
+        }
     }
 
     /// <summary>Where the request failed, in the access log's hop vocabulary; null when it did not.</summary>

@@ -57,9 +57,9 @@ public static class HostnameMatcher
         }
 
         var best = NoMatch;
-        foreach (var pattern in patterns)
+        for (var i = 0; i < patterns.Count; i++)
         {
-            best = Math.Max(best, Score(pattern, host));
+            best = Math.Max(best, Score(patterns[i], host));
         }
 
         return best;
@@ -71,8 +71,10 @@ public static class HostnameMatcher
     {
         T? best = null;
         var bestScore = NoMatch;
-        foreach (var item in items)
+        // Indexed, not foreach: an interface's enumerator is an allocation per request.
+        for (var i = 0; i < items.Count; i++)
         {
+            var item = items[i];
             var score = Score(hostname(item), host);
             if (score > bestScore)
             {

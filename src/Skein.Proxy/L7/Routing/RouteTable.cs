@@ -82,11 +82,13 @@ public sealed class RouteTable
     /// <summary>The route entry serving the request, or null (no route: 404).</summary>
     public RouteEntry? Match(HttpRequest request, string host, int port)
     {
-        foreach (var entry in Candidates(host))
+        // Indexed, not foreach: an interface's enumerator is an allocation per request.
+        var candidates = Candidates(host);
+        for (var i = 0; i < candidates.Count; i++)
         {
-            if (entry.Matcher.Matches(request, port))
+            if (candidates[i].Matcher.Matches(request, port))
             {
-                return entry;
+                return candidates[i];
             }
         }
 
