@@ -9,6 +9,6 @@ namespace Skein.Proxy.Outbound;
 /// <param name="Authority">The HBONE CONNECT authority when it is not <paramref name="Address"/>: a waypoint is asked for the original destination.</param>
 public sealed record UpstreamEndpoint(IPEndPoint Address, Workload? Workload, string? Authority = null)
 {
-    /// <summary>Key for load-balancer bookkeeping.</summary>
-    public string Key => Address.ToString();
+    /// <summary>Key for load-balancer bookkeeping, formatted once: the balancer reads it several times per pick.</summary>
+    public string Key { get; } = Address.ToString();
 }
