@@ -259,6 +259,7 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
             }
 
             var note = skippedCases.Count > 0 ? $"{skippedCases.Count} case(s) skipped: {skippedCases[0]}" : total == 0 ? "status checks only" : "";
+            note = test.Steps.Count > 0 ? $"{note}{(note.Length > 0 ? "; " : "")}{test.Steps.Count + 1} checked states ({test.Steps.Count} steps)" : note;
             return new TestResult(test.ShortName, Outcome.Passed, passed, total, note, details, TimeSpan.Zero);
         }
         finally
