@@ -84,6 +84,7 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
             : [];
         var translator = new ManifestTranslator(GatewayClassName, ConformanceMesh.BackendNode, servicePorts, mesh.NextPodAddress)
         {
+            StaticAddresses = mesh.StaticAddresses,
             NamespaceLabels = meshNamespaces.ToDictionary(ns => ns, IReadOnlyDictionary<string, string> (_) => new Dictionary<string, string> { [MeshClient.UseWaypointLabel] = MeshClient.WaypointName }),
         };
         var baseFiles = new[] { corpus.BaseManifest }.Concat(needsMesh ? [corpus.MeshBaseManifest] : []).Where(File.Exists).ToList();
@@ -169,7 +170,6 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
             return new TestResult(test.ShortName, Outcome.Skipped, 0, test.Cases.Count, why, details, TimeSpan.Zero);
         }
 
-        var isMesh = test.Features.Contains("Mesh");
         var texts = test.Manifests.Select(m => File.ReadAllText(corpus.PathOf(m))).ToList();
         var translated = translator.Translate(texts, ServiceSelectors(_resolutions.GetValueOrDefault(test.ShortName), baseDocs, texts, translator));
         var testDocs = texts.SelectMany(t => ManifestDocuments.Split(translator.Fill(t))).ToList();
@@ -184,11 +184,7 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
                 return Fail(test, 0, cases.Count, loadProblem, details);
             }
 
-            var targets = GatewayTarget.Resolve(testDocs, baseDocs);
-            if (_resolutions.GetValueOrDefault(test.ShortName)?.Gateway is { } pinned)
-            {
-                targets = GatewayTarget.Pin(targets, pinned, testDocs, baseDocs);
-            }
+            var targets = Targets(test, testDocs, baseDocs);
             if (targets.Count <= 1 && StateChangeDetector.Conflicts(cases) is { Count: > 0 } conflicts)
             {
                 foreach (var (later, earlier) in conflicts.OrderBy(c => c.Key))
@@ -205,81 +201,56 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
             string? reason = null;
             if (StatusChecker.HasChecks(test) || total > 0)
             {
-                var status = await Consistency.RunAsync(
-                    _ => StatusChecker.CheckAsync(test, translated.Resources, targets, r => mesh.GetResourceAsync(r.Kind, r.Namespace, r.Name, ct)),
-                    options.Consistency with { RequiredConsecutive = 1 }, TimeProvider.System, ct);
-                if (!status.Passed)
+                reason = await StatusProblemAsync(test, translated.Resources, targets, mesh, ct);
+                if (reason is not null)
                 {
-                    reason = $"status: {status.LastError}";
                     failures.Add(reason);
                 }
             }
 
-            var passed = 0;
-            List<(GatewayTarget Target, string Address)> addressed = [];
-            if (cases.Count > 0 || grpcCases.Count + tcpCases.Count > 0 && !isMesh)
+            var run = await RunCasesOnTargetsAsync(test, cases, grpcCases, tcpCases, targets, testDocs, mesh, exchange, ct);
+            var passed = run.Passed;
+            failures.AddRange(run.Failures);
+            reason ??= run.Failures.FirstOrDefault();
+
+            // Steps (upstream changes objects in Go): each patch is applied once the previous checks hold, then its own checks must hold.
+            var current = translated;
+            for (var i = 0; i < test.Steps.Count && reason is null; i++)
             {
-                List<(string Label, Func<HttpCase, RequestTarget> Target)> candidates;
-                if (isMesh)
+                var step = test.Steps[i];
+                var label = step.Label(i);
+                var stepParsed = step.Cases.Select(WithClientCertificate).Select(HttpCaseParser.Parse).ToList();
+                if (stepParsed.FirstOrDefault(p => p.SkipReason is not null) is { } unparsed)
                 {
-                    if (_meshProblem is not null)
-                    {
-                        return Fail(test, 0, cases.Count, _meshProblem, details);
-                    }
-
-                    // The meshed client calls the Service the routes attach to (upstream's "echo"), on port 80.
-                    var service = MeshServiceHost(testDocs);
-                    candidates = [("mesh client", c => new RequestTarget(c.Request.Host is { Length: > 0 } h ? h.Split(':')[0] : service ?? "echo", 80, "http"))];
-                    exchange = _meshExchange!;
-                }
-                else
-                {
-                    (addressed, var addressProblem) = await GatewayAddressesAsync(mesh, targets, ct);
-                    if (addressed.Count == 0)
-                    {
-                        failures.Add(addressProblem!);
-                        return Fail(test, 0, total, reason ?? addressProblem!, details.Concat(failures).ToList());
-                    }
-
-                    candidates = addressed.Select(a => ($"{a.Target.Namespace}/{a.Target.Name}", (Func<HttpCase, RequestTarget>)(c => TargetFor(c, a)))).ToList();
+                    return Fail(test, passed, total, $"{label}: case cannot run ({unparsed.SkipReason})", details.Concat(failures).ToList());
                 }
 
-                var every = _resolutions.GetValueOrDefault(test.ShortName)?.EveryGateway == true;
-                // Cases that must fail run once the others hold, as upstream orders them: before that, a listener not
-                // yet programmed would fail them for the wrong reason.
-                var outcomes = cases.Count == 0 ? [] : await RunCasesAsync(cases.Where(c => !c.ExpectFailure).ToList(), candidates, every, mesh, exchange, ct);
-                if (outcomes.All(o => o.Error is null) && cases.Any(c => c.ExpectFailure))
+                current = translator.Patch(current, step.Patches);
+                var version = await mesh.ConfigVersionAsync(ct);
+                await mesh.WriteConfigAsync(file, current.Yaml, ct);
+                if (await mesh.WaitForReloadAsync(file, version, TimeSpan.FromSeconds(15), ct) is { } reloadProblem)
                 {
-                    outcomes.AddRange(await RunCasesAsync(cases.Where(c => c.ExpectFailure).ToList(), candidates, every, mesh, exchange, ct));
+                    return Fail(test, passed, total, $"{label}: {reloadProblem}", details.Concat(failures).ToList());
                 }
 
-                passed = outcomes.Count(o => o.Error is null);
-                var failed = outcomes.Where(o => o.Error is not null).Select(o => $"case {o.Case.Name}: {o.Error}").ToList();
-                failures.AddRange(failed);
-                reason ??= failed.FirstOrDefault();
-
-                if (test.Weighted && test.ExpectedWeights is { } weights && failed.Count == 0)
+                var stepDocs = ManifestDocuments.Split(current.Yaml).ToList();
+                var stepTargets = Targets(test, stepDocs, baseDocs);
+                var stepTest = test with { Conditions = [], ExpectedStatus = step.Status, Cases = step.Cases, Steps = [] };
+                if (await StatusProblemAsync(stepTest, current.Resources, stepTargets, mesh, ct) is { } stepStatus)
                 {
-                    if (await WeightedAsync(cases[0], candidates[0].Target, weights, exchange, ct) is { } weightProblem)
-                    {
-                        reason = $"weights: {weightProblem}";
-                        failures.Add(reason);
-                    }
+                    reason = $"{label}: {stepStatus}";
+                    failures.Add(reason);
                 }
-            }
 
-            if (grpcCases.Count + tcpCases.Count > 0)
-            {
-                using var grpc = new GrpcProbe();
-                var streamOutcomes = await RunStreamCasesAsync(
-                    [
-                        .. grpcCases.Select(c => (c.Name, addressed.Select(a => Probe(a, "HTTP", t => grpc.RunAsync(c, t, ct))).ToList())),
-                        .. tcpCases.Select(c => (c.Name, addressed.Select(a => Probe(a, c.Hostname is null ? "TCP" : "TLS", t => TcpProbe.RunAsync(c, t, ct))).ToList())),
-                    ], ct);
-                passed += streamOutcomes.Count(o => o.Error is null);
-                var failed = streamOutcomes.Where(o => o.Error is not null).Select(o => $"case {o.Name}: {o.Error}").ToList();
-                failures.AddRange(failed);
-                reason ??= failed.FirstOrDefault();
+                var stepCases = stepParsed.Where(p => p.Case is not null).Select(p => p.Case!).ToList();
+                var stepGrpc = stepParsed.Where(p => p.Grpc is not null).Select(p => p.Grpc!).ToList();
+                var stepTcp = stepParsed.Where(p => p.Tcp is not null).Select(p => p.Tcp!).ToList();
+                total += stepCases.Count + stepGrpc.Count + stepTcp.Count;
+                var stepRun = await RunCasesOnTargetsAsync(stepTest, stepCases, stepGrpc, stepTcp, stepTargets, stepDocs, mesh, exchange, ct);
+                passed += stepRun.Passed;
+                var stepFailures = stepRun.Failures.Select(f => $"{label}: {f}").ToList();
+                failures.AddRange(stepFailures);
+                reason ??= stepFailures.FirstOrDefault();
             }
 
             if (reason is not null)
@@ -288,6 +259,7 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
             }
 
             var note = skippedCases.Count > 0 ? $"{skippedCases.Count} case(s) skipped: {skippedCases[0]}" : total == 0 ? "status checks only" : "";
+            note = test.Steps.Count > 0 ? $"{note}{(note.Length > 0 ? "; " : "")}{test.Steps.Count + 1} checked states ({test.Steps.Count} steps)" : note;
             return new TestResult(test.ShortName, Outcome.Passed, passed, total, note, details, TimeSpan.Zero);
         }
         finally
@@ -300,6 +272,95 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
 
             await mesh.StopPodsAsync(translated.Pods);
         }
+    }
+
+    // The Gateways a test's cases go to: those its routes attach to (or its Gateways), narrowed to the resolution's pin.
+    private List<GatewayTarget> Targets(ConformanceTest test, IReadOnlyList<ManifestDocument> testDocs, IReadOnlyList<ManifestDocument> baseDocs)
+    {
+        var targets = GatewayTarget.Resolve(testDocs, baseDocs);
+        return _resolutions.GetValueOrDefault(test.ShortName)?.Gateway is { } pinned ? GatewayTarget.Pin(targets, pinned, testDocs, baseDocs).ToList() : targets.ToList();
+    }
+
+    // Null when the test's status expectations hold (within the consistency window); otherwise "status: <problem>".
+    private async Task<string?> StatusProblemAsync(ConformanceTest test, IReadOnlyList<ResourceRef> resources, IReadOnlyList<GatewayTarget> targets, ConformanceMesh mesh, CancellationToken ct)
+    {
+        var addresses = mesh.StaticAddresses;
+        var resolved = test with { ExpectedStatus = test.ExpectedStatus.ToDictionary(p => p.Key, p => addresses.Resolve(p.Value), StringComparer.Ordinal) };
+        var status = await Consistency.RunAsync(
+            _ => StatusChecker.CheckAsync(resolved, resources, targets, r => mesh.GetResourceAsync(r.Kind, r.Namespace, r.Name, ct)),
+            options.Consistency with { RequiredConsecutive = 1 }, TimeProvider.System, ct);
+        return status.Passed ? null : $"status: {status.LastError}";
+    }
+
+    // Runs request cases against the test's Gateways (or the mesh client); returns how many passed and each failure.
+    private async Task<(int Passed, List<string> Failures)> RunCasesOnTargetsAsync(ConformanceTest test, List<HttpCase> cases, List<GrpcCase> grpcCases, List<TcpCase> tcpCases,
+        IReadOnlyList<GatewayTarget> targets, IReadOnlyList<ManifestDocument> testDocs, ConformanceMesh mesh, HttpExchange exchange, CancellationToken ct)
+    {
+        var isMesh = test.Features.Contains("Mesh");
+        var failures = new List<string>();
+        var passed = 0;
+        List<(GatewayTarget Target, string Address)> addressed = [];
+        if (cases.Count > 0 || grpcCases.Count + tcpCases.Count > 0 && !isMesh)
+        {
+            List<(string Label, Func<HttpCase, RequestTarget> Target)> candidates;
+            if (isMesh)
+            {
+                if (_meshProblem is not null)
+                {
+                    return (0, [_meshProblem]);
+                }
+
+                // The meshed client calls the Service the routes attach to (upstream's "echo"), on port 80.
+                var service = MeshServiceHost(testDocs);
+                candidates = [("mesh client", c => new RequestTarget(c.Request.Host is { Length: > 0 } h ? h.Split(':')[0] : service ?? "echo", 80, "http"))];
+                exchange = _meshExchange!;
+            }
+            else
+            {
+                (addressed, var addressProblem) = await GatewayAddressesAsync(mesh, targets, ct);
+                if (addressed.Count == 0)
+                {
+                    return (0, [addressProblem!]);
+                }
+
+                candidates = addressed.Select(a => ($"{a.Target.Namespace}/{a.Target.Name}", (Func<HttpCase, RequestTarget>)(c => TargetFor(c, a)))).ToList();
+            }
+
+            var every = _resolutions.GetValueOrDefault(test.ShortName)?.EveryGateway == true;
+            // Cases that must fail run once the others hold, as upstream orders them: before that, a listener not
+            // yet programmed would fail them for the wrong reason.
+            var outcomes = cases.Count == 0 ? [] : await RunCasesAsync(cases.Where(c => !c.ExpectFailure).ToList(), candidates, every, mesh, exchange, ct);
+            if (outcomes.All(o => o.Error is null) && cases.Any(c => c.ExpectFailure))
+            {
+                outcomes.AddRange(await RunCasesAsync(cases.Where(c => c.ExpectFailure).ToList(), candidates, every, mesh, exchange, ct));
+            }
+
+            passed = outcomes.Count(o => o.Error is null);
+            var failed = outcomes.Where(o => o.Error is not null).Select(o => $"case {o.Case.Name}: {o.Error}").ToList();
+            failures.AddRange(failed);
+
+            if (test.Weighted && test.ExpectedWeights is { } weights && failed.Count == 0)
+            {
+                if (await WeightedAsync(cases[0], candidates[0].Target, weights, exchange, ct) is { } weightProblem)
+                {
+                    failures.Add($"weights: {weightProblem}");
+                }
+            }
+        }
+
+        if (grpcCases.Count + tcpCases.Count > 0)
+        {
+            using var grpc = new GrpcProbe();
+            var streamOutcomes = await RunStreamCasesAsync(
+                [
+                    .. grpcCases.Select(c => (c.Name, addressed.Select(a => Probe(a, "HTTP", t => grpc.RunAsync(c, t, ct))).ToList())),
+                    .. tcpCases.Select(c => (c.Name, addressed.Select(a => Probe(a, c.Hostname is null ? "TCP" : "TLS", t => TcpProbe.RunAsync(c, t, ct))).ToList())),
+                ], ct);
+            passed += streamOutcomes.Count(o => o.Error is null);
+            failures.AddRange(streamOutcomes.Where(o => o.Error is not null).Select(o => $"case {o.Name}: {o.Error}"));
+        }
+
+        return (passed, failures);
     }
 
     // ExpectedRequest.Request.ClientCertFrom "ns/secret" names the Secret whose tls.crt the backend must be presented

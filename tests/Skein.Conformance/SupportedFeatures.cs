@@ -27,8 +27,9 @@ public static class SupportedFeatures
         "HTTPRouteNamedRouteRule", "HTTPRouteCORS", "HTTPRouteBackendRequestRedirect", "HTTPRouteBackendURLRewrite",
         // The gateway upgrades WebSockets (YARP) and answers 421 when Host belongs to another listener than the SNI.
         "HTTPRouteBackendProtocolWebSocket", "GatewayHTTPSListenerDetectMisdirectedRequests",
-        // An IPAddress entry without a value asks for an allocated address (from --gateway-address-pool).
-        "GatewayAddressEmpty",
+        // An IPAddress entry without a value asks for an allocated address (from --gateway-address-pool); IPAddress
+        // entries this host can bind are used as given (the runner's StaticAddresses fill upstream's placeholders).
+        "GatewayAddressEmpty", "GatewayStaticAddresses",
         // HTTPS listeners ask for and check client certificates against CA ConfigMaps (spec.tls.frontend).
         "GatewayFrontendClientCertificateValidation", "GatewayFrontendClientCertificateValidationInsecureFallback",
         // ListenerSets merge their listeners into the parent Gateway's (GEP-1713).
@@ -42,7 +43,6 @@ public static class SupportedFeatures
     {
         ["UDPRoute"] = "Skein has no UDP data path",
         ["GatewayInfrastructurePropagation"] = "no infrastructure (pods, services) is generated for Gateways in embedded mode, so spec.infrastructure labels and annotations have nothing to propagate to",
-        ["GatewayStaticAddresses"] = "upstream applies three versions of the Gateway in Go (fake address type, then an unusable address, then only a usable one) and expects conditions that contradict each other across them; the runner applies each test's manifests once (the control plane's UnsupportedAddress/AddressNotUsable reasons are covered by Skein.Unit.Tests)",
     };
 
     /// <summary>Null when <paramref name="test"/> should run with <paramref name="supported"/>; otherwise why it is skipped.</summary>

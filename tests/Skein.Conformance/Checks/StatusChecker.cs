@@ -19,6 +19,8 @@ public static class StatusChecker
         "GatewayStatusMustHaveListeners", "BackendTLSPolicyMustHaveLatestConditions",
     };
 
+    private const string GatewayApiGroup = "gateway.networking.k8s.io";
+
     // Preconditions of request cases; on their own they say nothing about what the test is about.
     private static readonly HashSet<string> Preconditions = new(StringComparer.Ordinal) { "GatewayAndHTTPRoutesMustBeAccepted", "GatewayAndRoutesMustBeAccepted" };
 
@@ -27,7 +29,8 @@ public static class StatusChecker
     /// only checks are acceptance preconditions has its substance in Go code, and is skipped instead).
     /// </summary>
     public static bool HasChecks(ConformanceTest test) =>
-        test.Conditions.Any(c => c.Unresolved is null) || test.ExpectedStatus.Count > 0 || test.StatusChecks.Any(c => Implemented.Contains(c) && !Preconditions.Contains(c));
+        test.Conditions.Any(c => c.Unresolved is null) || test.ExpectedStatus.Count > 0 || test.Steps.Any(s => s.Status.Count > 0 || s.Cases.Count > 0)
+        || test.StatusChecks.Any(c => Implemented.Contains(c) && !Preconditions.Contains(c));
 
     /// <summary>
     /// Null when the status of <paramref name="resources"/> (the test's objects, fetched by <paramref name="fetch"/>)
@@ -163,6 +166,18 @@ public static class StatusChecker
                 return $"{reference} listener {name}: no condition {missing} ({Describe(listener)})";
             }
 
+            if (listenerExpected.SupportedKinds is { } kinds)
+            {
+                var actualKinds = (listener["supportedKinds"] as JsonArray ?? []).OfType<JsonObject>()
+                    .Select(k => $"{Str(k["group"]) ?? GatewayApiGroup}/{Str(k["kind"])}").Order(StringComparer.Ordinal).ToList();
+                var expectedKinds = kinds.Select(k => k.Contains('/', StringComparison.Ordinal) ? k : $"{GatewayApiGroup}/{k}").Order(StringComparer.Ordinal).ToList();
+                // As upstream's listenersMatch: each expected kind is supported (an implementation may support more); none expected means none.
+                if (expectedKinds.Count == 0 ? actualKinds.Count > 0 : expectedKinds.Except(actualKinds, StringComparer.Ordinal).Any())
+                {
+                    return $"{reference} listener {name}: supportedKinds are [{string.Join(", ", actualKinds)}], expected {(expectedKinds.Count == 0 ? "none" : "to include " + string.Join(", ", expectedKinds))}";
+                }
+            }
+
             var attached = listener["attachedRoutes"] is JsonValue v && v.TryGetValue<int>(out var n) ? n : 0;
             if (listenerExpected.AttachedRoutes is { } routes && attached != routes)
             {
@@ -174,6 +189,15 @@ public static class StatusChecker
         if (expected.AttachedListenerSets is { } expectedSets && attachedSets != expectedSets)
         {
             return $"{reference}: attachedListenerSets is {attachedSets}, expected {expectedSets}";
+        }
+
+        if (expected.Addresses is { } addresses)
+        {
+            var actual = (status?["addresses"] as JsonArray ?? []).OfType<JsonObject>().Select(a => new ExpectedAddress(Str(a["type"]), Str(a["value"]) ?? "")).ToList();
+            if (actual.Count != addresses.Count || actual.Zip(addresses).Any(p => p.First.Value != p.Second.Value || p.Second.Type is { } type && p.First.Type != type))
+            {
+                return $"{reference}: status.addresses is [{string.Join(", ", actual)}], expected [{string.Join(", ", addresses)}]";
+            }
         }
 
         var parents = (status?["parents"] as JsonArray ?? []).OfType<JsonObject>().ToList();

@@ -17,6 +17,9 @@ public sealed record ConformanceTest(
 {
     /// <summary>Status asserted per object ("Kind/namespace/name"), from upstream's Go test via Resolutions/upstream.json.</summary>
     public IReadOnlyDictionary<string, StatusExpectation> ExpectedStatus { get; init; } = new Dictionary<string, StatusExpectation>();
+
+    /// <summary>Changes made after the first checks, each with its own checks (from upstream.json <c>steps</c>).</summary>
+    public IReadOnlyList<TestStep> Steps { get; init; } = [];
 }
 
 /// <summary>A status condition a test expects some resource of its manifests to report; a null field matches anything.</summary>

@@ -27,6 +27,12 @@ public sealed record StatusExpectation
     /// <summary>status.parents has an entry for the listed parents and no other (upstream's HTTPRouteMustHaveParents).</summary>
     public bool ExactParents { get; init; }
 
+    /// <summary>
+    /// When set, a Gateway's status.addresses is exactly this list, in order (upstream's checks of
+    /// Status.Addresses); a value may be an address placeholder the runner resolves (see StaticAddresses).
+    /// </summary>
+    public IReadOnlyList<ExpectedAddress>? Addresses { get; init; }
+
     /// <summary>Parses one entry; <paramref name="where"/> names it in errors.</summary>
     public static StatusExpectation Parse(JsonObject entry, string where) => new()
     {
@@ -35,12 +41,28 @@ public sealed record StatusExpectation
             p => p.Key,
             p => p.Value is JsonObject l
                 ? new ListenerExpectation(ParseConditions(l["conditions"]), Int(l["attachedRoutes"], $"{where}.listeners.{p.Key}.attachedRoutes"))
+                {
+                    SupportedKinds = l["supportedKinds"] switch
+                    {
+                        null => null,
+                        JsonArray kinds => kinds.Select((k, i) => CorpusLoader.Str(k) ?? throw new FormatException($"{where}.listeners.{p.Key}.supportedKinds[{i}]: expected a string")).ToList(),
+                        _ => throw new FormatException($"{where}.listeners.{p.Key}.supportedKinds: expected an array of kinds"),
+                    },
+                }
                 : throw new FormatException($"{where}.listeners.{p.Key}: expected an object"),
             StringComparer.Ordinal),
         ListenerCount = Int(entry["listenerCount"], $"{where}.listenerCount"),
         AttachedListenerSets = Int(entry["attachedListenerSets"], $"{where}.attachedListenerSets"),
         Parents = (entry["parents"] as JsonObject ?? []).ToDictionary(p => p.Key, p => ParseConditions(p.Value), StringComparer.Ordinal),
         ExactParents = entry["exactParents"] is JsonValue exact && exact.TryGetValue<bool>(out var e) && e,
+        Addresses = entry["addresses"] switch
+        {
+            null => null,
+            JsonArray list => list.Select((a, i) => a is JsonObject o && CorpusLoader.Str(o["value"]) is { } value
+                ? new ExpectedAddress(CorpusLoader.Str(o["type"]), value)
+                : throw new FormatException($"{where}.addresses[{i}]: expected an object with a string value")).ToList(),
+            _ => throw new FormatException($"{where}.addresses: expected an array"),
+        },
     };
 
     private static IReadOnlyList<ExpectedCondition> ParseConditions(JsonNode? node) => (node as JsonArray ?? []).OfType<JsonObject>().Select(CorpusLoader.Condition).ToList();
@@ -54,4 +76,18 @@ public sealed record StatusExpectation
 }
 
 /// <summary>What one listener's status must show.</summary>
-public sealed record ListenerExpectation(IReadOnlyList<ExpectedCondition> Conditions, int? AttachedRoutes);
+public sealed record ListenerExpectation(IReadOnlyList<ExpectedCondition> Conditions, int? AttachedRoutes)
+{
+    /// <summary>
+    /// When set, the listener's status.supportedKinds include these ("Kind" for gateway.networking.k8s.io, or
+    /// "group/Kind"); an empty list means none (upstream's GatewayStatusMustHaveListeners).
+    /// </summary>
+    public IReadOnlyList<string>? SupportedKinds { get; init; }
+}
+
+/// <summary>One entry of a Gateway's status.addresses; a null type matches any.</summary>
+public sealed record ExpectedAddress(string? Type, string Value)
+{
+    /// <inheritdoc />
+    public override string ToString() => $"{Type ?? "*"} {Value}";
+}

@@ -32,6 +32,12 @@ public sealed record TestResolution(
     /// <summary>Why <see cref="UncheckedConditions"/> cannot be checked by applying the manifests once.</summary>
     public string UncheckedWhy { get; init; } = "";
 
+    /// <summary>
+    /// Changes upstream makes in Go after the first checks, each followed by its own checks (in order); cases.json
+    /// flattens the conditions of all steps into one list, so a test with steps usually replaces it (<see cref="Conditions"/>).
+    /// </summary>
+    public IReadOnlyList<TestStep> Steps { get; init; } = [];
+
     /// <summary>Concrete conditions replacing the extracted ones (where those are Go expressions); null keeps them.</summary>
     public IReadOnlyList<ExpectedCondition>? Conditions { get; init; }
 }
@@ -87,12 +93,10 @@ public static class UpstreamResolutions
                 (entry["endpointsFrom"] as JsonObject ?? []).ToDictionary(p => p.Key, p => CorpusLoader.Str(p.Value) ?? "", StringComparer.Ordinal))
             {
                 EveryGateway = entry["everyGateway"] is JsonValue every && every.TryGetValue<bool>(out var all) && all,
-                Status = (entry["status"] as JsonObject ?? []).ToDictionary(
-                    p => p.Key.Split('/') is [{ Length: > 0 }, { Length: > 0 }, { Length: > 0 }]
-                        ? p.Key
-                        : throw new FormatException($"{source}: {name}.status: expected Kind/namespace/name, got '{p.Key}'"),
-                    p => p.Value is JsonObject o ? StatusExpectation.Parse(o, $"{source}: {name}.status.{p.Key}") : throw new FormatException($"{source}: {name}.status.{p.Key}: expected an object"),
-                    StringComparer.Ordinal),
+                Status = TestStep.ParseStatus(entry["status"], $"{source}: {name}.status"),
+                Steps = entry["steps"] is null ? [] : entry["steps"] is JsonArray steps
+                    ? steps.Select((s, i) => TestStep.Parse(s, $"{source}: {name}.steps[{i}]")).ToList()
+                    : throw new FormatException($"{source}: {name}.steps: expected an array"),
                 UncheckedConditions = Conditions(entry["uncheckedConditions"]) ?? [],
                 Conditions = Conditions(entry["conditions"]),
                 UncheckedWhy = CorpusLoader.Str(entry["uncheckedWhy"]) ?? "",
@@ -137,6 +141,6 @@ public static class UpstreamResolutions
         var conditions = (resolution.Conditions ?? test.Conditions).Select(c => c.Unresolved is null && resolution.UncheckedConditions.Contains(c with { Unresolved = null })
             ? c with { Unresolved = resolution.UncheckedWhy.Length > 0 ? resolution.UncheckedWhy : "changed in Go between steps" }
             : c).ToList();
-        return test with { Cases = cases, Conditions = conditions, ExpectedStatus = resolution.Status };
+        return test with { Cases = cases, Conditions = conditions, ExpectedStatus = resolution.Status, Steps = resolution.Steps };
     }
 }

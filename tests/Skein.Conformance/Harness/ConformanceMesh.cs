@@ -56,6 +56,12 @@ public sealed class ConformanceMesh : IAsyncDisposable
     /// <summary>The control plane's state directory (root cert, join tokens).</summary>
     public string StateDir { get; }
 
+    /// <summary>
+    /// What upstream's address placeholders become: usable is a free address of this run's loopback block (this host
+    /// can bind it, and the pool never hands it out); unusable is 192.0.2.1 (RFC 5737 TEST-NET-1, on no interface).
+    /// </summary>
+    public StaticAddresses StaticAddresses => new(Host(10), IPAddress.Parse("192.0.2.1"));
+
     /// <summary>Where the control plane listens.</summary>
     public IPAddress ControlAddress => Host(1);
 
@@ -270,6 +276,30 @@ public sealed class ConformanceMesh : IAsyncDisposable
             .Where(e => (e["file"]?.GetValue<string>() ?? "").EndsWith(file, StringComparison.Ordinal))
             .Select(e => e["text"]?.GetValue<string>() ?? "")
             .ToList();
+    }
+
+    /// <summary>The version of the configuration the control plane serves (it grows with every reload).</summary>
+    public async Task<long> ConfigVersionAsync(CancellationToken ct)
+    {
+        var json = JsonNode.Parse(await _http.GetStringAsync(new Uri(Api, "api/v1/config-errors"), ct)) as JsonObject;
+        return json?["version"]?.GetValue<long>() ?? 0;
+    }
+
+    /// <summary>Polls until the control plane serves a configuration newer than <paramref name="version"/>; null, or why not (config errors naming <paramref name="file"/>, timeout).</summary>
+    public async Task<string?> WaitForReloadAsync(string file, long version, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (await ConfigVersionAsync(ct) <= version)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return $"the control plane did not reload {file} within {timeout.TotalSeconds:0} s";
+            }
+
+            await Task.Delay(100, ct);
+        }
+
+        return await ConfigErrorsAsync(file, ct) is { Count: > 0 } errors ? "the control plane rejected the manifests: " + string.Join("; ", errors.Take(3)) : null;
     }
 
     /// <summary>Polls until every resource is present (or absent, with <paramref name="present"/> false); config errors naming the file end the wait early.</summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Skein.Core.Resources;
 using YamlDotNet.RepresentationModel;
 
@@ -29,6 +30,9 @@ public sealed class ManifestTranslator(string gatewayClassName, string backendNo
     /// <summary>Labels added to Namespaces by name (the mesh namespace opts into its waypoint this way).</summary>
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> NamespaceLabels { get; init; } =
         new Dictionary<string, IReadOnlyDictionary<string, string>>();
+
+    /// <summary>What address placeholders in Gateways become; null leaves them as written.</summary>
+    public StaticAddresses? StaticAddresses { get; init; }
 
     /// <summary>
     /// Translates the concatenated documents of <paramref name="yamlTexts"/>. <paramref name="serviceSelectors"/>
@@ -84,7 +88,13 @@ public sealed class ManifestTranslator(string gatewayClassName, string backendNo
                 ? NamespaceYaml(doc.Name, ManifestDocuments.StringMap(doc.Root, "metadata", "labels").Concat(extra).DistinctBy(kv => kv.Key).ToDictionary())
                 : doc.Kind == "Service" && doc.Root is not null && serviceSelectors?.GetValueOrDefault($"{doc.Namespace ?? "default"}/{doc.Name}") is { } selector
                     ? WithSelector(doc.Root, selector)
-                    : doc.Text;
+                    : doc.Kind == "Gateway" && doc.Root is not null && StaticAddresses is { } addresses && StaticAddresses.Mentions(doc.Text)
+                        ? Rewritten(doc.Root, gateway =>
+                        {
+                            addresses.Substitute(gateway);
+                            return gateway;
+                        })
+                        : doc.Text;
             output.Append("---\n").Append(text);
             if (doc.Name is not null)
             {
@@ -94,6 +104,46 @@ public sealed class ManifestTranslator(string gatewayClassName, string backendNo
 
         return new TranslatedManifests(output.ToString(), resources, pods, dropped);
     }
+
+    /// <summary>
+    /// <paramref name="manifests"/> with a test step's merge patches applied to the translated objects they name
+    /// ("Kind/namespace/name", namespace "default" when a document omits it), placeholders substituted again; the
+    /// other documents stay as they were. Throws <see cref="FormatException"/> naming a patch that matches no object.
+    /// </summary>
+    public TranslatedManifests Patch(TranslatedManifests manifests, IReadOnlyDictionary<string, JsonObject> patches)
+    {
+        var output = new StringBuilder();
+        var unmatched = new HashSet<string>(patches.Keys, StringComparer.Ordinal);
+        foreach (var doc in ManifestDocuments.Split(manifests.Yaml))
+        {
+            var key = $"{doc.Kind}/{doc.Namespace ?? "default"}/{doc.Name}";
+            var text = doc.Text;
+            if (doc.Root is not null && patches.TryGetValue(key, out var patch))
+            {
+                unmatched.Remove(key);
+                text = Rewritten(doc.Root, json =>
+                {
+                    var patched = MergePatch.Apply(json, patch) as JsonObject ?? [];
+                    if (doc.Kind == "Gateway")
+                    {
+                        StaticAddresses?.Substitute(patched);
+                    }
+
+                    return patched;
+                });
+            }
+
+            output.Append("---\n").Append(text);
+        }
+
+        return unmatched.Count == 0
+            ? manifests with { Yaml = output.ToString() }
+            : throw new FormatException($"patch of {string.Join(", ", unmatched.Order(StringComparer.Ordinal))}: no such object in the test's translated manifests");
+    }
+
+    // The document as JSON, changed by `change`, written back as YAML (only documents that change are re-written).
+    private static string Rewritten(YamlMappingNode root, Func<JsonObject, JsonObject> change) =>
+        YamlJson.ToYamlText(change(YamlJson.ToJson(root) as JsonObject ?? []));
 
     /// <summary>Fills upstream's templated values ({GATEWAY_CLASS_NAME}, {GATEWAY_CONTROLLER_NAME}).</summary>
     public string Fill(string text) => text
