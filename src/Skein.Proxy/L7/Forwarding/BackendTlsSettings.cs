@@ -114,21 +114,8 @@ public sealed class BackendTlsSettings
         }
         else
         {
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            chain.ChainPolicy.CustomTrustStore.AddRange(_trusted);
-            if (presented is not null)
+            if (Identity.CaBundleChain.Problem(leaf, _trusted, presented) is { } status)
             {
-                foreach (var element in presented.ChainElements)
-                {
-                    chain.ChainPolicy.ExtraStore.Add(element.Certificate);
-                }
-            }
-
-            if (!chain.Build(leaf))
-            {
-                var status = string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0).Distinct());
                 return $"certificate does not chain to the policy's CA certificates ({status})";
             }
         }
