@@ -6,9 +6,10 @@ cd "$(dirname "$0")/.."
 
 export PATH="$PATH:/usr/sbin"
 missing=()
-for pair in wrk:wrk h2load:nghttp2-client nginx:nginx haproxy:haproxy taskset:util-linux; do
+for pair in wrk:wrk h2load:nghttp2-client nginx:nginx haproxy:haproxy taskset:util-linux clang:clang; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
+[ -f /usr/include/zlib.h ] || missing+=(zlib1g-dev)   # clang and zlib link the ahead-of-time node proxy
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing: ${missing[*]}; run as root (sudo bash bench/run-gateway.sh) to install them" >&2
@@ -30,4 +31,6 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build src/Skein.Cli/Skein.Cli.csproj -c Release -nologo -v quiet
 dotnet build bench/PlainYarp/PlainYarp.csproj -c Release -nologo -v quiet
 dotnet build bench/Skein.Bench/Skein.Bench.csproj -c Release -nologo -v quiet
+# The backend's node proxy runs as `skein-proxy`, the node role compiled ahead of time (needs clang and zlib1g-dev).
+dotnet publish src/Skein.Proxy.Native -c Release -r linux-x64 -nologo -v quiet -o artifacts/skein-proxy
 exec dotnet bench/Skein.Bench/bin/Release/net10.0/skein-bench.dll gateway --repo "$PWD" "$@"

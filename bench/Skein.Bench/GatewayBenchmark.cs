@@ -329,6 +329,8 @@ public sealed class GatewayBenchmark(GatewayOptions options)
         }
     }
 
+    private string NativeProxy => Path.Combine(options.Repo, "artifacts/skein-proxy/skein-proxy");
+
     private Process Pinned(ChildProcesses children, string name, string cpus, string file, IEnumerable<string> args, IDictionary<string, string>? env = null) =>
         // taskset execs the program, so the pid is the program's own and /proc/<pid>/stat is its CPU time.
         children.Start(name, "taskset", ["-c", cpus, file, .. args], env);
@@ -406,13 +408,17 @@ public sealed class GatewayBenchmark(GatewayOptions options)
                 ["SKEIN_TOKEN"] = token.Trim(),
             };
             var name = role == "node" ? "skein-node-proxy" : "skein-gateway";
-            List<string> args = [dll, "proxy", "--role", role, "--node", node, "--address", address, "--control", $"{GatewayTopology.Control}:15012"];
+            List<string> args = ["--role", role, "--node", node, "--address", address, "--control", $"{GatewayTopology.Control}:15012"];
             if (variant.AccessLogOff)
             {
                 args.AddRange(["--access-log-format", "off"]);
             }
 
-            dataPath.Add((name, Pinned(children, $"{prefix}-{role}", options.ProxyCpus, "dotnet", args, env)));
+            // The node role runs as the ahead-of-time skein-proxy (what a node runs); the gateway as `skein proxy`.
+            var process = role == "node"
+                ? Pinned(children, $"{prefix}-{role}", options.ProxyCpus, NativeProxy, args, env)
+                : Pinned(children, $"{prefix}-{role}", options.ProxyCpus, "dotnet", [dll, "proxy", .. args], env);
+            dataPath.Add((name, process));
         }
 
         await Readiness.WaitForHttpAsync(_http, $"http://{GatewayTopology.NodeProxy}:15000/ready", TimeSpan.FromSeconds(60), ct);

@@ -115,7 +115,7 @@ public static class GatewayReport
             "over cleartext HTTP/2 with prior knowledge on port 8082 (every target supports it: nginx `listen … http2`, HAProxy `bind … proto h2`, Kestrel HTTP/2-only endpoint for YARP, " +
             "the Skein gateway sniffs the preface on any HTTP listener), p99 from h2load's per-request log. Each proxy speaks HTTP/1.1 keep-alive to the backend. " +
             $"Proxies: nginx `worker_processes {options.ProxyCpuCount}`, HAProxy `nbthread {options.ProxyCpuCount}` `mode http`, plain YARP (`bench/PlainYarp`, config-based, logging at Warning), " +
-            "Skein gateway + node proxy as built (`dotnet skein.dll proxy`, defaults: every request's record streamed to the control plane over ALS, no stdout line per request on the gateway; `skein-nolog` turns both off). Targets run one after another, each proxy stopped before the next starts.");
+            "Skein gateway as built (`dotnet skein.dll proxy --role gateway`) and the backend's node proxy `skein-proxy` (the NativeAOT node role), defaults: every request's record streamed to the control plane over ALS, no stdout line per request on the gateway; `skein-nolog` turns both off). Targets run one after another, each proxy stopped before the next starts.");
         sb.AppendLine();
         sb.AppendLine("No unmeshed variant: the Skein gateway's backendRefs resolve only to Services whose endpoints are mesh Workloads, always reached over HBONE, " +
             "so the gateway cannot send to a plain destination today. The h2c variant (PeerAuthentication DISABLE on the backend) keeps the hop but drops TLS; " +
