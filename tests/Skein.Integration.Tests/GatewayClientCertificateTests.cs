@@ -78,17 +78,33 @@ public sealed class ClientCertificateMesh : IAsyncLifetime
               - name: strict
                 port: 8443
                 protocol: HTTPS
+                hostname: secure.example.com
                 tls: {certificateRefs: [{name: chain-cert}]}
               - name: fallback
                 port: 9443
                 protocol: HTTPS
                 tls: {certificateRefs: [{name: chain-cert}]}
             ---
+            # Another team's Gateway on the same address and port, without client validation: a handshake it answers
+            # must not reach the mtls Gateway's listener.
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: aaa-open, namespace: default}
+            spec:
+              gatewayClassName: skein
+              addresses: [{type: IPAddress, value: "{{GatewayAddress}}"}]
+              listeners:
+              - name: open
+                port: 8443
+                protocol: HTTPS
+                hostname: open.example.com
+                tls: {certificateRefs: [{name: chain-cert}]}
+            ---
             apiVersion: gateway.networking.k8s.io/v1
             kind: HTTPRoute
             metadata: {name: app, namespace: default}
             spec:
-              parentRefs: [{name: mtls}]
+              parentRefs: [{name: mtls}, {name: aaa-open}]
               rules: [{backendRefs: [{name: echo-v1, port: 80}]}]
             """);
         await Mesh.StartEchoAsync("echo-v1-1", new IPEndPoint(Mesh.Block.Host(10), 8080));
@@ -119,7 +135,7 @@ public sealed class ClientCertificateMesh : IAsyncLifetime
     /// One HTTP/1.1 request over TLS to <paramref name="port"/> with SNI secure.example.com, trusting only
     /// <see cref="ServerRoot"/> (no fallback to the machine's store): the raw response text.
     /// </summary>
-    public async Task<string> GetAsync(int port, X509Certificate2? clientCertificate)
+    public async Task<string> GetAsync(int port, X509Certificate2? clientCertificate, string serverName = "secure.example.com", string host = "secure.example.com")
     {
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(new IPEndPoint(GatewayAddress, port));
@@ -128,12 +144,14 @@ public sealed class ClientCertificateMesh : IAsyncLifetime
         policy.CustomTrustStore.Add(ServerRoot);
         await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
         {
-            TargetHost = "secure.example.com",
+            TargetHost = serverName,
             CertificateChainPolicy = policy,
+            // Other server names only probe which listener answers: the served certificate names secure.example.com.
+            RemoteCertificateValidationCallback = serverName == "secure.example.com" ? null : (_, _, _, errors) => (errors & ~SslPolicyErrors.RemoteCertificateNameMismatch) == SslPolicyErrors.None,
             ApplicationProtocols = [SslApplicationProtocol.Http11],
             LocalCertificateSelectionCallback = clientCertificate is null ? null : (_, _, _, _, _) => clientCertificate,
         });
-        await tls.WriteAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: secure.example.com\r\nConnection: close\r\n\r\n"));
+        await tls.WriteAsync(Encoding.ASCII.GetBytes($"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"));
         using var reader = new StreamReader(tls);
         return await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(10));
     }
@@ -231,6 +249,30 @@ public sealed class GatewayClientCertificateTests(ClientCertificateMesh fixture)
         }
         catch (Exception e) when (e is IOException or AuthenticationException)
         {
+        }
+    }
+
+    [Fact]
+    public async Task A_handshake_that_skipped_client_validation_cannot_reach_a_listener_that_requires_it()
+    {
+        // The open Gateway on the same address and port serves its own host without a client certificate.
+        Assert.StartsWith("HTTP/1.1 200", await fixture.GetAsync(8443, null, "open.example.com", "open.example.com"), StringComparison.Ordinal);
+
+        // Its handshake (by its SNI, or an unknown SNI that falls back to a listener's certificate) asked for no client
+        // certificate, so a request for the validating listener's host on that connection is misdirected.
+        foreach (var serverName in new[] { "open.example.com", "unknown.example.com" })
+        {
+            string response;
+            try
+            {
+                response = await fixture.GetAsync(8443, null, serverName, "secure.example.com");
+            }
+            catch (Exception e) when (e is IOException or AuthenticationException)
+            {
+                continue; // the fallback picked the validating listener and the handshake refused the missing certificate
+            }
+
+            Assert.True(response.Length == 0 || response.StartsWith("HTTP/1.1 421", StringComparison.Ordinal), $"SNI {serverName}: {response}");
         }
     }
 

@@ -8,11 +8,9 @@ namespace Skein.Proxy.Hbone;
 /// after queueing data. A Set with no waiter is remembered, so the check-then-wait race cannot lose a
 /// wake-up; spurious wake-ups are possible and the waiter simply re-checks its condition. The waiter is
 /// resumed on the thread pool, never inline, so the read loop never runs application code; the signal
-/// queues itself as the work item, so a wake-up allocates nothing. The cancellation registration is kept
-/// across waits while the caller passes the same token (a relay passes one token per connection), because
-/// registering per wait allocated a callback node for every read; the owner disposes the signal to drop it.
+/// queues itself as the work item, so a wake-up allocates nothing.
 /// </remarks>
-internal sealed class AsyncSignal : IValueTaskSource, IThreadPoolWorkItem, IDisposable
+internal sealed class AsyncSignal : IValueTaskSource, IThreadPoolWorkItem
 {
     private const int Idle = 0;
     private const int Waiting = 1;
@@ -20,8 +18,6 @@ internal sealed class AsyncSignal : IValueTaskSource, IThreadPoolWorkItem, IDisp
 
     private ManualResetValueTaskSourceCore<bool> _core;
     private CancellationTokenRegistration _cancellation;
-    private CancellationToken _registeredToken;
-    private bool _disposed;
     private OperationCanceledException? _cancelled;
     private int _state;
 
@@ -43,42 +39,11 @@ internal sealed class AsyncSignal : IValueTaskSource, IThreadPoolWorkItem, IDisp
             Volatile.Write(ref _state, Idle);
             return default;
         }
-        Register(cancellationToken);
-        // A cancellation that fired while nobody waited was ignored by the standing registration.
-        if (cancellationToken.IsCancellationRequested)
+        if (cancellationToken.CanBeCanceled)
         {
-            Cancel(cancellationToken);
+            _cancellation = cancellationToken.UnsafeRegister(static (s, token) => ((AsyncSignal)s!).Cancel(token), this);
         }
         return new ValueTask(this, _core.Version);
-    }
-
-    /// <summary>Drops the standing cancellation registration; later waits still work, without cancellation.</summary>
-    public void Dispose()
-    {
-        CancellationTokenRegistration registration;
-        lock (this)
-        {
-            _disposed = true;
-            registration = _cancellation;
-            _cancellation = default;
-            _registeredToken = default;
-        }
-        registration.Dispose();
-    }
-
-    private void Register(CancellationToken token)
-    {
-        lock (this)
-        {
-            if (_disposed || token.Equals(_registeredToken))
-            {
-                return;
-            }
-            // Dispose waits for a running callback of the old token, so it can no longer cancel this wait.
-            _cancellation.Dispose();
-            _cancellation = token.CanBeCanceled ? token.UnsafeRegister(static (s, t) => ((AsyncSignal)s!).Cancel(t), this) : default;
-            _registeredToken = token;
-        }
     }
 
     public void Set()
@@ -130,7 +95,13 @@ internal sealed class AsyncSignal : IValueTaskSource, IThreadPoolWorkItem, IDisp
         }
     }
 
-    void IValueTaskSource.GetResult(short token) => _core.GetResult(token);
+    void IValueTaskSource.GetResult(short token)
+    {
+        // The registration must be gone before the next wait can Reset the core.
+        _cancellation.Dispose();
+        _cancellation = default;
+        _core.GetResult(token);
+    }
 
     ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _core.GetStatus(token);
 

@@ -255,7 +255,6 @@ public sealed class HboneStream : Stream, IHalfClosable
             _error ??= new ObjectDisposedException(nameof(HboneStream));
         }
         _readable.Set();
-        _readable.Dispose();
         _response?.TrySetException(new ObjectDisposedException(nameof(HboneStream)));
         _connection.OnStreamDisposed(this, clean, dropped);
         base.Dispose(disposing);

@@ -16,21 +16,37 @@ public static class CaBundleChain
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        if (presented is not null)
+        // A peer's certificate must not make the proxy fetch anything (AIA URLs): only what it sent and the bundle count.
+        chain.ChainPolicy.DisableCertificateDownloads = true;
+        var copies = new List<X509Certificate2>();
+        try
         {
-            chain.ChainPolicy.ExtraStore.AddRange(presented.ChainPolicy.ExtraStore);
-            foreach (var element in presented.ChainElements)
+            if (presented is not null)
             {
-                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+                chain.ChainPolicy.ExtraStore.AddRange(presented.ChainPolicy.ExtraStore);
+                foreach (var element in presented.ChainElements)
+                {
+                    // Each ChainElements read makes new certificate objects: they are ours to dispose.
+                    var certificate = element.Certificate;
+                    copies.Add(certificate);
+                    chain.ChainPolicy.ExtraStore.Add(certificate);
+                }
+            }
+
+            if (chain.Build(leaf))
+            {
+                return null;
+            }
+
+            var status = string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0).Distinct());
+            return status.Length > 0 ? status : "no chain to the CA bundle";
+        }
+        finally
+        {
+            foreach (var copy in copies)
+            {
+                copy.Dispose();
             }
         }
-
-        if (chain.Build(leaf))
-        {
-            return null;
-        }
-
-        var status = string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0).Distinct());
-        return status.Length > 0 ? status : "no chain to the CA bundle";
     }
 }

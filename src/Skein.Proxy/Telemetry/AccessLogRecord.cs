@@ -19,7 +19,8 @@ public sealed record AccessLogRecord
     /// <summary>The connection's (or request's) id; a random one when none is given, made only then (an initializer would run for every record).</summary>
     public string ConnectionId
     {
-        get => _connectionId ??= Guid.NewGuid().ToString("N")[..16];
+        // The same record can reach the stdout writer and the ALS sender at once: the first id made wins for both.
+        get => _connectionId ?? Interlocked.CompareExchange(ref _connectionId, Guid.NewGuid().ToString("N")[..16], null) ?? _connectionId!;
         init => _connectionId = value;
     }
 

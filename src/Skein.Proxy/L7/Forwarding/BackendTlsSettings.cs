@@ -66,6 +66,8 @@ public sealed class BackendTlsSettings
     {
         if (Problem is not null)
         {
+            // The stream is ours from here: a failed connect must give its HBONE stream back.
+            await inner.DisposeAsync();
             throw new AuthenticationException(Problem);
         }
 
@@ -93,6 +95,12 @@ public sealed class BackendTlsSettings
         {
             await ssl.DisposeAsync();
             throw new AuthenticationException($"TLS to the backend (BackendTLSPolicy {Proto.Policy}, SNI {Proto.ServerName}) failed: {failure ?? e.Message}", e);
+        }
+        catch
+        {
+            // Cancelled (the connect timeout) or anything else: the TLS stream and the HBONE stream under it go too.
+            await ssl.DisposeAsync();
+            throw;
         }
     }
 

@@ -120,7 +120,18 @@ public sealed class GatewayRequestHandler(
         return decision;
     }
 
-    private static bool IsMisdirected(HttpContext context, PortBinding binding, ListenerRuntime listener) =>
-        context.Features.Get<Listeners.ServerNameFeature>()?.HostName is { Length: > 0 } sni &&
-        binding.Select(HostnameMatcher.Normalize(sni)) is { } bySni && !ReferenceEquals(bySni, listener);
+    private static bool IsMisdirected(HttpContext context, PortBinding binding, ListenerRuntime listener)
+    {
+        var handshake = context.Features.Get<Listeners.ServerNameFeature>();
+        // A listener that validates client certificates takes only connections whose handshake applied its validation:
+        // without SNI (or with an unknown one) the handshake falls back to another listener's settings. Compared by
+        // value, so connections made before a config push that kept the same validation go on.
+        if (listener.ClientValidation is { } required && !Equals(handshake?.Validation?.Proto, required.Proto))
+        {
+            return true;
+        }
+
+        return handshake?.HostName is { Length: > 0 } sni &&
+            binding.Select(HostnameMatcher.Normalize(sni)) is { } bySni && !ReferenceEquals(bySni, listener);
+    }
 }

@@ -40,6 +40,12 @@ public sealed class UpstreamClients(HboneConnector connector, ProxyStateStore st
         }
 
         // A BackendTls message belongs to one Gateway's configuration: remembering its client spares the per-request key.
+        return _byTls.TryGetValue(tls, out var known) ? known : ForTls(gateway, tls);
+    }
+
+    // Kept apart from For so the per-request path allocates no closure.
+    private HttpMessageInvoker ForTls(GatewayRuntime gateway, BackendTls tls)
+    {
         return _byTls.GetValue(tls, t =>
         {
             var settings = BackendTlsSettings.For(t);

@@ -16,11 +16,15 @@ public sealed class ClientCertificateValidator
 {
     private readonly X509Certificate2Collection _authorities;
 
-    private ClientCertificateValidator(X509Certificate2Collection authorities, bool allowInsecureFallback)
+    private ClientCertificateValidator(ClientCertValidation proto, X509Certificate2Collection authorities)
     {
         _authorities = authorities;
-        AllowInsecureFallback = allowInsecureFallback;
+        Proto = proto;
+        AllowInsecureFallback = proto.AllowInsecureFallback;
     }
+
+    /// <summary>What it was built from: two validators with equal protos apply the same checks (across config pushes too).</summary>
+    public ClientCertValidation Proto { get; }
 
     /// <summary>Whether a missing or invalid certificate still completes the handshake.</summary>
     public bool AllowInsecureFallback { get; }
@@ -44,7 +48,7 @@ public sealed class ClientCertificateValidator
             throw new CryptographicException("the CA bundle holds no PEM certificate");
         }
 
-        return new ClientCertificateValidator(authorities, proto.AllowInsecureFallback);
+        return new ClientCertificateValidator(proto, authorities);
     }
 
     /// <summary>

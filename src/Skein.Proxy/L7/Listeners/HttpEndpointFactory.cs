@@ -97,9 +97,10 @@ public sealed class HttpEndpointFactory(L7ConfigStore store, GatewayRequestHandl
     private SslServerAuthenticationOptions HandshakeOptions(IPEndPoint endPoint, TlsHandshakeCallbackContext context)
     {
         var sni = context.ClientHelloInfo.ServerName;
-        // Kept for the requests on this connection: a Host for another listener is misdirected (421).
-        context.Connection.Features.Set(new ServerNameFeature(sni ?? ""));
         var (listener, certificate) = store.Current.Bindings.GetValueOrDefault(endPoint)?.HandshakeFor(sni) ?? (null, null);
+        // Kept for the requests on this connection: a Host for another listener is misdirected (421), and so is one
+        // for a listener whose client-certificate validation this handshake did not apply.
+        context.Connection.Features.Set(new ServerNameFeature(sni ?? "", listener?.ClientValidation));
         if (certificate is null)
         {
             throw new AuthenticationException($"no HTTPS listener on {endPoint} has a certificate for \"{sni}\"");
@@ -156,4 +157,4 @@ public sealed class HttpEndpointFactory(L7ConfigStore store, GatewayRequestHandl
 }
 
 /// <summary>The SNI a TLS connection was opened with, on the connection's features.</summary>
-public sealed record ServerNameFeature(string HostName);
+public sealed record ServerNameFeature(string HostName, ClientCertificateValidator? Validation = null);
