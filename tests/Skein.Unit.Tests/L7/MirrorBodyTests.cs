@@ -82,4 +82,41 @@ public sealed class MirrorBodyTests
         Assert.Equal(MirrorBodyKind.None, captured.Kind);
         Assert.True(captured.Content.IsEmpty);
     }
+
+    [Fact]
+    public async Task A_mirror_content_keeps_the_bytes_until_a_write_still_running_after_dispose_has_finished()
+    {
+        var body = Bytes(10_000);
+        var captured = await MirrorBody.CaptureAsync(Request(body, declareLength: true), CancellationToken.None);
+        var content = new MirrorBodyContent(captured.Retain());
+        captured.Release(); // the forwarding pipeline is done with it: the mirror's reference is the last one
+
+        var sink = new GatedStream();
+        var writing = content.CopyToAsync(sink);
+        await sink.Entered.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        content.Dispose(); // SendAsync gave up (a timeout) while HttpClient still writes the body
+        Assert.Equal(body.Length, captured.Content.Length);
+
+        sink.Open.SetResult();
+        await writing.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(body, sink.Written.ToArray());
+        Assert.True(captured.Content.IsEmpty, "the bytes go back to the pool once the write is over");
+    }
+
+    /// <summary>A stream whose first write waits until the test opens it.</summary>
+    private sealed class GatedStream : MemoryStream
+    {
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Open { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public MemoryStream Written { get; } = new();
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Entered.TrySetResult();
+            await Open.Task;
+            await Written.WriteAsync(buffer, cancellationToken);
+        }
+    }
 }

@@ -46,10 +46,10 @@ public sealed class MirrorSender(BackendResolver resolver, UpstreamClients clien
         }
 
         request.Headers.Host = host;
-        var copy = body.Retain();
-        if (copy.Kind == MirrorBodyKind.Captured)
+        if (body.Kind == MirrorBodyKind.Captured)
         {
-            request.Content = new ReadOnlyMemoryContent(copy.Content);
+            // The content owns a reference to the pooled bytes and gives it back once nothing reads them.
+            request.Content = new MirrorBodyContent(body.Retain());
             foreach (var (name, values) in context.Request.Headers)
             {
                 if (name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase) && !name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
@@ -74,10 +74,6 @@ public sealed class MirrorSender(BackendResolver resolver, UpstreamClients clien
                 {
                     stats.Increment("l7.mirror.failed");
                     logger.LogDebug("mirror to {Backend} failed: {Error}", backend.Service, e.Message);
-                }
-                finally
-                {
-                    copy.Release();
                 }
             }
         });
