@@ -11,4 +11,7 @@ public sealed record UpstreamEndpoint(IPEndPoint Address, Workload? Workload, st
 {
     /// <summary>Key for load-balancer bookkeeping, formatted once: the balancer reads it several times per pick.</summary>
     public string Key { get; } = Address.ToString();
+
+    /// <summary>The endpoint as an HTTP destination prefix (<c>http://ip:port</c>), formatted once for L7 forwarding.</summary>
+    public string HttpPrefix => field ??= $"http://{Address}";
 }

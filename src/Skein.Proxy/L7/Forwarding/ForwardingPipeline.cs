@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
 using Skein.Core.Protos.Skein;
 using Skein.Proxy.L7.Configuration;
@@ -45,7 +44,6 @@ public sealed class ForwardingPipeline(
 
     private static readonly ForwarderRequestConfig Http2Config = Http11Config with { Version = HttpVersion.Version20 };
     private static readonly IReadOnlySet<BackendEntry> NoneFailed = new HashSet<BackendEntry>();
-    private readonly ConditionalWeakTable<UpstreamEndpoint, string> _prefixes = new();
 
     public async Task ExecuteAsync(HttpContext context, ListenerRuntime listener, RouteEntry entry, int port, RequestOutcome outcome)
     {
@@ -263,7 +261,7 @@ public sealed class ForwardingPipeline(
             ForwarderError error;
             try
             {
-                error = await forwarder.SendAsync(context, _prefixes.GetValue(endpoint, static e => $"http://{e.Address}"), clients.For(listener.Gateway, backend.Ref.Tls), config, transformer, perTryToken);
+                error = await forwarder.SendAsync(context, endpoint.HttpPrefix, clients.For(listener.Gateway, backend.Ref.Tls), config, transformer, perTryToken);
             }
             finally
             {

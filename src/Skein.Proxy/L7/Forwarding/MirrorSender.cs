@@ -36,7 +36,7 @@ public sealed class MirrorSender(BackendResolver resolver, UpstreamClients clien
             return;
         }
 
-        var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), $"http://{endpoint.Address}{pathAndQuery}");
+        var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), endpoint.HttpPrefix + pathAndQuery);
         foreach (var (name, values) in context.Request.Headers)
         {
             if (!IsHopByHop(name) && !name.StartsWith(':'))

@@ -22,7 +22,6 @@ public sealed class HttpRequestLog(ProxyOptions options, AccessLog accessLog, Ht
     // Keyed weakly by the config objects, which a new snapshot replaces, so stale entries go with them.
     private readonly ConditionalWeakTable<Workload, string> _principals = new();
     private readonly ConditionalWeakTable<Workload, string>.CreateValueCallback _principalOf = w => Identity.WorkloadIdentity.Of(w, options.TrustDomain).ToString();
-    private readonly ConditionalWeakTable<UpstreamEndpoint, string> _endpoints = new();
     private readonly ConcurrentDictionary<(string Hostname, uint Port), string> _clusters = new();
     private readonly string _role = options.Role == "waypoint" ? "waypoint" : "source";
 
@@ -54,7 +53,7 @@ public sealed class HttpRequestLog(ProxyOptions options, AccessLog accessLog, Ht
             DestinationNamespace = destination?.Namespace,
             DestinationPrincipal = outcome.MutualTls ? destinationPrincipal : null,
             DestinationService = outcome.Service?.Hostname,
-            UpstreamHost = outcome.Endpoint is { } endpoint ? _endpoints.GetValue(endpoint, static e => e.Address.ToString()) : null,
+            UpstreamHost = outcome.Endpoint is { } endpoint ? endpoint.Key : null,
             // What the client asked for matters where no service was found; otherwise the authority and path say it.
             Requested = outcome.Service is null ? $"{request.Host}{request.Path}" : null,
             BytesReceived = request.ContentLength ?? 0,
