@@ -91,6 +91,23 @@ public class TestStepTests
         Assert.True(StatusChecker.HasChecks(test with { ExpectedStatus = new Dictionary<string, StatusExpectation>() }));
     }
 
+    [Fact]
+    public void AStepMayNameTheStatusChecksThatStillHoldOrKeepTheTests()
+    {
+        var steps = UpstreamResolutions.Parse("""
+            {"T": {"steps": [
+              {"patch": {"ReferenceGrant/web/grant": {"spec": {"to": []}}}, "statusChecks": []},
+              {"patch": {"ReferenceGrant/web/grant": {"spec": {"to": []}}}, "statusChecks": ["GatewayMustHaveLatestConditions"]},
+              {"patch": {"ReferenceGrant/web/grant": {"spec": {"to": []}}}}]}}
+            """, "upstream.json")["T"].Steps;
+
+        Assert.Equal([], steps[0].StatusChecks);
+        Assert.Equal(["GatewayMustHaveLatestConditions"], steps[1].StatusChecks);
+        Assert.Null(steps[2].StatusChecks);
+        var e = Assert.Throws<FormatException>(() => UpstreamResolutions.Parse("""{"T": {"steps": [{"patch": {"A/b/c": {}}, "statusChecks": "x"}]}}""", "upstream.json"));
+        Assert.Contains("T.steps[0].statusChecks: expected an array of check names", e.Message);
+    }
+
     [Theory]
     [InlineData("""{"T": {"steps": {}}}""", "T.steps: expected an array")]
     [InlineData("""{"T": {"steps": [{"status": {}}]}}""", "T.steps[0].patch: required object")]

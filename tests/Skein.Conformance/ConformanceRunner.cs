@@ -235,7 +235,7 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
 
                 var stepDocs = ManifestDocuments.Split(current.Yaml).ToList();
                 var stepTargets = Targets(test, stepDocs, baseDocs);
-                var stepTest = test with { Conditions = [], ExpectedStatus = step.Status, Cases = step.Cases, Steps = [] };
+                var stepTest = test with { Conditions = [], ExpectedStatus = step.Status, Cases = step.Cases, Steps = [], StatusChecks = step.StatusChecks ?? test.StatusChecks };
                 if (await StatusProblemAsync(stepTest, current.Resources, stepTargets, mesh, ct) is { } stepStatus)
                 {
                     reason = $"{label}: {stepStatus}";

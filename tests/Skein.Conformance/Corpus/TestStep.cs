@@ -13,6 +13,13 @@ public sealed record TestStep(
     IReadOnlyDictionary<string, StatusExpectation> Status,
     IReadOnlyList<JsonObject> Cases)
 {
+    /// <summary>
+    /// The named status checks that must hold after this step (<c>statusChecks</c>); null keeps the test's own. Upstream
+    /// runs its named checks before changing objects, so a step that breaks one on purpose (a revoked ReferenceGrant)
+    /// lists the ones that still apply.
+    /// </summary>
+    public IReadOnlyList<string>? StatusChecks { get; init; }
+
     /// <summary>"step N" or "step N (name)", for reports.</summary>
     public string Label(int index) => Name.Length > 0 ? $"step {index + 1} ({Name})" : $"step {index + 1}";
 
@@ -39,7 +46,15 @@ public sealed record TestStep(
             ParseStatus(entry["status"], $"{where}.status"),
             entry["cases"] is null ? [] : entry["cases"] is JsonArray cases
                 ? cases.Select((c, i) => c as JsonObject ?? throw new FormatException($"{where}.cases[{i}]: expected an object")).ToList()
-                : throw new FormatException($"{where}.cases: expected an array"));
+                : throw new FormatException($"{where}.cases: expected an array"))
+        {
+            StatusChecks = entry["statusChecks"] switch
+            {
+                null => null,
+                JsonArray checks => checks.Select((c, i) => CorpusLoader.Str(c) ?? throw new FormatException($"{where}.statusChecks[{i}]: expected a check name")).ToList(),
+                _ => throw new FormatException($"{where}.statusChecks: expected an array of check names"),
+            },
+        };
     }
 
     /// <summary>Per-object status expectations keyed by "Kind/namespace/name" (a resolution's and a step's <c>status</c>).</summary>
