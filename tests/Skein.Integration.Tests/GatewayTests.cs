@@ -107,38 +107,35 @@ public sealed class GatewayMesh : IAsyncLifetime
     }
 
     /// <summary>A WebSocket echo server (the echo sample speaks no WebSocket): each message comes back prefixed.</summary>
-    private static async Task<WebApplication> StartWebSocketBackendAsync(IPEndPoint endPoint)
+    private static Task<WebApplication> StartWebSocketBackendAsync(IPEndPoint endPoint)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(endPoint));
-        var app = builder.Build();
-        app.UseWebSockets();
-        app.Run(async context =>
+        return InProcessServer.StartAsync(endPoint, app =>
         {
-            if (!context.WebSockets.IsWebSocketRequest)
+            app.UseWebSockets();
+            app.Run(async context =>
             {
-                context.Response.StatusCode = 400;
-                return;
-            }
-
-            using var socket = await context.WebSockets.AcceptWebSocketAsync();
-            var buffer = new byte[4096];
-            while (true)
-            {
-                var received = await socket.ReceiveAsync(buffer, context.RequestAborted);
-                if (received.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
+                if (!context.WebSockets.IsWebSocketRequest)
                 {
-                    await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                    context.Response.StatusCode = 400;
                     return;
                 }
 
-                var reply = Encoding.UTF8.GetBytes("ws echo: " + Encoding.UTF8.GetString(buffer, 0, received.Count));
-                await socket.SendAsync(reply, System.Net.WebSockets.WebSocketMessageType.Text, true, context.RequestAborted);
-            }
+                using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                var buffer = new byte[4096];
+                while (true)
+                {
+                    var received = await socket.ReceiveAsync(buffer, context.RequestAborted);
+                    if (received.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
+                    {
+                        await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                        return;
+                    }
+
+                    var reply = Encoding.UTF8.GetBytes("ws echo: " + Encoding.UTF8.GetString(buffer, 0, received.Count));
+                    await socket.SendAsync(reply, System.Net.WebSockets.WebSocketMessageType.Text, true, context.RequestAborted);
+                }
+            });
         });
-        await app.StartAsync();
-        return app;
     }
 
     /// <summary>A TLS line-echo server standing in for a workload that terminates TLS itself.</summary>

@@ -73,26 +73,23 @@ public sealed class L7TelemetryMesh : IAsyncLifetime
     }
 
     /// <summary>An OTLP/HTTP receiver (POST /v1/traces, protobuf ExportTraceServiceRequest) that keeps the span ids it is sent.</summary>
-    private async Task<WebApplication> StartOtlpReceiverAsync(IPEndPoint endPoint)
+    private Task<WebApplication> StartOtlpReceiverAsync(IPEndPoint endPoint)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(endPoint));
-        var app = builder.Build();
-        app.MapPost("/v1/traces", async (HttpContext context) =>
+        return InProcessServer.StartAsync(endPoint, app =>
         {
-            using var body = new MemoryStream();
-            await context.Request.Body.CopyToAsync(body);
-            foreach (var span in OtlpSpans.Read(body.ToArray()))
+            app.MapPost("/v1/traces", async (HttpContext context) =>
             {
-                Spans.Enqueue(span);
-            }
+                using var body = new MemoryStream();
+                await context.Request.Body.CopyToAsync(body);
+                foreach (var span in OtlpSpans.Read(body.ToArray()))
+                {
+                    Spans.Enqueue(span);
+                }
 
-            context.Response.ContentType = "application/x-protobuf";
-            return Results.Bytes([], "application/x-protobuf");
+                context.Response.ContentType = "application/x-protobuf";
+                return Results.Bytes([], "application/x-protobuf");
+            });
         });
-        await app.StartAsync();
-        return app;
     }
 }
 

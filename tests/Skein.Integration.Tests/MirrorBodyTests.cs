@@ -87,21 +87,18 @@ public sealed class MirrorMesh : IAsyncLifetime
         await Mesh.DisposeAsync();
     }
 
-    private async Task<WebApplication> StartRecorderAsync(IPEndPoint endPoint)
+    private Task<WebApplication> StartRecorderAsync(IPEndPoint endPoint)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(endPoint));
-        var app = builder.Build();
-        app.Run(async context =>
+        return InProcessServer.StartAsync(endPoint, app =>
         {
-            using var body = new MemoryStream();
-            await context.Request.Body.CopyToAsync(body, context.RequestAborted);
-            Mirrored.Enqueue((context.Request.Method, context.Request.Path.Value ?? "", context.Request.ContentType, body.ToArray()));
-            context.Response.StatusCode = StatusCodes.Status204NoContent;
+            app.Run(async context =>
+            {
+                using var body = new MemoryStream();
+                await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+                Mirrored.Enqueue((context.Request.Method, context.Request.Path.Value ?? "", context.Request.ContentType, body.ToArray()));
+                context.Response.StatusCode = StatusCodes.Status204NoContent;
+            });
         });
-        await app.StartAsync();
-        return app;
     }
 }
 

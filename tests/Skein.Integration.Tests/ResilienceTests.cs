@@ -75,19 +75,16 @@ public sealed class ResilienceMesh : IAsyncLifetime
     }
 
     /// <summary>An endpoint that answers every request 503, at once (so peak EWMA prefers it until it is ejected).</summary>
-    private static async Task<WebApplication> StartFailingBackendAsync(IPEndPoint endPoint)
+    private static Task<WebApplication> StartFailingBackendAsync(IPEndPoint endPoint)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(endPoint));
-        var app = builder.Build();
-        app.Run(context =>
+        return InProcessServer.StartAsync(endPoint, app =>
         {
-            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            return context.Response.WriteAsync("flaky-bad is failing");
+            app.Run(context =>
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                return context.Response.WriteAsync("flaky-bad is failing");
+            });
         });
-        await app.StartAsync();
-        return app;
     }
 
     private const string GatewayYaml = """
