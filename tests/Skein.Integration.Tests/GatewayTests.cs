@@ -57,14 +57,7 @@ public sealed class GatewayMesh : IAsyncLifetime
         await Mesh.StartProxyAsync("node-1", node);
         await Mesh.StartL7ProxyAsync("gateway", "gateway", GatewayProxy);
         using var client = Client();
-        try
-        {
-            await TestMesh.EventuallyAsync(async () => (await client.GetAsync(Url("/"))).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "the gateway to route /");
-        }
-        catch (TimeoutException e)
-        {
-            throw new TimeoutException($"{e.Message}\n{Mesh.Logs}", e);
-        }
+        await Mesh.WaitForRouteAsync(client, Url("/"), "the gateway to route /");
     }
 
     public Uri Url(string path) => new($"http://{GatewayAddress}:8080{path}");

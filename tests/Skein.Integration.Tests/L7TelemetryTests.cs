@@ -50,14 +50,7 @@ public sealed class L7TelemetryMesh : IAsyncLifetime
         await Mesh.StartProxyAsync("node-1", Mesh.Block.Host(2));
         await Mesh.StartL7ProxyAsync("gateway", "gateway", Mesh.Block.Host(3), "--otlp-endpoint", $"http://{otlp}/v1/traces");
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        try
-        {
-            await TestMesh.EventuallyAsync(async () => (await client.GetAsync(Url("/ready"))).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "the gateway to route /");
-        }
-        catch (TimeoutException e)
-        {
-            throw new TimeoutException($"{e.Message}\n{Mesh.Logs}", e);
-        }
+        await Mesh.WaitForRouteAsync(client, Url("/ready"), "the gateway to route /");
     }
 
     public Uri Url(string path) => new($"http://{GatewayAddress}:8080{path}");

@@ -55,24 +55,7 @@ public sealed class MirrorMesh : IAsyncLifetime
         await Mesh.StartProxyAsync("node-1", Mesh.Block.Host(2));
         await Mesh.StartL7ProxyAsync("gateway", "gateway", Mesh.Block.Host(3));
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        try
-        {
-            await TestMesh.EventuallyAsync(async () =>
-            {
-                try
-                {
-                    return (await client.GetAsync(Url("/ready"))).StatusCode == HttpStatusCode.OK;
-                }
-                catch (HttpRequestException)
-                {
-                    return false;
-                }
-            }, TimeSpan.FromSeconds(30), "the gateway to route /ready");
-        }
-        catch (TimeoutException e)
-        {
-            throw new TimeoutException($"{e.Message}\n{Mesh.Logs}", e);
-        }
+        await Mesh.WaitForRouteAsync(client, Url("/ready"), "the gateway to route /ready");
     }
 
     public Uri Url(string path) => new($"http://{GatewayAddress}:8080{path}");

@@ -38,14 +38,7 @@ public sealed class ResilienceMesh : IAsyncLifetime
         // Gateways write no stdout access log by default; these tests read the flags from it.
         await Mesh.StartL7ProxyAsync("gateway", "gateway", GatewayProxy, "--access-log-format", "text");
         using var client = Client("plain.example.com");
-        try
-        {
-            await TestMesh.EventuallyAsync(async () => (await client.GetAsync(Url("/"))).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "the gateway to route plain.example.com");
-        }
-        catch (TimeoutException e)
-        {
-            throw new TimeoutException($"{e.Message}\n{Mesh.Logs}", e);
-        }
+        await Mesh.WaitForRouteAsync(client, Url("/"), "the gateway to route plain.example.com");
     }
 
     public Uri Url(string path) => new($"http://{GatewayAddress}:8080{path}");

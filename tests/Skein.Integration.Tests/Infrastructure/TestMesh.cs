@@ -121,6 +121,30 @@ public sealed class TestMesh : IAsyncDisposable
             }
         }, TimeSpan.FromSeconds(20), $"a listener on {endPoint}");
 
+    /// <summary>Waits until <paramref name="client"/> gets 200 from <paramref name="url"/> (a gateway routing it); on timeout the exception carries every process's output.</summary>
+    public async Task WaitForRouteAsync(HttpClient client, Uri url, string what)
+    {
+        try
+        {
+            await EventuallyAsync(async () =>
+            {
+                try
+                {
+                    using var response = await client.GetAsync(url);
+                    return response.StatusCode == HttpStatusCode.OK;
+                }
+                catch (HttpRequestException)
+                {
+                    return false;
+                }
+            }, TimeSpan.FromSeconds(30), what);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\n{Logs}", e);
+        }
+    }
+
     public static Uri AdminUri(IPAddress proxy, string path) => new($"http://{proxy}:15000/{path}");
 
     public async Task<JsonObject> GetJsonAsync(Uri uri) => JsonNode.Parse(await Http.GetStringAsync(uri))!.AsObject();
