@@ -59,7 +59,7 @@ public sealed class GatewayApiCompiler(ControlPlaneOptions options)
         var compiled = new List<CompiledGateway>();
         foreach (var state in gateways.Values)
         {
-            statuses[state.Resource.Key] = GatewayStatusOf(state, now);
+            statuses[state.Resource.Key] = GatewayStatusOf(state, listenerSets.Values.Where(l => l.Accepted && ReferenceEquals(l.Parent, state)), now);
             var proto = ToProto(state, routes, context);
             if (state.Role == GatewayApiNames.WaypointRole && state.Programmed)
             {
@@ -305,7 +305,7 @@ public sealed class GatewayApiCompiler(ControlPlaneOptions options)
         };
     }
 
-    private static GatewayStatus GatewayStatusOf(GatewayState state, DateTimeOffset now)
+    private static GatewayStatus GatewayStatusOf(GatewayState state, IEnumerable<ListenerSetState> attachedSets, DateTimeOffset now)
     {
         var conditions = StatusConditions.For(state.Resource, now);
         var status = new GatewayStatus
@@ -316,7 +316,10 @@ public sealed class GatewayApiCompiler(ControlPlaneOptions options)
         status.Conditions.Add(state.Programmed
             ? conditions.True("Programmed", "Programmed", $"served by {state.Role} proxies on node {state.Node}")
             : conditions.False("Programmed", state.ProgrammedReason, state.ProgrammedMessage));
-        if (FrontendValidation.UsesInsecureFallback(state.Resource))
+        // A ListenerSet's HTTPS listener on a port the Gateway's own listeners do not use still takes the Gateway's
+        // validation for that port, so it can be the one that falls back.
+        if (FrontendValidation.UsesInsecureFallback(state.Resource)
+            || attachedSets.SelectMany(l => l.Listeners).Any(l => l.Accepted && l.ClientValidation is { AllowInsecureFallback: true }))
         {
             status.Conditions.Add(conditions.True("InsecureFrontendValidationMode", "ConfigurationChanged",
                 "an HTTPS listener accepts clients without a valid certificate (AllowInsecureFallback)"));

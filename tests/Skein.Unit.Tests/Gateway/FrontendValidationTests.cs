@@ -93,6 +93,50 @@ public sealed class FrontendValidationTests
     }
 
     [Fact]
+    public void A_listenerset_listener_that_falls_back_raises_the_gateways_insecure_condition()
+    {
+        var result = GatewayTestConfig.Compile(CaConfigMap("infra", "ca") + GatewayTestConfig.TlsSecret("infra", "cert") + """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: gw, namespace: infra}
+            spec:
+              gatewayClassName: skein
+              allowedListeners: {namespaces: {from: Same}}
+              tls:
+                frontend:
+                  default:
+                    validation:
+                      caCertificateRefs: [{kind: ConfigMap, name: ca}]
+                  perPort:
+                  - port: 9443
+                    tls:
+                      validation:
+                        mode: AllowInsecureFallback
+                        caCertificateRefs: [{kind: ConfigMap, name: ca}]
+              listeners:
+              - name: http
+                port: 80
+                protocol: HTTP
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: ListenerSet
+            metadata: {name: ls, namespace: infra}
+            spec:
+              parentRef: {name: gw, namespace: infra}
+              listeners:
+              - name: https-9443
+                port: 9443
+                protocol: HTTPS
+                tls: {certificateRefs: [{name: cert}]}
+            ---
+
+            """);
+
+        // The Gateway's own listeners never fall back (it has no HTTPS one); the ListenerSet's on 9443 does.
+        Assert.Equal(("True", "ConfigurationChanged"), result.GatewayStatus("infra", "gw").Conditions.Of("InsecureFrontendValidationMode"));
+    }
+
+    [Fact]
     public void Without_insecure_fallback_the_gateway_has_no_insecure_condition()
     {
         var result = GatewayTestConfig.Compile(CaConfigMap("infra", "ca") + Gateway("""
