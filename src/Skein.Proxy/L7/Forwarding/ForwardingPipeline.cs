@@ -77,12 +77,13 @@ public sealed class ForwardingPipeline(
         }
 
         var (host, rewrittenPath) = Rewrite(filters.Rewrite, request.Host.Value ?? "", path, prefix);
-        if (filters.Mirrors.Count > 0)
+        if (filters.Mirrors.Count > 0 && SampledMirrors(filters.Mirrors) is { } sampled)
         {
+            // Sampled first: a request no mirror takes is not read ahead (capturing delays the forward).
             var body = await MirrorBody.CaptureAsync(request, context.RequestAborted);
             try
             {
-                foreach (var mirror in filters.Mirrors)
+                foreach (var mirror in sampled)
                 {
                     mirrors.Send(context, listener.Gateway, mirror, host, rewrittenPath + query, body);
                 }
@@ -347,6 +348,21 @@ public sealed class ForwardingPipeline(
     /// <summary>Route-level then backend-level modifiers; a new list only when both have some.</summary>
     private static IReadOnlyList<HeaderModifier> Both(List<HeaderModifier> route, List<HeaderModifier> backend) =>
         backend.Count == 0 ? route : route.Count == 0 ? backend : [.. route, .. backend];
+
+    // The mirrors this request goes to (each decides by its percentage), or null when none does.
+    private static List<RequestMirror>? SampledMirrors(IReadOnlyList<RequestMirror> configured)
+    {
+        List<RequestMirror>? sampled = null;
+        foreach (var mirror in configured)
+        {
+            if (MirrorSender.Sampled(mirror))
+            {
+                (sampled ??= []).Add(mirror);
+            }
+        }
+
+        return sampled;
+    }
 
     private static void Redirect(HttpContext context, RequestRedirect redirect, IEnumerable<HeaderModifier> responseHeaders, string? prefix, RequestOutcome outcome)
     {

@@ -15,15 +15,17 @@ public sealed class MirrorSender(BackendResolver resolver, UpstreamClients clien
 {
     private static readonly TimeSpan MirrorTimeout = TimeSpan.FromSeconds(10);
 
-    public void Send(HttpContext context, GatewayRuntime gateway, RequestMirror mirror, string host, string pathAndQuery, MirrorBody body)
+    /// <summary>Whether this request goes to <paramref name="mirror"/>: every request without a percentage, else that share.</summary>
+    public static bool Sampled(RequestMirror mirror)
     {
         var denominator = mirror.Denominator == 0 ? 100 : mirror.Denominator;
         var numerator = mirror.Denominator == 0 && mirror.Numerator == 0 ? 100 : mirror.Numerator;
-        if (numerator < denominator && Random.Shared.NextInt64(denominator) >= numerator)
-        {
-            return;
-        }
+        return numerator >= denominator || Random.Shared.NextInt64(denominator) < numerator;
+    }
 
+    /// <summary>Sends a copy of the request to <paramref name="mirror"/> (already sampled), without waiting for it.</summary>
+    public void Send(HttpContext context, GatewayRuntime gateway, RequestMirror mirror, string host, string pathAndQuery, MirrorBody body)
+    {
         if (mirror.Backend is not { InvalidReason.Length: 0 } backend || resolver.Resolve(backend) is not { Endpoint: { } endpoint })
         {
             stats.Increment("l7.mirror.no_backend");
