@@ -55,4 +55,42 @@ public class AsyncSignalTests
         signal.Set();
         await parked.WaitAsync(Timeout);
     }
+
+    [Fact]
+    public void An_inline_set_resumes_the_waiter_on_the_setting_thread_before_returning()
+    {
+        var signal = new AsyncSignal();
+        var resumedOn = -1;
+        var resumes = 0;
+        async Task ReaderAsync()
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                await signal.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+                resumedOn = Environment.CurrentManagedThreadId;
+                resumes++;
+            }
+        }
+
+        var reader = ReaderAsync();
+        for (var i = 1; i <= 3; i++)
+        {
+            Assert.Equal(i - 1, resumes);
+            // The continuation re-parks inside Set's call: the next inline Set must find it waiting again.
+            signal.Set(inline: true);
+            Assert.Equal(i, resumes);
+            Assert.Equal(Environment.CurrentManagedThreadId, resumedOn);
+        }
+        Assert.True(reader.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public async Task An_inline_set_with_nobody_waiting_is_remembered_for_the_next_wait()
+    {
+        var signal = new AsyncSignal();
+        signal.Set(inline: true);
+        var wait = signal.WaitAsync(CancellationToken.None);
+        Assert.True(wait.IsCompleted);
+        await wait;
+    }
 }

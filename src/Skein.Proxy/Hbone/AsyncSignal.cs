@@ -6,9 +6,10 @@ namespace Skein.Proxy.Hbone;
 /// <remarks>
 /// A stream's reader parks here when its receive queue is empty and the connection's read loop sets it
 /// after queueing data. A Set with no waiter is remembered, so the check-then-wait race cannot lose a
-/// wake-up; spurious wake-ups are possible and the waiter simply re-checks its condition. The waiter is
-/// resumed on the thread pool, never inline, so the read loop never runs application code; the signal
-/// queues itself as the work item, so a wake-up allocates nothing.
+/// wake-up; spurious wake-ups are possible and the waiter simply re-checks its condition. By default the
+/// waiter is resumed on the thread pool, so the read loop never runs application code; the signal queues
+/// itself as the work item, so a wake-up allocates nothing. A setter that knows the waiter never blocks may
+/// resume it inline instead (<see cref="Set(bool)"/>), saving the thread hop.
 /// </remarks>
 internal sealed class AsyncSignal : IValueTaskSource, IThreadPoolWorkItem
 {
@@ -46,7 +47,10 @@ internal sealed class AsyncSignal : IValueTaskSource, IThreadPoolWorkItem
         return new ValueTask(this, _core.Version);
     }
 
-    public void Set()
+    public void Set() => Set(inline: false);
+
+    /// <summary>Wakes the waiter (or remembers the wake-up); with <paramref name="inline"/> the waiter's continuation runs on this thread before Set returns.</summary>
+    public void Set(bool inline)
     {
         while (true)
         {
@@ -55,7 +59,14 @@ internal sealed class AsyncSignal : IValueTaskSource, IThreadPoolWorkItem
             {
                 if (Interlocked.CompareExchange(ref _state, Idle, Waiting) == Waiting)
                 {
-                    ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                    if (inline)
+                    {
+                        _core.SetResult(true);
+                    }
+                    else
+                    {
+                        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                    }
                     return;
                 }
             }

@@ -57,6 +57,12 @@ public sealed class HboneStream : Stream, IHalfClosable
 
     internal ReceiveWindow ReceiveWindow { get; }
 
+    /// <summary>Whether received data resumes a parked reader on the connection's read loop instead of the thread pool.</summary>
+    /// <remarks>Only for a reader that never blocks and does little per wake-up (a relay handing the bytes to another
+    /// stream's async write): its work then runs inside the read loop, which saves a thread hop per received frame but
+    /// delays every other stream on the connection while it runs. Errors and disposal always resume on the pool.</remarks>
+    internal bool CompleteReadsInline { get; set; }
+
     internal StreamSendWindow SendWindow { get; }
 
     internal bool ResponseStarted { get; set; }
@@ -293,7 +299,7 @@ public sealed class HboneStream : Stream, IHalfClosable
             }
             _remoteEnded |= endStream;
         }
-        _readable.Set();
+        _readable.Set(CompleteReadsInline);
         return true;
     }
 
@@ -336,7 +342,7 @@ public sealed class HboneStream : Stream, IHalfClosable
             }
             _remoteEnded |= endStream;
         }
-        _readable.Set();
+        _readable.Set(CompleteReadsInline);
         return true;
     }
 
@@ -349,7 +355,7 @@ public sealed class HboneStream : Stream, IHalfClosable
             _remoteEnded = true;
             closed = _localEnded;
         }
-        _readable.Set();
+        _readable.Set(CompleteReadsInline);
         return closed;
     }
 

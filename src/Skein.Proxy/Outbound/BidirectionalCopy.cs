@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using Skein.Proxy.Hbone;
 
 namespace Skein.Proxy.Outbound;
 
@@ -27,6 +28,12 @@ public static class BidirectionalCopy
         // After a read that filled the buffer more is usually queued, so the buffer is kept for the next read.
         byte[]? buffer = null;
         long total = 0;
+        if (from is HboneStream tunnel)
+        {
+            // This pump only hands each read to an async write, so it may run on the tunnel's read loop when data
+            // arrives: no thread-pool hop per received frame (see HboneStream.CompleteReadsInline).
+            tunnel.CompleteReadsInline = true;
+        }
         try
         {
             while (true)
