@@ -100,28 +100,25 @@ public class StepIncreaseTests
         Assert.Contains(new ResourceRef("GatewayClass", null, "gwc"), patched.Resources);
     }
 
-    [Fact]
-    public void TheGenerationMustBeHigherThanBeforeTheStep()
+    [Theory]
+    [InlineData(true, false, 2, 1, 1, null)]
+    [InlineData(true, false, 1, 1, 1, "Gateway/infra/gw: metadata.generation is 1, expected more than 1 (before the step)")]
+    [InlineData(false, true, 2, 2, 2, null)]
+    [InlineData(false, true, 2, 1, 2, "Gateway/infra/gw: condition Accepted has observedGeneration 1, expected more than 1 (before the step)")]
+    [InlineData(false, true, 2, 2, 1, "Gateway/infra/gw: condition listener http Programmed has observedGeneration 1, expected more than 1 (before the step)")]
+    public void TheGenerationAndEveryConditionsObservedGenerationMustBeHigherThanBeforeTheStep(
+        bool generation, bool observedGeneration, long afterGeneration, long afterObserved, long afterListenerObserved, string? problem)
     {
-        var expected = new ExpectedIncrease(true, false);
+        var after = GatewayAt(afterGeneration, afterObserved, afterListenerObserved);
 
-        Assert.Null(IncreaseChecker.Problem(Gateway, GatewayAt(1, 1, 1), GatewayAt(2, 1, 1), expected));
-        Assert.Equal("Gateway/infra/gw: metadata.generation is 1, expected more than 1 (before the step)",
-            IncreaseChecker.Problem(Gateway, GatewayAt(1, 1, 1), GatewayAt(1, 1, 1), expected));
-        Assert.Contains("metadata.generation is unset", IncreaseChecker.Problem(Gateway, GatewayAt(1, 1, 1), Json("""{"metadata": {}}"""), expected));
+        Assert.Equal(problem, IncreaseChecker.Problem(Gateway, GatewayAt(1, 1, 1), after, new ExpectedIncrease(generation, observedGeneration)));
     }
 
     [Fact]
-    public void EveryConditionReportedBeforeMustHaveAHigherObservedGenerationAfter()
+    public void AnUnsetGenerationOrNoConditionsBeforeTheStepIsAProblem()
     {
-        var expected = new ExpectedIncrease(false, true);
-
-        Assert.Null(IncreaseChecker.Problem(Gateway, GatewayAt(1, 1, 1), GatewayAt(2, 2, 2), expected));
-        Assert.Equal("Gateway/infra/gw: condition Accepted has observedGeneration 1, expected more than 1 (before the step)",
-            IncreaseChecker.Problem(Gateway, GatewayAt(1, 1, 1), GatewayAt(2, 1, 2), expected));
-        Assert.Contains("condition listener http Programmed has observedGeneration 1",
-            IncreaseChecker.Problem(Gateway, GatewayAt(1, 1, 1), GatewayAt(2, 2, 1), expected));
-        Assert.Contains("reported no condition before the step", IncreaseChecker.Problem(Gateway, Json("""{"status": {}}"""), GatewayAt(2, 2, 2), expected));
+        Assert.Contains("metadata.generation is unset", IncreaseChecker.Problem(Gateway, GatewayAt(1, 1, 1), Json("""{"metadata": {}}"""), new ExpectedIncrease(true, false)));
+        Assert.Contains("reported no condition before the step", IncreaseChecker.Problem(Gateway, Json("""{"status": {}}"""), GatewayAt(2, 2, 2), new ExpectedIncrease(false, true)));
     }
 
     [Fact]
