@@ -225,6 +225,19 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
                     return Fail(test, passed, total, $"{label}: case cannot run ({unparsed.SkipReason})", details.Concat(failures).ToList());
                 }
 
+                // What a step expects to grow is compared with the objects as they were once the previous checks held.
+                var before = new List<(ResourceRef Ref, ExpectedIncrease Expected, JsonObject Json)>();
+                foreach (var (key, increase) in step.Increased)
+                {
+                    var reference = ResourceRef.FromKey(key);
+                    if (await mesh.GetResourceAsync(reference.Kind, reference.Namespace, reference.Name, ct) is not { } json)
+                    {
+                        return Fail(test, passed, total, $"{label}: {reference} is not known to the control plane before the step", details.Concat(failures).ToList());
+                    }
+
+                    before.Add((reference, increase, json));
+                }
+
                 current = translator.Patch(current, step.Patches);
                 var version = await mesh.ConfigVersionAsync(ct);
                 await mesh.WriteConfigAsync(file, current.Yaml, ct);
@@ -236,7 +249,7 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
                 var stepDocs = ManifestDocuments.Split(current.Yaml).ToList();
                 var stepTargets = Targets(test, stepDocs, baseDocs);
                 var stepTest = test with { Conditions = [], ExpectedStatus = step.Status, Cases = step.Cases, Steps = [], StatusChecks = step.StatusChecks ?? test.StatusChecks };
-                if (await StatusProblemAsync(stepTest, current.Resources, stepTargets, mesh, ct) is { } stepStatus)
+                if (await StatusProblemAsync(stepTest, current.Resources, stepTargets, mesh, ct, before) is { } stepStatus)
                 {
                     reason = $"{label}: {stepStatus}";
                     failures.Add(reason);
@@ -282,12 +295,31 @@ public sealed class ConformanceRunner(RunnerOptions options, Action<string> log)
     }
 
     // Null when the test's status expectations hold (within the consistency window); otherwise "status: <problem>".
-    private async Task<string?> StatusProblemAsync(ConformanceTest test, IReadOnlyList<ResourceRef> resources, IReadOnlyList<GatewayTarget> targets, ConformanceMesh mesh, CancellationToken ct)
+    // A step's objects read before its patch (`before`) must also show the increases it expects.
+    private async Task<string?> StatusProblemAsync(ConformanceTest test, IReadOnlyList<ResourceRef> resources, IReadOnlyList<GatewayTarget> targets, ConformanceMesh mesh, CancellationToken ct,
+        IReadOnlyList<(ResourceRef Ref, ExpectedIncrease Expected, JsonObject Json)>? before = null)
     {
         var addresses = mesh.StaticAddresses;
         var resolved = test with { ExpectedStatus = test.ExpectedStatus.ToDictionary(p => p.Key, p => addresses.Resolve(p.Value), StringComparer.Ordinal) };
         var status = await Consistency.RunAsync(
-            _ => StatusChecker.CheckAsync(resolved, resources, targets, r => mesh.GetResourceAsync(r.Kind, r.Namespace, r.Name, ct)),
+            async _ =>
+            {
+                if (await StatusChecker.CheckAsync(resolved, resources, targets, r => mesh.GetResourceAsync(r.Kind, r.Namespace, r.Name, ct)) is { } problem)
+                {
+                    return problem;
+                }
+
+                foreach (var (reference, expected, was) in before ?? [])
+                {
+                    var now = await mesh.GetResourceAsync(reference.Kind, reference.Namespace, reference.Name, ct);
+                    if ((now is null ? $"{reference} is not known to the control plane" : IncreaseChecker.Problem(reference, was, now, expected)) is { } increase)
+                    {
+                        return increase;
+                    }
+                }
+
+                return null;
+            },
             options.Consistency with { RequiredConsecutive = 1 }, TimeProvider.System, ct);
         return status.Passed ? null : $"status: {status.LastError}";
     }

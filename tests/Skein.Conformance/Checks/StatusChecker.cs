@@ -29,7 +29,7 @@ public static class StatusChecker
     /// only checks are acceptance preconditions has its substance in Go code, and is skipped instead).
     /// </summary>
     public static bool HasChecks(ConformanceTest test) =>
-        test.Conditions.Any(c => c.Unresolved is null) || test.ExpectedStatus.Count > 0 || test.Steps.Any(s => s.Status.Count > 0 || s.Cases.Count > 0)
+        test.Conditions.Any(c => c.Unresolved is null) || test.ExpectedStatus.Count > 0 || test.Steps.Any(s => s.Status.Count > 0 || s.Cases.Count > 0 || s.Increased.Count > 0)
         || test.StatusChecks.Any(c => Implemented.Contains(c) && !Preconditions.Contains(c));
 
     /// <summary>
@@ -123,8 +123,7 @@ public static class StatusChecker
 
         foreach (var (key, expectation) in test.ExpectedStatus)
         {
-            var parts = key.Split('/');
-            var reference = new ResourceRef(parts[0], parts[1], parts[2]);
+            var reference = ResourceRef.FromKey(key);
             if (await fetch(reference) is not { } json)
             {
                 return $"{reference} is not known to the control plane";
@@ -201,18 +200,15 @@ public static class StatusChecker
         }
 
         var parents = (status?["parents"] as JsonArray ?? []).OfType<JsonObject>().ToList();
-        foreach (var (parentKey, conditions) in expected.Parents)
+        if (RefEntriesProblem(reference, parents, "parent", "parentRef", expected.Parents) is { } parentProblem)
         {
-            var ofParent = parents.Where(p => ParentKey(p, reference.Namespace) == parentKey).ToList();
-            if (ofParent.Count == 0)
-            {
-                return $"{reference}: no status.parents entry for {parentKey}";
-            }
+            return parentProblem;
+        }
 
-            if (!ofParent.Any(p => Missing(Conditions(p), conditions) is null))
-            {
-                return $"{reference} parent {parentKey}: no condition {Missing(Conditions(ofParent[0]), conditions)} ({Describe(ofParent[0])})";
-            }
+        var ancestors = (status?["ancestors"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+        if (RefEntriesProblem(reference, ancestors, "ancestor", "ancestorRef", expected.Ancestors) is { } ancestorProblem)
+        {
+            return ancestorProblem;
         }
 
         if (expected.ExactParents && parents.Select(p => ParentKey(p, reference.Namespace)).FirstOrDefault(k => !expected.Parents.ContainsKey(k)) is { } extra)
@@ -223,10 +219,31 @@ public static class StatusChecker
         return null;
     }
 
-    // "Kind/namespace/name" of a status.parents entry; kind defaults to Gateway and namespace to the route's.
-    private static string ParentKey(JsonObject parent, string? routeNamespace)
+    // Null when each expected parent (route) or ancestor (policy) has an entry holding its conditions; else the first that has not.
+    private static string? RefEntriesProblem(ResourceRef reference, List<JsonObject> entries, string what, string refField,
+        IReadOnlyDictionary<string, IReadOnlyList<ExpectedCondition>> expected)
     {
-        var reference = parent["parentRef"];
+        foreach (var (key, conditions) in expected)
+        {
+            var ofKey = entries.Where(e => ParentKey(e, reference.Namespace, refField) == key).ToList();
+            if (ofKey.Count == 0)
+            {
+                return $"{reference}: no status.{what}s entry for {key}";
+            }
+
+            if (!ofKey.Any(e => Missing(Conditions(e), conditions) is null))
+            {
+                return $"{reference} {what} {key}: no condition {Missing(Conditions(ofKey[0]), conditions)} ({Describe(ofKey[0])})";
+            }
+        }
+
+        return null;
+    }
+
+    // "Kind/namespace/name" of a status.parents (or status.ancestors) entry; kind defaults to Gateway and namespace to the object's.
+    private static string ParentKey(JsonObject parent, string? routeNamespace, string refField = "parentRef")
+    {
+        var reference = parent[refField];
         return $"{Str(reference?["kind"]) ?? "Gateway"}/{Str(reference?["namespace"]) ?? routeNamespace}/{Str(reference?["name"])}";
     }
 

@@ -24,6 +24,12 @@ public sealed record StatusExpectation
     /// <summary>Per parent ("Kind/namespace/name"): conditions a route's status.parents entry for it must hold.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<ExpectedCondition>> Parents { get; init; } = new Dictionary<string, IReadOnlyList<ExpectedCondition>>();
 
+    /// <summary>
+    /// Per ancestor ("Kind/namespace/name"): conditions a policy's status.ancestors entry for it must hold (upstream's
+    /// BackendTLSPolicyMustHaveCondition, keyed by the Gateway).
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<ExpectedCondition>> Ancestors { get; init; } = new Dictionary<string, IReadOnlyList<ExpectedCondition>>();
+
     /// <summary>status.parents has an entry for the listed parents and no other (upstream's HTTPRouteMustHaveParents).</summary>
     public bool ExactParents { get; init; }
 
@@ -54,6 +60,7 @@ public sealed record StatusExpectation
         ListenerCount = Int(entry["listenerCount"], $"{where}.listenerCount"),
         AttachedListenerSets = Int(entry["attachedListenerSets"], $"{where}.attachedListenerSets"),
         Parents = (entry["parents"] as JsonObject ?? []).ToDictionary(p => p.Key, p => ParseConditions(p.Value), StringComparer.Ordinal),
+        Ancestors = (entry["ancestors"] as JsonObject ?? []).ToDictionary(p => p.Key, p => ParseConditions(p.Value), StringComparer.Ordinal),
         ExactParents = entry["exactParents"] is JsonValue exact && exact.TryGetValue<bool>(out var e) && e,
         Addresses = entry["addresses"] switch
         {

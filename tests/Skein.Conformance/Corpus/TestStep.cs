@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Skein.Core.Resources;
 
 namespace Skein.Conformance.Corpus;
 
@@ -19,6 +20,12 @@ public sealed record TestStep(
     /// lists the ones that still apply.
     /// </summary>
     public IReadOnlyList<string>? StatusChecks { get; init; }
+
+    /// <summary>
+    /// Per object ("Kind/namespace/name"): what must be higher than just before the patch (<c>increased</c>), checked
+    /// with the step's status.
+    /// </summary>
+    public IReadOnlyDictionary<string, ExpectedIncrease> Increased { get; init; } = new Dictionary<string, ExpectedIncrease>();
 
     /// <summary>"step N" or "step N (name)", for reports.</summary>
     public string Label(int index) => Name.Length > 0 ? $"step {index + 1} ({Name})" : $"step {index + 1}";
@@ -54,6 +61,15 @@ public sealed record TestStep(
                 JsonArray checks => checks.Select((c, i) => CorpusLoader.Str(c) ?? throw new FormatException($"{where}.statusChecks[{i}]: expected a check name")).ToList(),
                 _ => throw new FormatException($"{where}.statusChecks: expected an array of check names"),
             },
+            Increased = entry["increased"] switch
+            {
+                null => new Dictionary<string, ExpectedIncrease>(),
+                JsonObject increased => increased.ToDictionary(
+                    p => ObjectKey(p.Key, $"{where}.increased"),
+                    p => ExpectedIncrease.Parse(p.Value, $"{where}.increased.{p.Key}"),
+                    StringComparer.Ordinal),
+                _ => throw new FormatException($"{where}.increased: expected an object of \"Kind/namespace/name\": [\"generation\", \"observedGeneration\"]"),
+            },
         };
     }
 
@@ -64,6 +80,11 @@ public sealed record TestStep(
             p => p.Value is JsonObject o ? StatusExpectation.Parse(o, $"{where}.{p.Key}") : throw new FormatException($"{where}.{p.Key}: expected an object"),
             StringComparer.Ordinal);
 
-    private static string ObjectKey(string key, string where) =>
-        key.Split('/') is [{ Length: > 0 }, { Length: > 0 }, { Length: > 0 }] ? key : throw new FormatException($"{where}: expected Kind/namespace/name, got '{key}'");
+    // As ResourceRef writes them: Kind/namespace/name, or Kind/name for a cluster-scoped kind (GatewayClass).
+    private static string ObjectKey(string key, string where) => key.Split('/') switch
+    {
+        [{ Length: > 0 }, { Length: > 0 }, { Length: > 0 }] => key,
+        [{ Length: > 0 } kind, { Length: > 0 }] when ResourceKinds.Find(kind) is { IsNamespaced: false } => key,
+        _ => throw new FormatException($"{where}: expected Kind/namespace/name, got '{key}' (Kind/name only for a cluster-scoped kind)"),
+    };
 }

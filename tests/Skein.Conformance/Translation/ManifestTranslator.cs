@@ -12,6 +12,18 @@ public sealed record ResourceRef(string Kind, string? Namespace, string Name)
 {
     /// <inheritdoc />
     public override string ToString() => Namespace is null ? $"{Kind}/{Name}" : $"{Kind}/{Namespace}/{Name}";
+
+    /// <summary>The object a resolution's key names: "Kind/namespace/name", or "Kind/name" for a cluster-scoped kind.</summary>
+    public static ResourceRef FromKey(string key) => key.Split('/') switch
+    {
+        [var kind, var name] => new ResourceRef(kind, null, name),
+        [var kind, var ns, var name] => new ResourceRef(kind, ns, name),
+        _ => throw new FormatException($"expected Kind/namespace/name, got '{key}'"),
+    };
+
+    /// <summary>How a document is named in a resolution's keys (namespace "default" when a namespaced one omits it).</summary>
+    public static ResourceRef Of(string kind, string? ns, string name) =>
+        new(kind, ResourceKinds.Find(kind) is { IsNamespaced: false } ? null : ns ?? "default", name);
 }
 
 /// <summary>The embedded-mode form of a set of manifests: YAML for the config dir, echo pods to start, and what was left out.</summary>
@@ -107,7 +119,7 @@ public sealed class ManifestTranslator(string gatewayClassName, string backendNo
 
     /// <summary>
     /// <paramref name="manifests"/> with a test step's merge patches applied to the translated objects they name
-    /// ("Kind/namespace/name", namespace "default" when a document omits it), placeholders substituted again; the
+    /// ("Kind/namespace/name", namespace "default" when a document omits it; "Kind/name" for a cluster-scoped kind), placeholders substituted again; the
     /// other documents stay as they were. Throws <see cref="FormatException"/> naming a patch that matches no object.
     /// </summary>
     public TranslatedManifests Patch(TranslatedManifests manifests, IReadOnlyDictionary<string, JsonObject> patches)
@@ -116,7 +128,7 @@ public sealed class ManifestTranslator(string gatewayClassName, string backendNo
         var unmatched = new HashSet<string>(patches.Keys, StringComparer.Ordinal);
         foreach (var doc in ManifestDocuments.Split(manifests.Yaml))
         {
-            var key = $"{doc.Kind}/{doc.Namespace ?? "default"}/{doc.Name}";
+            var key = doc.Kind is null || doc.Name is null ? "" : ResourceRef.Of(doc.Kind, doc.Namespace, doc.Name).ToString();
             var text = doc.Text;
             if (doc.Root is not null && patches.TryGetValue(key, out var patch))
             {
