@@ -17,26 +17,9 @@ public sealed record BackendClientCertificate(SkeinProto.Certificate? Certificat
             return None;
         }
 
-        var gatewayNs = gateway.Key.Namespace;
-        var ns = reference.Namespace ?? gatewayNs;
-        if (reference.Group is not "" || reference.Kind != "Secret")
-        {
-            return Invalid("InvalidClientCertificateRef", $"clientCertificateRef {reference.Group}/{reference.Kind} {reference.Name}: only core Secrets are supported");
-        }
-
-        if (!context.Grants.Permits(ApiVersions.GatewayGroup, "Gateway", gatewayNs, "", "Secret", ns, reference.Name))
-        {
-            return Invalid("RefNotPermitted", $"Secret {ns}/{reference.Name} is in another namespace and no ReferenceGrant there permits Gateways from {gatewayNs}");
-        }
-
-        if (context.FindSecret(ns, reference.Name) is not { } secret)
-        {
-            return Invalid("InvalidClientCertificateRef", $"Secret {ns}/{reference.Name} does not exist");
-        }
-
-        return ListenerBuilder.ToCertificate(secret, out var problem) is { } certificate
-            ? new BackendClientCertificate(certificate, null, "")
-            : Invalid("InvalidClientCertificateRef", $"Secret {ns}/{reference.Name}: {problem}");
+        var (certificate, reason, message) = CertificateSecrets.Resolve(
+            reference, "Gateway", gateway.Key.Namespace, context, "clientCertificateRef", "InvalidClientCertificateRef");
+        return reason is null ? new BackendClientCertificate(certificate, null, "") : Invalid(reason, message);
     }
 
     private static BackendClientCertificate Invalid(string reason, string message) => new(null, reason, $"spec.tls.backend.{message}");

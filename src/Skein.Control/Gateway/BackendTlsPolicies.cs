@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Skein.Control.Store;
 using Skein.Core.Resources;
@@ -18,9 +16,6 @@ namespace Skein.Control.Gateway;
 /// </remarks>
 public sealed class BackendTlsPolicies
 {
-    /// <summary>The key a ConfigMap holds its PEM CA bundle under.</summary>
-    public const string CaCertificateKey = "ca.crt";
-
     // (namespace, service, sectionName or "") -> the policy governing that target.
     private readonly Dictionary<(string Namespace, string Service, string Section), PolicyVerdict> _byTarget = [];
     // Every policy naming a target, winners and losers: all are reported against the Gateways routing to it.
@@ -157,17 +152,13 @@ public sealed class BackendTlsPolicies
             {
                 problem = $"ConfigMap {ns}/{reference.Name} does not exist";
             }
-            else if (configMap.Data.GetValueOrDefault(CaCertificateKey) is not { Length: > 0 } pem)
+            else if (CaBundleReader.Read(configMap, out var readProblem) is { } pem)
             {
-                problem = $"ConfigMap {ns}/{reference.Name} has no {CaCertificateKey}";
-            }
-            else if (CaProblem(pem) is { } pemProblem)
-            {
-                problem = $"ConfigMap {ns}/{reference.Name} {CaCertificateKey}: {pemProblem}";
+                bundle.Append(pem);
             }
             else
             {
-                bundle.Append(pem.Trim()).Append('\n');
+                problem = $"ConfigMap {ns}/{reference.Name} {readProblem}";
             }
 
             if (problem is not null && verdict.ResolvedRefsReason is null)
@@ -210,27 +201,6 @@ public sealed class BackendTlsPolicies
 
         verdict.Tls = tls;
         return verdict;
-    }
-
-    // A ca.crt must hold at least one PEM certificate, and every one of them must parse.
-    private static string? CaProblem(string pem)
-    {
-        try
-        {
-            var collection = new X509Certificate2Collection();
-            collection.ImportFromPem(pem);
-            var count = collection.Count;
-            foreach (var certificate in collection)
-            {
-                certificate.Dispose();
-            }
-
-            return count == 0 ? "no PEM certificate" : null;
-        }
-        catch (CryptographicException e)
-        {
-            return $"not a valid PEM certificate bundle: {e.Message}";
-        }
     }
 
     /// <summary>One policy's verdict, independent of the Gateway it is reported against.</summary>

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Skein.Core.Resources;
 using SkeinProto = Skein.Core.Protos.Skein;
@@ -19,9 +17,6 @@ namespace Skein.Control.Gateway;
 /// </remarks>
 public static class FrontendValidation
 {
-    /// <summary>The ConfigMap key holding the PEM bundle.</summary>
-    public const string CaKey = "ca.crt";
-
     /// <summary>The validation that applies to an HTTPS listener on <paramref name="port"/>, or null.</summary>
     public static FrontendTLSValidation? For(GatewayResource gateway, int port)
     {
@@ -70,14 +65,14 @@ public static class FrontendValidation
             {
                 (problem, why) = ("InvalidCACertificateRef", $"ConfigMap {ns}/{reference.Name} does not exist");
             }
-            else if (CaBundle(configMap, out var parseProblem) is { } pem)
+            else if (CaBundleReader.Read(configMap, out var readProblem) is { } pem)
             {
                 bundle.Append(pem);
                 continue;
             }
             else
             {
-                (problem, why) = ("InvalidCACertificateRef", $"ConfigMap {ns}/{reference.Name}: {parseProblem}");
+                (problem, why) = ("InvalidCACertificateRef", $"ConfigMap {ns}/{reference.Name} {readProblem}");
             }
 
             if (reason is null)
@@ -105,55 +100,5 @@ public static class FrontendValidation
             CaCertificatesPem = bundle.ToString(),
             AllowInsecureFallback = validation.Mode == FrontendValidationMode.AllowInsecureFallback,
         };
-    }
-
-    /// <summary>The PEM certificates under ca.crt (data or binaryData), re-exported one per block; null with a reason when there are none.</summary>
-    public static string? CaBundle(ConfigMapResource configMap, out string problem)
-    {
-        problem = "";
-        string? text = configMap.Data.GetValueOrDefault(CaKey);
-        if (text is null && configMap.BinaryData.GetValueOrDefault(CaKey) is { } encoded)
-        {
-            try
-            {
-                text = Encoding.UTF8.GetString(Convert.FromBase64String(encoded));
-            }
-            catch (FormatException)
-            {
-                text = "";
-            }
-        }
-
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            problem = $"no {CaKey} key";
-            return null;
-        }
-
-        var certificates = new X509Certificate2Collection();
-        try
-        {
-            certificates.ImportFromPem(text);
-        }
-        catch (CryptographicException e)
-        {
-            problem = $"{CaKey} is not PEM certificates: {e.Message}";
-            return null;
-        }
-
-        if (certificates.Count == 0)
-        {
-            problem = $"{CaKey} holds no PEM certificate";
-            return null;
-        }
-
-        var pem = new StringBuilder();
-        foreach (var certificate in certificates)
-        {
-            pem.Append(certificate.ExportCertificatePem()).Append('\n');
-            certificate.Dispose();
-        }
-
-        return pem.ToString();
     }
 }

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using Skein.Core.Resources;
 using SkeinProto = Skein.Core.Protos.Skein;
 
@@ -127,34 +125,14 @@ public static class ListenerBuilder
 
     private static void ResolveCertificates(ListenerState state, ListenerOwner owner, GatewayApiContext context)
     {
-        var ownerNs = owner.Namespace;
         foreach (var reference in state.Spec.Tls?.CertificateRefs ?? [])
         {
-            var ns = reference.Namespace ?? ownerNs;
-            string? reason = null;
-            var message = "";
-            if (reference.Group is not "" || reference.Kind != "Secret")
-            {
-                (reason, message) = ("InvalidCertificateRef", $"certificateRef {reference.Group}/{reference.Kind} {reference.Name}: only core Secrets are supported");
-            }
-            else if (!context.Grants.Permits(ApiVersions.GatewayGroup, owner.Kind, ownerNs, "", "Secret", ns, reference.Name))
-            {
-                (reason, message) = ("RefNotPermitted", $"Secret {ns}/{reference.Name} is in another namespace and no ReferenceGrant there permits {owner.Kind}s from {ownerNs}");
-            }
-            else if (context.FindSecret(ns, reference.Name) is not { } secret)
-            {
-                (reason, message) = ("InvalidCertificateRef", $"Secret {ns}/{reference.Name} does not exist");
-            }
-            else if (ToCertificate(secret, out var problem) is { } certificate)
+            var (certificate, reason, message) = CertificateSecrets.Resolve(reference, owner.Kind, owner.Namespace, context, "certificateRef", "InvalidCertificateRef");
+            if (certificate is not null)
             {
                 state.Certificates.Add(certificate);
             }
-            else
-            {
-                (reason, message) = ("InvalidCertificateRef", $"Secret {ns}/{reference.Name}: {problem}");
-            }
-
-            if (reason is not null && state.CertificatesResolved)
+            else if (reason is not null && state.CertificatesResolved)
             {
                 state.CertificatesResolved = false;
                 state.ResolvedRefsReason = reason;
@@ -168,42 +146,6 @@ public static class ListenerBuilder
             state.ResolvedRefsReason = "InvalidCertificateRef";
             state.ResolvedRefsMessage = "an HTTPS listener needs at least one certificateRef";
         }
-    }
-
-    /// <summary>A certificate from a kubernetes.io/tls Secret, checked by parsing the chain together with its key.</summary>
-    internal static SkeinProto.Certificate? ToCertificate(SecretResource secret, out string problem)
-    {
-        problem = "";
-        if (secret.Type != SecretResource.TlsType)
-        {
-            problem = $"type is {secret.Type}, not {SecretResource.TlsType}";
-            return null;
-        }
-
-        if (secret.GetBytes("tls.crt") is not { Length: > 0 } crt || secret.GetBytes("tls.key") is not { Length: > 0 } key)
-        {
-            problem = "tls.crt and tls.key must both be set";
-            return null;
-        }
-
-        var crtPem = System.Text.Encoding.UTF8.GetString(crt);
-        var keyPem = System.Text.Encoding.UTF8.GetString(key);
-        try
-        {
-            using var parsed = X509Certificate2.CreateFromPem(crtPem, keyPem);
-        }
-        catch (Exception e) when (e is CryptographicException or ArgumentException or FormatException)
-        {
-            problem = $"tls.crt/tls.key is not a valid PEM certificate and matching key: {e.Message}";
-            return null;
-        }
-
-        return new SkeinProto.Certificate
-        {
-            CertificateChainPem = crtPem,
-            PrivateKeyPem = keyPem,
-            Source = $"{secret.Key.Namespace}/{secret.Metadata.Name}",
-        };
     }
 
     /// <summary>

@@ -215,6 +215,43 @@ public sealed class BackendTlsPolicyTests
         Assert.DoesNotContain(GatewayTestConfig.Compile(Setup).GatewayStatus("infra", "gw").Conditions, c => c.Type == "ResolvedRefs");
     }
 
+    [Theory]
+    [InlineData("pem")]
+    [InlineData("der")]
+    public void A_ca_under_binaryData_as_base64_PEM_or_DER_is_trusted_like_one_under_data(string encoding)
+    {
+        using var ca = X509Certificate2.CreateFromPem(CaPem);
+        var bytes = encoding == "pem" ? System.Text.Encoding.UTF8.GetBytes(CaPem) : ca.RawData;
+        var result = GatewayTestConfig.Compile(Setup.Replace("name: ca,", "name: text-ca,", StringComparison.Ordinal) + Policy("p", ValidCa) + $$"""
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: ca, namespace: infra}
+            binaryData: {ca.crt: {{Convert.ToBase64String(bytes)}}}
+            ---
+
+            """);
+
+        Assert.Equal(CaPem.Trim(), Backend(result, 0).Tls.CaBundlePem.Trim());
+        Assert.Equal(("True", "ResolvedRefs"), PolicyStatus(result, "p").Ancestors.Single().Conditions.Of("ResolvedRefs"));
+    }
+
+    [Fact]
+    public void A_binaryData_ca_that_is_neither_PEM_nor_DER_is_an_invalid_reference()
+    {
+        var result = GatewayTestConfig.Compile(Setup.Replace("name: ca,", "name: text-ca,", StringComparison.Ordinal) + Policy("p", ValidCa) + """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: ca, namespace: infra}
+            binaryData: {ca.crt: bm90IGEgY2VydGlmaWNhdGU=}
+            ---
+
+            """);
+
+        var conditions = PolicyStatus(result, "p").Ancestors.Single().Conditions;
+        Assert.Equal(("False", "InvalidCACertificateRef"), conditions.Of("ResolvedRefs"));
+        Assert.Contains("neither PEM nor a DER certificate", conditions.Condition("ResolvedRefs").Message, StringComparison.Ordinal);
+    }
+
     private static SkeinProto.BackendRef Backend(GatewayApiResult result, int rule) =>
         result.Proto("infra", "gw").Listeners.Single().HttpRoutes.Single(r => r.RuleIndex == rule).Backends.Single().Backend;
 

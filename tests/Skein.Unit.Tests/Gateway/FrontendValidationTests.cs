@@ -234,4 +234,29 @@ public sealed class FrontendValidationTests
         Assert.Equal(("True", "Programmed"), conditions.Of("Programmed"));
         Assert.Contains("BEGIN CERTIFICATE", result.Proto("infra", "gw").Listeners.Single(l => l.Name == "https").ClientValidation.CaCertificatesPem, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("pem")]
+    [InlineData("der")]
+    public void A_ca_under_binaryData_as_base64_PEM_or_DER_validates_clients(string encoding)
+    {
+        var pem = NewCaPem("binary-ca");
+        using var ca = X509Certificate2.CreateFromPem(pem);
+        var bytes = encoding == "pem" ? System.Text.Encoding.UTF8.GetBytes(pem) : ca.RawData;
+        var result = GatewayTestConfig.Compile($$"""
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: ca, namespace: infra}
+            binaryData: {ca.crt: {{Convert.ToBase64String(bytes)}}}
+            ---
+
+            """ + Gateway("""
+            default:
+              validation:
+                caCertificateRefs: [{kind: ConfigMap, name: ca}]
+            """));
+
+        Assert.Equal(("True", "ResolvedRefs"), ListenerConditions(result, "https").Of("ResolvedRefs"));
+        Assert.Equal(pem.Trim(), result.Proto("infra", "gw").Listeners.Single(l => l.Name == "https").ClientValidation.CaCertificatesPem.Trim());
+    }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Google.Protobuf;
@@ -116,6 +117,67 @@ public sealed class ClientCertificateValidatorTests
         Assert.Equal(intermediate.Thumbprint, Assert.Single(context!.IntermediateCertificates).Thumbprint);
         Assert.Contains("CN=served", context.TargetCertificate.Subject, StringComparison.Ordinal);
         Assert.Null(selected.ClientValidation);
+    }
+
+    [Fact]
+    public void Handshakes_share_the_tls_options_built_once_per_listener_configuration_until_a_push_replaces_it()
+    {
+        var (issuer, _) = Ca("CN=root");
+        var listener = new Listener { Name = "tls", Port = 443, Protocol = ListenerProtocol.Https };
+        listener.Certificates.Add(ServingCertificate(issuer, null));
+        var store = new L7ConfigStore();
+        store.Set(L7ConfigCompiler.Compile([Gateway(listener)], "gateway"));
+        var tls = new ServerTlsOptions(store, new ProxyStats());
+        var endPoint = new IPEndPoint(IPAddress.Parse("127.241.0.1"), 443);
+
+        var (selected, first) = tls.For(endPoint, "leaf.example.com");
+        Assert.Equal("tls", selected!.Proto.Name);
+        Assert.Same(first, tls.For(endPoint, "leaf.example.com").Options);
+        Assert.Same(first, tls.For(endPoint, null).Options);
+        Assert.Same(store.Current.Bindings[endPoint].HandshakeFor("leaf.example.com").Certificate, first!.ServerCertificateContext);
+        Assert.Equal([SslApplicationProtocol.Http2, SslApplicationProtocol.Http11], first.ApplicationProtocols!);
+        Assert.False(first.ClientCertificateRequired);
+
+        store.Set(L7ConfigCompiler.Compile([Gateway(listener)], "gateway"));
+        var rebuilt = tls.For(endPoint, "leaf.example.com").Options;
+        Assert.NotSame(first, rebuilt);
+        Assert.Same(store.Current.Bindings[endPoint].HandshakeFor("leaf.example.com").Certificate, rebuilt!.ServerCertificateContext);
+        Assert.Equal((null, null), tls.For(new IPEndPoint(IPAddress.Parse("127.241.0.1"), 8443), "leaf.example.com"));
+    }
+
+    [Fact]
+    public void The_sni_picks_the_options_of_its_own_listener_with_that_listeners_client_validation()
+    {
+        var (issuer, _) = Ca("CN=root");
+        var (clientCa, _) = Ca("CN=client ca");
+        var guarded = new Listener
+        {
+            Name = "guarded",
+            Port = 443,
+            Protocol = ListenerProtocol.Https,
+            Hostname = "guarded.example.com",
+            ClientValidation = new ClientCertValidation { CaCertificatesPem = clientCa.ExportCertificatePem() },
+        };
+        guarded.Certificates.Add(ServingCertificate(issuer, null));
+        var open = new Listener { Name = "open", Port = 443, Protocol = ListenerProtocol.Https, Hostname = "open.example.com" };
+        open.Certificates.Add(ServingCertificate(issuer, null));
+        var gateway = Gateway(guarded);
+        gateway.Listeners.Add(open);
+        var store = new L7ConfigStore();
+        store.Set(L7ConfigCompiler.Compile([gateway], "gateway"));
+        var tls = new ServerTlsOptions(store, new ProxyStats());
+        var endPoint = new IPEndPoint(IPAddress.Parse("127.241.0.1"), 443);
+
+        var (guardedListener, guardedOptions) = tls.For(endPoint, "guarded.example.com");
+        var (openListener, openOptions) = tls.For(endPoint, "open.example.com");
+        Assert.Equal(("guarded", "open"), (guardedListener!.Proto.Name, openListener!.Proto.Name));
+        Assert.Same(guardedListener.CertificateContexts[0], guardedOptions!.ServerCertificateContext);
+        Assert.Same(openListener.CertificateContexts[0], openOptions!.ServerCertificateContext);
+        Assert.True(guardedOptions.ClientCertificateRequired);
+        Assert.NotNull(guardedOptions.RemoteCertificateValidationCallback);
+        Assert.False(openOptions.ClientCertificateRequired);
+        Assert.Null(openOptions.RemoteCertificateValidationCallback);
+        Assert.Same(guardedOptions, tls.For(endPoint, "guarded.example.com").Options);
     }
 
     // A leaf for leaf.example.com signed by issuer, with chain appended after it.

@@ -3,6 +3,7 @@ using Skein.Core.Protos.Envoy.Discovery;
 using Skein.Core.Protos.Skein;
 using Skein.Core.Xds;
 using Skein.Proxy.Identity;
+using Skein.Proxy.L7.Forwarding;
 using Skein.Proxy.L7.Listeners;
 using Skein.Proxy.Xds;
 
@@ -16,6 +17,7 @@ namespace Skein.Proxy.L7.Configuration;
 public sealed class GatewayHandler(
     ProxyOptions options,
     ListenerManager listeners,
+    UpstreamClients upstreams,
     WorkloadCertificates certificates,
     ILogger<GatewayHandler> logger) : IXdsHandler
 {
@@ -52,6 +54,7 @@ public sealed class GatewayHandler(
 
             var config = L7ConfigCompiler.Compile(next.Values, options.Role);
             await listeners.ApplyAsync(config, ct);
+            upstreams.Retain(config);
             _gateways.Clear();
             foreach (var (name, gateway) in next)
             {

@@ -1,8 +1,11 @@
+using System.Collections;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http;
 using System.Runtime.CompilerServices;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
 using Skein.Core.Identity;
 using Skein.Core.Protos.Skein;
 using Skein.Proxy.L7.Configuration;
@@ -17,15 +20,21 @@ namespace Skein.Proxy.L7.Forwarding;
 /// YARP forwards to "http://endpoint-ip:port"; the handler's ConnectCallback turns that endpoint into an
 /// HBONE tunnel to the endpoint's node proxy, presenting the Gateway's SPIFFE identity (or a plain TCP
 /// connection when the address is not a mesh workload). One handler per identity keeps pooled
-/// connections from being shared across identities.
+/// connections from being shared across identities. A configuration push retires the handlers it no longer
+/// references (<see cref="Retain"/>), so rotated CAs and client certificates do not leave handlers and their
+/// pooled connections behind.
 /// </remarks>
 public sealed class UpstreamClients(HboneConnector connector, ProxyStateStore state, ProxyOptions options) : IDisposable
 {
     private readonly ConcurrentDictionary<string, HttpMessageInvoker> _clients = new(StringComparer.Ordinal);
     private readonly ConditionalWeakTable<BackendTls, HttpMessageInvoker> _byTls = new();
+    private readonly ConcurrentDictionary<HttpMessageInvoker, byte> _retiring = new();
 
     /// <summary>The request option carrying a Service's connect timeout to the connection it starts.</summary>
     public static readonly HttpRequestOptionsKey<TimeSpan> ConnectTimeoutOption = new("skein.connect_timeout");
+
+    /// <summary>How long a retired handler stays usable: requests of the replaced configuration may still look it up (a retry, a mirror).</summary>
+    public TimeSpan RetiredClientGrace { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// The client for requests from <paramref name="gateway"/> to a backend, originating TLS inside the hop when a
@@ -49,8 +58,93 @@ public sealed class UpstreamClients(HboneConnector connector, ProxyStateStore st
         return _byTls.GetValue(tls, t =>
         {
             var settings = BackendTlsSettings.For(t);
-            return _clients.GetOrAdd($"{gateway.IdentityText}|{settings.Key}|{gateway.BackendClientCertificate?.Thumbprint}", _ => Create(gateway, settings));
+            return _clients.GetOrAdd(TlsKey(gateway, settings), _ => Create(gateway, settings));
         });
+    }
+
+    private static string TlsKey(GatewayRuntime gateway, BackendTlsSettings settings) =>
+        $"{gateway.IdentityText}|{settings.Key}|{gateway.BackendClientCertificate?.Thumbprint}";
+
+    /// <summary>
+    /// Retires the handlers <paramref name="config"/> (just switched in) no longer uses: a Gateway gone, a BackendTLSPolicy's
+    /// CA or names changed, the Gateway's client certificate rotated. They leave the lookup at once and are disposed after
+    /// <see cref="RetiredClientGrace"/>; exchanges already under way keep their connections, which a disposed
+    /// SocketsHttpHandler closes when they end (idle ones at once).
+    /// </summary>
+    public void Retain(L7Config config)
+    {
+        var wanted = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var gateway in config.Gateways)
+        {
+            wanted.Add(gateway.IdentityText ?? "");
+            foreach (var tls in BackendTlsOf(gateway.Proto))
+            {
+                wanted.Add(TlsKey(gateway, BackendTlsSettings.For(tls)));
+            }
+        }
+
+        var retired = new HashSet<HttpMessageInvoker>();
+        foreach (var key in _clients.Keys.Where(k => !wanted.Contains(k)))
+        {
+            if (_clients.TryRemove(key, out var client))
+            {
+                retired.Add(client);
+            }
+        }
+
+        // A request of the old configuration asking again after the grace gets a fresh handler, not a disposed one.
+        var stale = ((IEnumerable<KeyValuePair<BackendTls, HttpMessageInvoker>>)_byTls).Where(p => retired.Contains(p.Value)).Select(p => p.Key).ToList();
+        foreach (var tls in stale)
+        {
+            _byTls.Remove(tls);
+        }
+
+        foreach (var client in retired)
+        {
+            _retiring.TryAdd(client, 0);
+            _ = DisposeAfterGraceAsync(client);
+        }
+    }
+
+    private async Task DisposeAfterGraceAsync(HttpMessageInvoker client)
+    {
+        await Task.Delay(RetiredClientGrace);
+        client.Dispose();
+        _retiring.TryRemove(client, out _);
+    }
+
+    // Every BackendTls in a Gateway (route backends, mirror filters, per-backend filters). Walked by descriptor rather than
+    // by field so a backend reference added to the proto later is not missed; this runs once per push, not per request.
+    private static IEnumerable<BackendTls> BackendTlsOf(IMessage message)
+    {
+        if (message is BackendTls tls)
+        {
+            yield return tls;
+            yield break;
+        }
+
+        foreach (var field in message.Descriptor.Fields.InDeclarationOrder())
+        {
+            if (field.FieldType != FieldType.Message)
+            {
+                continue;
+            }
+
+            var value = field.Accessor.GetValue(message);
+            IEnumerable<object?> children = value switch
+            {
+                IDictionary map => map.Values.Cast<object?>(),
+                IList list => list.Cast<object?>(),
+                _ => [value],
+            };
+            foreach (var child in children.OfType<IMessage>())
+            {
+                foreach (var found in BackendTlsOf(child))
+                {
+                    yield return found;
+                }
+            }
+        }
     }
 
     /// <summary>A raw byte stream to an endpoint, for TCP and TLS passthrough routes.</summary>
@@ -123,7 +217,7 @@ public sealed class UpstreamClients(HboneConnector connector, ProxyStateStore st
 
     public void Dispose()
     {
-        foreach (var client in _clients.Values)
+        foreach (var client in _clients.Values.Concat(_retiring.Keys))
         {
             client.Dispose();
         }

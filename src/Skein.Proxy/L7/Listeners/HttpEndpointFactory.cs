@@ -18,12 +18,14 @@ namespace Skein.Proxy.L7.Listeners;
 /// <summary>Starts a Kestrel server for one HTTP or HTTPS endpoint, handing every request to the L7 pipeline.</summary>
 /// <remarks>
 /// HTTPS picks its certificate (with its intermediates) and client certificate validation per handshake from
-/// the current configuration (SNI), so certificate and listener changes apply without rebinding; ALPN offers h2
-/// and http/1.1. Cleartext endpoints serve HTTP/1.1 and h2c with prior knowledge: Kestrel needs ALPN to choose between them, so a connection middleware peeks
+/// the current configuration (SNI), so certificate and listener changes apply without rebinding; the options are
+/// built once per listener configuration (<see cref="ServerTlsOptions"/>); ALPN offers h2 and http/1.1. Cleartext endpoints serve HTTP/1.1 and h2c with prior knowledge: Kestrel needs ALPN to choose between them, so a connection middleware peeks
 /// for the HTTP/2 preface and hands such connections to a second, HTTP/2-only endpoint of the same server.
 /// </remarks>
 public sealed class HttpEndpointFactory(L7ConfigStore store, GatewayRequestHandler handler, ILoggerFactory loggerFactory, ProxyStats stats)
 {
+    private readonly ServerTlsOptions _tls = new(store, stats);
+
     public async Task<IEndpointServer> StartAsync(IPEndPoint endPoint, BindingKind kind, CancellationToken ct)
     {
         var injected = new InjectedConnectionListenerFactory();
@@ -97,27 +99,11 @@ public sealed class HttpEndpointFactory(L7ConfigStore store, GatewayRequestHandl
     private SslServerAuthenticationOptions HandshakeOptions(IPEndPoint endPoint, TlsHandshakeCallbackContext context)
     {
         var sni = context.ClientHelloInfo.ServerName;
-        var (listener, certificate) = store.Current.Bindings.GetValueOrDefault(endPoint)?.HandshakeFor(sni) ?? (null, null);
+        var (listener, options) = _tls.For(endPoint, sni);
         // Kept for the requests on this connection: a Host for another listener is misdirected (421), and so is one
         // for a listener whose client-certificate validation this handshake did not apply.
         context.Connection.Features.Set(new ServerNameFeature(sni ?? "", listener?.ClientValidation));
-        if (certificate is null)
-        {
-            throw new AuthenticationException($"no HTTPS listener on {endPoint} has a certificate for \"{sni}\"");
-        }
-
-        var options = new SslServerAuthenticationOptions
-        {
-            ServerCertificateContext = certificate,
-            ApplicationProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11],
-        };
-        if (listener?.ClientValidation is { } validation)
-        {
-            options.ClientCertificateRequired = true;
-            options.RemoteCertificateValidationCallback = (_, presented, chain, _) => validation.Judge(presented, chain, stats);
-        }
-
-        return options;
+        return options ?? throw new AuthenticationException($"no HTTPS listener on {endPoint} has a certificate for \"{sni}\"");
     }
 
     /// <summary>A Kestrel server of its own (sockets plus injected connections) sharing the proxy's logging.</summary>
