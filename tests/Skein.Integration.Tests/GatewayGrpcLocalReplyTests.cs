@@ -199,8 +199,7 @@ public sealed class GatewayGrpcLocalReplyTests(GrpcLocalReplyMesh fixture) : ICl
         var e = await Assert.ThrowsAsync<RpcException>(() => Call(channel, "no-endpoints"));
 
         Assert.Equal(StatusCode.Unavailable, e.StatusCode);
-        Assert.StartsWith("UH: ", e.Status.Detail, StringComparison.Ordinal);
-        Assert.Contains("empty.default", e.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal("UH: service empty.default has no healthy endpoints", e.Status.Detail);
         Assert.DoesNotContain("Bad gRPC response", e.Status.Detail, StringComparison.Ordinal);
     }
 
@@ -212,6 +211,8 @@ public sealed class GatewayGrpcLocalReplyTests(GrpcLocalReplyMesh fixture) : ICl
 
         Assert.Equal(StatusCode.Unavailable, e.StatusCode);
         Assert.StartsWith("UF: ", e.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("connect to dead-1", e.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("Connection refused", e.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
