@@ -74,9 +74,8 @@ public sealed class GrpcLocalReplyMesh : IAsyncLifetime
 
     /// <summary>Waits for the gateway's access log line for <paramref name="path"/> that records <paramref name="status"/> and <paramref name="flags"/>.</summary>
     public Task WaitForLogAsync(string path, int status, string flags) =>
-        TestMesh.EventuallyAsync(() => Task.FromResult(Mesh.Logs.Split('\n').Any(line =>
-            line.Contains(path, StringComparison.Ordinal) && line.Contains($" {status} {flags} ", StringComparison.Ordinal))),
-            TimeSpan.FromSeconds(10), $"an access log line for {path} with status {status} and flags {flags}");
+        Mesh.WaitForLogLineAsync(line => line.Contains(path, StringComparison.Ordinal) && line.Contains($" {status} {flags} ", StringComparison.Ordinal),
+            $"an access log line for {path} with status {status} and flags {flags}");
 
     public async Task DisposeAsync()
     {
@@ -183,8 +182,7 @@ public sealed class GatewayGrpcLocalReplyTests(GrpcLocalReplyMesh fixture) : ICl
     [Fact]
     public async Task A_call_no_route_matches_gets_UNIMPLEMENTED_naming_NR()
     {
-        using var channel = fixture.Channel(8080);
-        var e = await Assert.ThrowsAsync<RpcException>(() => Call(channel, method: "EchoThree"));
+        var e = await FailAsync(method: "EchoThree");
 
         Assert.Equal(StatusCode.Unimplemented, e.StatusCode);
         Assert.Equal("NR: route_not_found", e.Status.Detail);
@@ -195,8 +193,7 @@ public sealed class GatewayGrpcLocalReplyTests(GrpcLocalReplyMesh fixture) : ICl
     [Fact]
     public async Task A_service_without_endpoints_gives_UNAVAILABLE_naming_UH()
     {
-        using var channel = fixture.Channel(8080);
-        var e = await Assert.ThrowsAsync<RpcException>(() => Call(channel, "no-endpoints"));
+        var e = await FailAsync("no-endpoints");
 
         Assert.Equal(StatusCode.Unavailable, e.StatusCode);
         Assert.Equal("UH: service empty.default has no healthy endpoints", e.Status.Detail);
@@ -206,8 +203,7 @@ public sealed class GatewayGrpcLocalReplyTests(GrpcLocalReplyMesh fixture) : ICl
     [Fact]
     public async Task An_endpoint_refusing_connections_gives_UNAVAILABLE_naming_UF()
     {
-        using var channel = fixture.Channel(8080);
-        var e = await Assert.ThrowsAsync<RpcException>(() => Call(channel, "refused"));
+        var e = await FailAsync("refused");
 
         Assert.Equal(StatusCode.Unavailable, e.StatusCode);
         Assert.StartsWith("UF: ", e.Status.Detail, StringComparison.Ordinal);
@@ -218,8 +214,7 @@ public sealed class GatewayGrpcLocalReplyTests(GrpcLocalReplyMesh fixture) : ICl
     [Fact]
     public async Task A_request_timeout_gives_UNAVAILABLE_naming_UT_as_envoy_maps_its_504()
     {
-        using var channel = fixture.Channel(8081);
-        var e = await Assert.ThrowsAsync<RpcException>(() => Call(channel, headers: new Metadata { { "x-hang", "1" } }));
+        var e = await FailAsync(port: 8081, headers: new Metadata { { "x-hang", "1" } });
 
         Assert.Equal(StatusCode.Unavailable, e.StatusCode);
         Assert.Equal("UT: request_timeout", e.Status.Detail);
@@ -229,8 +224,7 @@ public sealed class GatewayGrpcLocalReplyTests(GrpcLocalReplyMesh fixture) : ICl
     [Fact]
     public async Task An_authorization_deny_gives_PERMISSION_DENIED_without_naming_the_policy()
     {
-        using var channel = fixture.Channel(8080);
-        var e = await Assert.ThrowsAsync<RpcException>(() => Call(channel, method: "EchoTwo"));
+        var e = await FailAsync(method: "EchoTwo");
 
         Assert.Equal(StatusCode.PermissionDenied, e.StatusCode);
         Assert.Equal("RBAC: access denied", e.Status.Detail);
@@ -240,8 +234,7 @@ public sealed class GatewayGrpcLocalReplyTests(GrpcLocalReplyMesh fixture) : ICl
     [Fact]
     public async Task A_fault_abort_gives_the_mapped_status_naming_FI()
     {
-        using var channel = fixture.Channel(8080);
-        var e = await Assert.ThrowsAsync<RpcException>(() => Call(channel, "fault"));
+        var e = await FailAsync("fault");
 
         Assert.Equal(StatusCode.Unavailable, e.StatusCode);
         Assert.StartsWith("FI: fault injection aborted the request with 503", e.Status.Detail, StringComparison.Ordinal);
@@ -253,8 +246,7 @@ public sealed class GatewayGrpcLocalReplyTests(GrpcLocalReplyMesh fixture) : ICl
     [Fact]
     public async Task A_backends_own_grpc_status_reaches_the_client_unchanged()
     {
-        using var channel = fixture.Channel(8080);
-        var e = await Assert.ThrowsAsync<RpcException>(() => Call(channel, "backend-status"));
+        var e = await FailAsync("backend-status");
 
         Assert.Equal(StatusCode.FailedPrecondition, e.StatusCode);
         Assert.Equal("backend: stock is reserved", e.Status.Detail);
@@ -288,7 +280,8 @@ public sealed class GatewayGrpcLocalReplyTests(GrpcLocalReplyMesh fixture) : ICl
         Assert.False(timedOut.Headers.Contains("grpc-status"));
     }
 
-    private static async Task Call(GrpcChannel channel, string? xCase = null, string method = "Echo", Metadata? headers = null)
+    /// <summary>Makes one call that is expected to fail, with <c>x-case</c> set when given, and returns how it failed.</summary>
+    private async Task<RpcException> FailAsync(string? xCase = null, string method = "Echo", int port = 8080, Metadata? headers = null)
     {
         headers ??= [];
         if (xCase is not null)
@@ -296,13 +289,14 @@ public sealed class GatewayGrpcLocalReplyTests(GrpcLocalReplyMesh fixture) : ICl
             headers.Add("x-case", xCase);
         }
 
+        using var channel = fixture.Channel(port);
         var client = new GrpcEcho.GrpcEchoClient(channel);
         var options = new CallOptions(headers, DateTime.UtcNow.AddSeconds(10));
-        _ = method switch
+        return await Assert.ThrowsAsync<RpcException>(async () => _ = method switch
         {
             "EchoTwo" => await client.EchoTwoAsync(new EchoRequest(), options),
             "EchoThree" => await client.EchoThreeAsync(new EchoRequest(), options),
             _ => await client.EchoAsync(new EchoRequest(), options),
-        };
+        });
     }
 }
