@@ -300,3 +300,46 @@ public sealed class GatewayGrpcLocalReplyTests(GrpcLocalReplyMesh fixture) : ICl
         });
     }
 }
+
+/// <summary>A waypoint answers gRPC the same way: its local answers reach a mesh client (through its node proxy's SOCKS port) as gRPC statuses.</summary>
+public sealed class WaypointGrpcLocalReplyTests
+{
+    [Fact]
+    public async Task A_governed_service_whose_endpoint_refuses_gives_a_mesh_grpc_client_UNAVAILABLE_naming_UF()
+    {
+        await using var mesh = new TestMesh();
+        mesh.WriteConfig("mesh.yaml",
+            Yaml.Workload("client-1", "default", "node-1", mesh.Block.Host(12), "client", "client") +
+            Yaml.Workload("dead-1", "default", "node-1", mesh.Block.Host(13), "dead", "dead") +
+            Yaml.ServiceWithWaypoint("idle", "default", "dead", "wp", mesh.Block.Host(30).ToString()));
+        await mesh.StartControlAsync();
+        await mesh.StartProxyAsync("node-1", mesh.Block.Host(2));
+        await mesh.StartL7ProxyAsync("waypoint", "waypoint", mesh.Block.Host(3), "--access-log-format", "text");
+        await mesh.WaitListeningAsync(new IPEndPoint(mesh.Block.Host(30), 15008));
+        await mesh.WaitListeningAsync(new IPEndPoint(mesh.Block.Host(12), 15080));
+        // A whole HttpClient rather than a handler: with a bare SocketsHttpHandler the gRPC client opens its own sockets, bypassing the SOCKS proxy.
+        using var socks = TestMesh.SocksClient(mesh.Block.Host(12));
+        using var channel = GrpcChannel.ForAddress("http://idle.default", new GrpcChannelOptions { HttpClient = socks });
+        var client = new GrpcEcho.GrpcEchoClient(channel);
+
+        RpcException? failure = null;
+        try
+        {
+            // Until the waypoint has its listener for the Service, the node proxy's tunnel is refused (not a gRPC answer).
+            await TestMesh.EventuallyAsync(async () =>
+            {
+                failure = await Assert.ThrowsAsync<RpcException>(() => client.EchoAsync(new EchoRequest(), deadline: DateTime.UtcNow.AddSeconds(5)).ResponseAsync);
+                return failure.Status.Detail.StartsWith("UF: ", StringComparison.Ordinal);
+            }, TimeSpan.FromSeconds(20), "the waypoint's own answer for idle.default");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\nlast: {failure}\n{mesh.Logs}", e);
+        }
+
+        Assert.Equal(StatusCode.Unavailable, failure!.StatusCode);
+        Assert.Contains("Connection refused", failure.Status.Detail, StringComparison.Ordinal);
+        await mesh.WaitForLogLineAsync(line => line.Contains(GrpcLocalReplyMesh.EchoPath, StringComparison.Ordinal) && line.Contains(" 503 UF ", StringComparison.Ordinal),
+            "the waypoint's access log line with status 503 and flags UF");
+    }
+}
