@@ -52,10 +52,10 @@ public sealed class ResilienceMesh : IAsyncLifetime
 
     /// <summary>Waits for the gateway's access log line of a request to <paramref name="host"/> with response flag <paramref name="flag"/>.</summary>
     public Task WaitForLogAsync(string host, string flag, string? containing = null) =>
-        TestMesh.EventuallyAsync(() => Task.FromResult(Mesh.Logs.Split('\n').Any(line =>
+        Mesh.WaitForLogLineAsync(line =>
             line.Contains(host, StringComparison.Ordinal) && line.Contains($" {flag} ", StringComparison.Ordinal)
-            && (containing is null || line.Contains(containing, StringComparison.Ordinal)))),
-            TimeSpan.FromSeconds(10), $"an access log line for {host} with flag {flag}{(containing is null ? "" : $" and \"{containing}\"")}");
+            && (containing is null || line.Contains(containing, StringComparison.Ordinal)),
+            $"an access log line for {host} with flag {flag}{(containing is null ? "" : $" and \"{containing}\"")}");
 
     public async Task DisposeAsync()
     {

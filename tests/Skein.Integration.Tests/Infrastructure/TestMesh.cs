@@ -145,6 +145,10 @@ public sealed class TestMesh : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until some line of the processes' output (an access log line, say) satisfies <paramref name="matches"/>.</summary>
+    public Task WaitForLogLineAsync(Func<string, bool> matches, string what) =>
+        EventuallyAsync(() => Task.FromResult(Logs.Split('\n').Any(matches)), TimeSpan.FromSeconds(10), what);
+
     public static Uri AdminUri(IPAddress proxy, string path) => new($"http://{proxy}:15000/{path}");
 
     public async Task<JsonObject> GetJsonAsync(Uri uri) => JsonNode.Parse(await Http.GetStringAsync(uri))!.AsObject();

@@ -117,6 +117,23 @@ public sealed class L7TelemetryTests : IDisposable
     }
 
     [Fact]
+    public void A_local_answer_sent_to_a_grpc_client_as_200_is_logged_with_the_status_the_proxy_chose()
+    {
+        var context = Request();
+        context.Request.ContentType = "application/grpc";
+        var outcome = Upstream();
+        outcome.Endpoint = null;
+        Skein.Proxy.L7.LocalReplies.LocalReply.Send(context, outcome, 503, "UH", "no_healthy_upstream");
+        Assert.True(Skein.Proxy.L7.LocalReplies.LocalReply.TryCompleteAsGrpc(context, outcome));
+
+        var r = Log("gateway").Record(context, outcome, DateTimeOffset.UnixEpoch, TimeSpan.FromMilliseconds(1));
+
+        Assert.Equal(200, context.Response.StatusCode);
+        Assert.Equal((503, "UH", "gateway/gateway"), (r.ResponseCode, r.ResponseFlags, r.FailedHop));
+        Assert.True(r.IsError);
+    }
+
+    [Fact]
     public void At_a_waypoint_the_source_is_the_verified_tunnel_peer()
     {
         var context = Request();

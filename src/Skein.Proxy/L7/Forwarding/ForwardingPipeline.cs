@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Skein.Core.Protos.Skein;
 using Skein.Proxy.L7.Configuration;
 using Skein.Proxy.L7.Filters;
+using Skein.Proxy.L7.LocalReplies;
 using Skein.Proxy.L7.Resilience;
 using Skein.Proxy.L7.Routing;
 using Skein.Proxy.LoadBalancing;
@@ -419,24 +420,9 @@ public sealed class ForwardingPipeline(
         outcome.Details = $"{details}: {reason}";
     }
 
-    /// <summary>A local answer (no upstream response): status, flags and a short plain-text reason.</summary>
-    public static void Answer(HttpContext context, RequestOutcome outcome, int status, string flags, string details)
-    {
-        outcome.Flags = flags;
-        outcome.Details = details;
-        if (context.Response.HasStarted)
-        {
-            return;
-        }
-
-        context.Response.Clear();
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "text/plain; charset=utf-8";
-        context.Items[LocalReplyKey] = details;
-    }
-
-    /// <summary>HttpContext.Items key of a local reply's body text, written once the pipeline returns.</summary>
-    public const string LocalReplyKey = "skein.local_reply";
+    /// <summary>A local answer (no upstream response): status, flags and a short reason, written by <see cref="LocalReply"/>.</summary>
+    private static void Answer(HttpContext context, RequestOutcome outcome, int status, string flags, string details) =>
+        LocalReply.Send(context, outcome, status, flags, details);
 }
 
 /// <summary>The port a request is routed as arriving on (listener port, or a waypoint's service port), for redirects.</summary>

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Skein.Proxy.L7.Authorization;
 using Skein.Proxy.L7.Configuration;
+using Skein.Proxy.L7.LocalReplies;
 using Skein.Proxy.L7.Observability;
 using Skein.Proxy.L7.Routing;
 using Skein.Proxy.Telemetry;
@@ -51,17 +52,17 @@ public sealed class GatewayRequestHandler(
                 // Envoy's RBAC filter answer, before any route runs.
                 stats.Increment("l7.rbac_denied");
                 outcome.DeniedBy = denial.Policy ?? "none";
-                ForwardingPipeline.Answer(context, outcome, StatusCodes.Status403Forbidden, "-", AccessLogRecord.RbacDenied(outcome.DeniedBy));
-                context.Items[ForwardingPipeline.LocalReplyKey] = "RBAC: access denied";
+                // The client is told Envoy's text, not which policy refused it; the access log names the policy.
+                LocalReply.Send(context, outcome, StatusCodes.Status403Forbidden, "-", AccessLogRecord.RbacDenied(outcome.DeniedBy), "RBAC: access denied");
             }
             else if (listener is not null && binding!.Kind == BindingKind.Https && IsMisdirected(context, binding, listener))
             {
                 // The connection's TLS was set up for another listener's hostname (connection reuse across hosts): RFC 9110 §15.5.20.
-                ForwardingPipeline.Answer(context, outcome, StatusCodes.Status421MisdirectedRequest, "-", "misdirected_request");
+                LocalReply.Send(context, outcome, StatusCodes.Status421MisdirectedRequest, "-", "misdirected_request");
             }
             else if (listener is null || entry is null)
             {
-                ForwardingPipeline.Answer(context, outcome, StatusCodes.Status404NotFound, "NR", listener is null ? "no_listener_for_host" : "route_not_found");
+                LocalReply.Send(context, outcome, StatusCodes.Status404NotFound, "NR", listener is null ? "no_listener_for_host" : "route_not_found");
             }
             else
             {
@@ -69,10 +70,7 @@ public sealed class GatewayRequestHandler(
                 await pipeline.ExecuteAsync(context, listener, entry, port, outcome);
             }
 
-            if (context.Items[ForwardingPipeline.LocalReplyKey] is string reply && !context.Response.HasStarted)
-            {
-                await context.Response.WriteAsync(reply + "\n", context.RequestAborted);
-            }
+            await LocalReply.CompleteAsync(context, outcome);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
         {
@@ -83,7 +81,9 @@ public sealed class GatewayRequestHandler(
         {
             // Malformed traffic or a bug in one request never takes the listener down: answer 500 if still possible.
             logger.LogError(e, "request {Method} {Host}{Path} failed", context.Request.Method, context.Request.Host, context.Request.Path);
-            ForwardingPipeline.Answer(context, outcome, StatusCodes.Status500InternalServerError, "-", "internal_error");
+            LocalReply.Send(context, outcome, StatusCodes.Status500InternalServerError, "-", "internal_error");
+            // No plain body here (the response may be half set up), but a gRPC client still gets a status it can read.
+            LocalReply.TryCompleteAsGrpc(context, outcome);
         }
         finally
         {

@@ -32,4 +32,10 @@ public sealed class RequestOutcome
 
     /// <summary>The outlier ejection this request's result caused, in words, if any.</summary>
     public string? Ejected { get; set; }
+
+    /// <summary>The HTTP status of the proxy's own answer (0: none); the access log records it, also when a gRPC client got it as Trailers-Only 200.</summary>
+    public int LocalStatus { get; set; }
+
+    /// <summary>The reason the proxy's own answer gives the client (plain-text body or grpc-message); null when the upstream answered.</summary>
+    public string? LocalReason { get; set; }
 }

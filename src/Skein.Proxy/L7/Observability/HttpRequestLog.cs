@@ -28,7 +28,8 @@ public sealed class HttpRequestLog(ProxyOptions options, AccessLog accessLog, Ht
     public AccessLogRecord Record(HttpContext context, RequestOutcome outcome, DateTimeOffset start, TimeSpan duration)
     {
         var request = context.Request;
-        var status = context.Response.StatusCode;
+        // A local answer is logged with the status the proxy chose, also when a gRPC client got it as Trailers-Only 200.
+        var status = outcome.LocalStatus != 0 ? outcome.LocalStatus : context.Response.StatusCode;
         var gateway = outcome.Listener?.Gateway;
         var destination = outcome.Endpoint?.Workload;
         var destinationPrincipal = destination is null ? null : _principals.GetValue(destination, _principalOf);
