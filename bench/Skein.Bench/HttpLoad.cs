@@ -56,10 +56,10 @@ public static partial class HttpLoad
     }
 
     /// <summary>A short HTTP/2 run with a fixed request count, to warm up the HTTP/2 path (JIT, pools).</summary>
-    public static async Task WarmH2Async(string cpus, string url, string host, string header, CancellationToken ct)
+    public static async Task WarmH2Async(string cpus, string url, string host, string header, int seconds, CancellationToken ct)
     {
         var (code, output, err) = await ChildProcesses.RunAsync("taskset",
-            ["-c", cpus, "h2load", "-n", "5000", "-c", "4", "-m", "4", "-H", $":authority: {host}", "-H", header, url], ct);
+            ["-c", cpus, "h2load", "-D", seconds.ToString(CultureInfo.InvariantCulture), "-c", "4", "-m", "4", "-H", $":authority: {host}", "-H", header, url], ct);
         if (code != 0)
         {
             throw new InvalidOperationException($"h2load warm-up exited {code}: {output}{err}");

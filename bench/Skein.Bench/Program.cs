@@ -33,6 +33,7 @@ try
         ? await new GatewayBenchmark(new GatewayOptions(Path.GetFullPath(repo), outDir, seconds, Option("--proxy-cpus") ?? proxyCpus, Option("--load-cpus") ?? loadCpus)
         {
             Targets = Option("--targets") is { } t ? t.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal) : null,
+            WarmupSeconds = Option("--warmup") is { } w ? int.Parse(w, System.Globalization.CultureInfo.InvariantCulture) : GatewayOptions.DefaultWarmupSeconds,
         }).RunAsync(cts.Token)
         : await new HboneBenchmark(new BenchOptions(Path.GetFullPath(repo), outDir, seconds)
         {
