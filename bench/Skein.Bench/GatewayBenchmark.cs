@@ -12,7 +12,7 @@ public sealed record GatewayOptions(string Repo, string OutDir, int Seconds, str
     public IReadOnlySet<string>? Targets { get; init; }
 
     /// <summary>The default warm-up per protocol; see <see cref="WarmupSeconds"/>.</summary>
-    public const int DefaultWarmupSeconds = 10;
+    public const int DefaultWarmupSeconds = 40;
 
     /// <summary>Seconds of unmeasured load per protocol before a target's cells (HTTP/1.1 with wrk, then HTTP/2 with h2load).</summary>
     /// <remarks>The JIT-compiled targets (plain YARP, the Skein gateway) keep re-compiling hot methods for tens of seconds
