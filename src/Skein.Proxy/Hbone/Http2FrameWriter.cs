@@ -11,13 +11,18 @@ namespace Skein.Proxy.Hbone;
 /// <para>Control frames produced by the read loop (SETTINGS/PING ACKs, WINDOW_UPDATE, RST_STREAM) are only
 /// queued and never awaited: if the read loop blocked on a transport whose send buffer is full, and the peer
 /// did the same, neither would read the WINDOW_UPDATE that unblocks the other. Whoever holds the lock, or
-/// a flush started when the lock is free, writes the queue.</para>
+/// a flush started when the lock is free, writes the queue. Small DATA frames that find the lock taken join
+/// the same queue (<see cref="TryQueueData"/>).</para>
 /// <para>Cancellation only applies while waiting for the lock: abandoning a transport write halfway would
 /// leave a partial frame on the wire, so the write itself is cancelled only by the connection's abort.</para>
 /// </remarks>
 internal sealed class Http2FrameWriter : IDisposable
 {
     private const int BufferSize = 128 * 1024;
+
+    // DATA frames up to this size may be queued behind the lock holder, and the queue holds at most MaxQueuedBytes.
+    private const int MaxQueuedFrame = 16 * 1024;
+    private const int MaxQueuedBytes = 64 * 1024;
 
     private readonly Stream _stream;
     private readonly SemaphoreSlim _lock = new(1, 1);
@@ -174,8 +179,51 @@ internal sealed class Http2FrameWriter : IDisposable
     // ---- frames written by the caller, under the lock ----
 
     /// <summary>Writes DATA for one stream, split at the peer's max frame size; the caller already holds flow-control credit for it.</summary>
+    /// <remarks>A small frame that finds another writer holding the lock is queued behind it and the call returns at once;
+    /// the holder writes it with its own before it lets go (see <see cref="TryQueueData"/>).</remarks>
+    public ValueTask WriteDataAsync(int streamId, ReadOnlyMemory<byte> data, bool endStream, CancellationToken cancellationToken) =>
+        data.Length <= MaxQueuedFrame && TryQueueData(streamId, data.Span, endStream)
+            ? default
+            : WriteDataLockedAsync(streamId, data, endStream, cancellationToken);
+
+    /// <summary>Queues a small DATA frame behind the current lock holder instead of waiting for the lock.</summary>
+    /// <remarks>Tunnels on one connection are relayed from different socket threads; waiting for the lock parked the loser,
+    /// and its wake-up went through the thread pool (a futex wake and a thread hop per contended write). Queued, the frame
+    /// goes out in the holder's next transport write, often in the same TLS record. Per stream, order holds: the queue is
+    /// FIFO and every lock holder writes the queue before its own frames. The queue is bounded so a writer stuck on a full
+    /// socket pushes back on everyone else: past <see cref="MaxQueuedBytes"/> callers wait for the lock as before.</remarks>
+    private bool TryQueueData(int streamId, ReadOnlySpan<byte> data, bool endStream)
+    {
+        if (_failure is not null || _lock.CurrentCount > 0)
+        {
+            // Failed (the locked path reports it) or uncontended (write it now, with backpressure, as usual).
+            return false;
+        }
+        lock (_controlSync)
+        {
+            var length = Http2FrameHeader.Size + data.Length;
+            if (_controlLength + length > MaxQueuedBytes)
+            {
+                return false;
+            }
+            if (_controlLength + length > _control.Length)
+            {
+                Array.Resize(ref _control, Math.Max(_control.Length * 2, _controlLength + length));
+            }
+            Http2FrameHeader.Write(_control.AsSpan(_controlLength), data.Length, Http2FrameType.Data, endStream ? Http2FrameFlags.EndStream : Http2FrameFlags.None, streamId);
+            data.CopyTo(_control.AsSpan(_controlLength + Http2FrameHeader.Size));
+            _controlLength += length;
+        }
+        // The holder may have let go between the check above and the append: then nobody would write the queue.
+        if (_lock.Wait(0))
+        {
+            _ = FlushControlAsync();
+        }
+        return true;
+    }
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask WriteDataAsync(int streamId, ReadOnlyMemory<byte> data, bool endStream, CancellationToken cancellationToken)
+    private async ValueTask WriteDataLockedAsync(int streamId, ReadOnlyMemory<byte> data, bool endStream, CancellationToken cancellationToken)
     {
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
