@@ -50,6 +50,7 @@ public sealed class TargetResult(string name)
 public sealed class HboneBenchmark(BenchOptions options)
 {
     private const int FixedRate = 1000;
+    private const int LatencyRuns = 3;
     private readonly string _raw = Path.Combine(options.OutDir, "raw");
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(3) };
 
@@ -217,8 +218,15 @@ public sealed class HboneBenchmark(BenchOptions options)
         });
         await Step(r, "latency", async () =>
         {
-            r.Latency = await FixedRateLoad.RunAsync(new IPEndPoint(IPAddress.Parse(host), httpPort), FixedRate, options.Seconds, 32, ct);
-            await File.WriteAllTextAsync(Path.Combine(_raw, $"{name}-latency.txt"), r.Latency.ToString(), ct);
+            // p99 of one 8 s run is ~80 requests: one scheduling hiccup on this shared machine moves it (a run once had
+            // direct's p99 above both proxies'). Three runs, and the one with the median p99 is reported.
+            var runs = new List<LatencyResult>();
+            for (var i = 0; i < LatencyRuns; i++)
+            {
+                runs.Add(await FixedRateLoad.RunAsync(new IPEndPoint(IPAddress.Parse(host), httpPort), FixedRate, options.Seconds, 32, ct));
+            }
+            r.Latency = runs.OrderBy(l => l.P99Ms).ElementAt(LatencyRuns / 2);
+            await File.WriteAllLinesAsync(Path.Combine(_raw, $"{name}-latency.txt"), runs.Select(l => l.ToString()), ct);
             Console.WriteLine($"   p50 {r.Latency.P50Ms:F3} ms, p99 {r.Latency.P99Ms:F3} ms at {r.Latency.AchievedRps:F0} rps ({r.Latency.Errors} lost)");
         });
         await Step(r, "conn/s", async () =>

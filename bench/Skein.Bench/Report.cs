@@ -23,8 +23,8 @@ public static class Report
         sb.AppendLine("| metric | direct | HAProxy | Skein | HAProxy / direct | Skein / direct | Skein / HAProxy |");
         sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
         Row(sb, "requests/s (wrk, keep-alive, 64 conns)", r => r.Rps?.RequestsPerSecond, "F0", d, h, s);
-        Row(sb, $"p50 latency ms at {rate} rps (open loop)", r => r.Latency?.P50Ms, "F3", d, h, s);
-        Row(sb, $"p99 latency ms at {rate} rps (open loop)", r => r.Latency?.P99Ms, "F3", d, h, s);
+        Row(sb, $"p50 latency ms at {rate} rps (open loop, median-p99 run of 3)", r => r.Latency?.P50Ms, "F3", d, h, s);
+        Row(sb, $"p99 latency ms at {rate} rps (open loop, median of 3 runs)", r => r.Latency?.P99Ms, "F3", d, h, s);
         Row(sb, "  achieved rate of that run, rps", r => r.Latency?.AchievedRps, "F0", d, h, s);
         Row(sb, "new connections/s (wrk, Connection: close)", r => r.ConnPerSecond?.RequestsPerSecond, "F0", d, h, s);
         Row(sb, "bulk throughput Gbit/s (iperf3, 1 stream)", r => r.Gbps, "F2", d, h, s);
