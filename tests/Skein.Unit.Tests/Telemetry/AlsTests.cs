@@ -217,6 +217,17 @@ public sealed class AlsTests
 
         var tcp = AccessLogStreamer.Encode(null, StreamAccessLogsMessage.TcpLogsFieldNumber, [entries.Tcp(records[0] with { Method = null })]);
         Assert.Equal(StreamAccessLogsMessage.LogEntriesOneofCase.TcpLogs, StreamAccessLogsMessage.Parser.ParseFrom(tcp.Payload).LogEntriesCase);
+
+        // A batch too large for one small message is split: every message stays off the large-object heap, the
+        // identifier rides in the first only, and together they carry every entry in order.
+        var chunks = AccessLogStreamer.EncodeChunked(identifier, StreamAccessLogsMessage.HttpLogsFieldNumber, http);
+        Assert.True(chunks.Count > 1, $"a {encoded.Payload.Length}-byte batch was sent as one message");
+        Assert.All(chunks, c => Assert.True(c.Payload.Length < 85_000, $"a {c.Payload.Length}-byte message lands on the large-object heap"));
+        var decoded = chunks.Select(c => StreamAccessLogsMessage.Parser.ParseFrom(c.Payload)).ToList();
+        Assert.Equal(identifier, decoded[0].Identifier);
+        Assert.All(decoded.Skip(1), m => Assert.Null(m.Identifier));
+        Assert.Equal(http, decoded.SelectMany(m => m.HttpLogs.LogEntry));
+        Assert.Equal(300, chunks.Sum(c => c.Entries));
     }
 
     [Fact]
