@@ -108,9 +108,7 @@ public sealed class ClientCertificateMesh : IAsyncLifetime
               rules: [{backendRefs: [{name: echo-v1, port: 80}]}]
             """);
         await Mesh.StartEchoAsync("echo-v1-1", new IPEndPoint(Mesh.Block.Host(10), 8080));
-        await Mesh.StartControlAsync();
-        await Mesh.StartProxyAsync("node-1", Mesh.Block.Host(2));
-        await Mesh.StartL7ProxyAsync("gateway", "gateway", GatewayProxy);
+        await Mesh.StartGatewayPathAsync(Mesh.Block.Host(2), GatewayProxy);
         try
         {
             await TestMesh.EventuallyAsync(async () =>

@@ -38,10 +38,8 @@ public sealed class GrpcLocalReplyMesh : IAsyncLifetime
         var grpcEcho = Mesh.Track(TestProcess.Sample("echo-1", "Skein.Samples.Echo", ["--listen", echo.ToString(), "--mode", "grpc"],
             new Dictionary<string, string> { ["POD_NAME"] = "echo-1", ["NAMESPACE"] = "default" }));
         await Mesh.WaitOkAsync(grpcEcho, new Uri($"http://{echo}/healthz"));
-        await Mesh.StartControlAsync();
-        await Mesh.StartProxyAsync("node-1", Mesh.Block.Host(2));
         // The text access log is read back by the tests (flags and the status recorded for a local answer).
-        await Mesh.StartL7ProxyAsync("gateway", "gateway", Mesh.Block.Host(3), "--access-log-format", "text");
+        await Mesh.StartGatewayPathAsync(Mesh.Block.Host(2), Mesh.Block.Host(3), "--access-log-format", "text");
         using var channel = Channel(8080);
         var client = new GrpcEcho.GrpcEchoClient(channel);
         try

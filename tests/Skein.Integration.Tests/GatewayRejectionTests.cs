@@ -17,9 +17,7 @@ public sealed class GatewayRejectionTests
             Yaml.Service("echo", "default", 80, 8080, "echo") + Yaml.Workload("echo-1", "default", "node-1", mesh.Block.Host(10), "echo", "echo"));
         mesh.WriteConfig("gateway.yaml", Gateway(gatewayAddress, extraListener: ""));
         await mesh.StartEchoAsync("echo-1", new IPEndPoint(mesh.Block.Host(10), 8080));
-        await mesh.StartControlAsync();
-        await mesh.StartProxyAsync("node-1", mesh.Block.Host(2));
-        await mesh.StartL7ProxyAsync("gateway", "gateway", proxy);
+        await mesh.StartGatewayPathAsync(mesh.Block.Host(2), proxy);
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         await TestMesh.EventuallyAsync(async () => (await client.GetAsync($"http://{gatewayAddress}:8080/")).IsSuccessStatusCode, TimeSpan.FromSeconds(20), "the first listener");
 

@@ -53,9 +53,7 @@ public sealed class GatewayMesh : IAsyncLifetime
         _wsBackend = await StartWebSocketBackendAsync(new IPEndPoint(Mesh.Block.Host(14), 8080));
         await Mesh.StartEchoAsync("echo-v1-1", new IPEndPoint(Mesh.Block.Host(10), 8080));
         await Mesh.StartEchoAsync("echo-v2-1", new IPEndPoint(Mesh.Block.Host(11), 8080));
-        await Mesh.StartControlAsync();
-        await Mesh.StartProxyAsync("node-1", node);
-        await Mesh.StartL7ProxyAsync("gateway", "gateway", GatewayProxy);
+        await Mesh.StartGatewayPathAsync(node, GatewayProxy);
         using var client = Client();
         await Mesh.WaitForRouteAsync(client, Url("/"), "the gateway to route /");
     }

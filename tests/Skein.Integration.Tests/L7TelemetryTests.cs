@@ -46,9 +46,7 @@ public sealed class L7TelemetryMesh : IAsyncLifetime
               rules: [{backendRefs: [{name: echo, port: 80}]}]
             """);
         await Mesh.StartEchoAsync("echo-1", new IPEndPoint(Mesh.Block.Host(10), 8080));
-        await Mesh.StartControlAsync();
-        await Mesh.StartProxyAsync("node-1", Mesh.Block.Host(2));
-        await Mesh.StartL7ProxyAsync("gateway", "gateway", Mesh.Block.Host(3), "--otlp-endpoint", $"http://{otlp}/v1/traces");
+        await Mesh.StartGatewayPathAsync(Mesh.Block.Host(2), Mesh.Block.Host(3), "--otlp-endpoint", $"http://{otlp}/v1/traces");
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         await Mesh.WaitForRouteAsync(client, Url("/ready"), "the gateway to route /");
     }

@@ -51,9 +51,7 @@ public sealed class MirrorMesh : IAsyncLifetime
             """);
         _recorder = await StartRecorderAsync(new IPEndPoint(Mesh.Block.Host(11), 8080));
         await Mesh.StartEchoAsync("echo-v1-1", new IPEndPoint(Mesh.Block.Host(10), 8080));
-        await Mesh.StartControlAsync();
-        await Mesh.StartProxyAsync("node-1", Mesh.Block.Host(2));
-        await Mesh.StartL7ProxyAsync("gateway", "gateway", Mesh.Block.Host(3));
+        await Mesh.StartGatewayPathAsync(Mesh.Block.Host(2), Mesh.Block.Host(3));
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         await Mesh.WaitForRouteAsync(client, Url("/ready"), "the gateway to route /ready");
     }

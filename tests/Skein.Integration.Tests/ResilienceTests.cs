@@ -33,10 +33,8 @@ public sealed class ResilienceMesh : IAsyncLifetime
         _failing = await StartFailingBackendAsync(new IPEndPoint(Mesh.Block.Host(11), 8080));
         await Mesh.StartEchoAsync("flaky-good", new IPEndPoint(Mesh.Block.Host(10), 8080));
         await Mesh.StartEchoAsync("echo-1", new IPEndPoint(Mesh.Block.Host(12), 8080));
-        await Mesh.StartControlAsync();
-        await Mesh.StartProxyAsync("node-1", node);
         // Gateways write no stdout access log by default; these tests read the flags from it.
-        await Mesh.StartL7ProxyAsync("gateway", "gateway", GatewayProxy, "--access-log-format", "text");
+        await Mesh.StartGatewayPathAsync(node, GatewayProxy, "--access-log-format", "text");
         using var client = Client("plain.example.com");
         await Mesh.WaitForRouteAsync(client, Url("/"), "the gateway to route plain.example.com");
     }

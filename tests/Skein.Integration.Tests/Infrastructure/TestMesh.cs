@@ -67,6 +67,14 @@ public sealed class TestMesh : IAsyncDisposable
     }
 
     /// <summary>Starts a gateway- or waypoint-role proxy for <paramref name="node"/>; its admin port is on <paramref name="address"/>.</summary>
+    /// <summary>The gateway tests' data path: the control plane, node-1's node proxy on <paramref name="nodeProxy"/>, and the gateway-role proxy on <paramref name="gatewayProxy"/>.</summary>
+    public async Task StartGatewayPathAsync(IPAddress nodeProxy, IPAddress gatewayProxy, params string[] gatewayArgs)
+    {
+        await StartControlAsync();
+        await StartProxyAsync("node-1", nodeProxy);
+        await StartL7ProxyAsync("gateway", "gateway", gatewayProxy, gatewayArgs);
+    }
+
     public async Task<TestProcess> StartL7ProxyAsync(string role, string node, IPAddress address, params string[] extraArgs)
     {
         var proxy = Track(TestProcess.Skein($"{role}-{node}", ["proxy", "--role", role, "--node", node, "--address", address.ToString(), "--control", $"{ControlAddress}:15012", .. extraArgs],
