@@ -25,10 +25,14 @@ public readonly record struct SpiffeId
     private readonly string? _trustDomain;
     private readonly string? _path;
 
-    private SpiffeId(string trustDomain, string path)
+    // The canonical form, kept from parsing: proxies format an ID for pool keys, logs and headers on every connection.
+    private readonly string? _text;
+
+    private SpiffeId(string trustDomain, string path, string text)
     {
         _trustDomain = trustDomain;
         _path = path;
+        _text = text;
     }
 
     /// <summary>The trust domain name, e.g. <c>cluster.local</c>; empty only for <c>default(SpiffeId)</c>.</summary>
@@ -38,7 +42,7 @@ public readonly record struct SpiffeId
     public string Path => _path ?? string.Empty;
 
     /// <summary>The canonical URI form, <c>spiffe://trust-domain/path</c>; empty for <c>default(SpiffeId)</c>.</summary>
-    public override string ToString() => _trustDomain is null ? string.Empty : Prefix + _trustDomain + _path;
+    public override string ToString() => _text ?? string.Empty;
 
     /// <summary>Parses a SPIFFE ID, throwing <see cref="FormatException"/> whose message says which rule was broken.</summary>
     public static SpiffeId Parse(string text)
@@ -62,7 +66,8 @@ public readonly record struct SpiffeId
             return false;
         }
 
-        id = new SpiffeId(trustDomain, path);
+        // A valid ID has a single spelling (lower-case trust domain, no normalisation of the path), so the input is canonical.
+        id = new SpiffeId(trustDomain, path, text!);
         error = string.Empty;
         return true;
     }

@@ -279,7 +279,7 @@ public abstract partial class HboneConnection : IAsyncDisposable
 
     internal void OnStreamDisposed(HboneStream stream, bool clean, int droppedOctets)
     {
-        SendFlow.FailStream(stream.SendWindow, new ObjectDisposedException(nameof(HboneStream)));
+        SendFlow.FailStream(stream.SendWindow, HboneStream.DisposedError);
         ReleaseConnectionCredit(droppedOctets);
         if (RemoveStream(stream) && !clean && !IsClosed)
         {

@@ -258,10 +258,13 @@ public sealed class HboneStream : Stream, IHalfClosable
         {
             clean = _localEnded && _remoteEnded && _error is null;
             dropped = DropSegments();
-            _error ??= new ObjectDisposedException(nameof(HboneStream));
+            _error ??= DisposedError;
         }
         _readable.Set();
-        _response?.TrySetException(new ObjectDisposedException(nameof(HboneStream)));
+        if (_response is { Task.IsCompleted: false } response)
+        {
+            response.TrySetException(new ObjectDisposedException(nameof(HboneStream)));
+        }
         _connection.OnStreamDisposed(this, clean, dropped);
         base.Dispose(disposing);
     }
@@ -424,6 +427,11 @@ public sealed class HboneStream : Stream, IHalfClosable
         _segments = bigger;
         _segmentHead = 0;
     }
+
+    /// <summary>What a disposed stream fails its readers and writers with: one shared instance, never thrown itself.</summary>
+    /// <remarks>Every stream ends in disposal, so an exception object per stream was a visible share of the allocations
+    /// under connection churn; throw sites wrap it in a fresh exception (<see cref="AsIOException"/>, and the send window's own copy).</remarks>
+    internal static readonly ObjectDisposedException DisposedError = new(nameof(HboneStream));
 
     private static IOException AsIOException(Exception error) => error switch
     {

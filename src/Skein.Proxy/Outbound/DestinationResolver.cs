@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Skein.Core.Naming;
 using Skein.Core.Protos.Workload;
 using Skein.Proxy.State;
@@ -9,6 +11,16 @@ namespace Skein.Proxy.Outbound;
 /// <summary>Resolves what a client asked for (mesh name, service VIP, workload IP, anything else) into endpoints.</summary>
 public sealed class DestinationResolver(ProxyStateStore state)
 {
+    // A service port's endpoints depend only on the mesh snapshot: resolved once per snapshot, not per connection or
+    // request (building the list formats an address key per endpoint), which also keeps the endpoint objects (and what
+    // the balancer and outlier detection keep against them) stable between connections. Keyed by the Service object
+    // of that snapshot, compared by reference.
+    private readonly ConditionalWeakTable<MeshState, ConcurrentDictionary<ServicePort, ResolvedDestination>> _resolved = new();
+
+    /// <summary>The endpoints of <paramref name="service"/>'s <paramref name="port"/> in <paramref name="mesh"/>, resolved once per snapshot.</summary>
+    public ResolvedDestination Resolve(MeshState mesh, Service service, int port) =>
+        _resolved.GetValue(mesh, static _ => new()).GetOrAdd(new ServicePort(service, port), static (key, mesh) => ForService(mesh, key.Service, key.Port), mesh);
+
     public async ValueTask<ResolvedDestination> ResolveAsync(Destination destination, string? sourceNamespace, CancellationToken ct)
     {
         var mesh = state.Current;
@@ -16,7 +28,7 @@ public sealed class DestinationResolver(ProxyStateStore state)
         {
             if (mesh.ServicesByVip.TryGetValue(ip, out var byVip))
             {
-                return ForService(mesh, byVip, destination.Port);
+                return Resolve(mesh, byVip, destination.Port);
             }
 
             if (mesh.WorkloadsByIp.TryGetValue(ip, out var workload))
@@ -30,7 +42,7 @@ public sealed class DestinationResolver(ProxyStateStore state)
         var host = destination.Host!;
         if (MeshName.TryParse(host, out var name) && FindService(mesh, name, sourceNamespace) is { } service)
         {
-            return ForService(mesh, service, destination.Port);
+            return Resolve(mesh, service, destination.Port);
         }
 
         // Not a mesh service: unmeshed destinations pass through, resolved by the system resolver.
@@ -65,7 +77,8 @@ public sealed class DestinationResolver(ProxyStateStore state)
         return matches.Count == 1 ? matches[0] : mesh.Services.GetValueOrDefault($"default/{MeshName.Hostname(name.Service, "default")}");
     }
 
-    public static ResolvedDestination ForService(MeshState mesh, Service service, int port)
+    /// <summary>Builds the resolution of a service port from scratch; callers go through <see cref="Resolve(MeshState, Service, int)"/>.</summary>
+    private static ResolvedDestination ForService(MeshState mesh, Service service, int port)
     {
         var key = MeshState.ServiceKey(service);
         var servicePort = service.Ports.FirstOrDefault(p => p.ServicePort == port);
@@ -102,4 +115,12 @@ public sealed class DestinationResolver(ProxyStateStore state)
 
     private static ResolvedDestination Passthrough(IPEndPoint endPoint) =>
         new(null, endPoint.Port, [new UpstreamEndpoint(endPoint, null)], OutboundError.None, "");
+
+    private readonly record struct ServicePort(Service Service, int Port)
+    {
+        // Protobuf messages compare (and hash) by value, field by field: far too slow for a per-connection lookup.
+        public bool Equals(ServicePort other) => ReferenceEquals(Service, other.Service) && Port == other.Port;
+
+        public override int GetHashCode() => HashCode.Combine(RuntimeHelpers.GetHashCode(Service), Port);
+    }
 }

@@ -6,7 +6,8 @@ namespace Skein.Proxy.Outbound;
 public sealed record ResolvedDestination(Service? Service, int Port, IReadOnlyList<UpstreamEndpoint> Endpoints, OutboundError Error, string Detail)
 {
     /// <summary>The stats cluster this traffic is counted under.</summary>
-    public string Cluster => Service is { } s ? Telemetry.ProxyStats.ClusterName(s.Hostname, Port) : "PassthroughCluster";
+    /// <remarks>Formatted once: resolutions of a service port are shared by every connection in a snapshot.</remarks>
+    public string Cluster => field ??= Service is { } s ? Telemetry.ProxyStats.ClusterName(s.Hostname, Port) : "PassthroughCluster";
 
     public static ResolvedDestination Failed(OutboundError error, string detail) => new(null, 0, [], error, detail);
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Skein.Core.Identity;
 using Skein.Core.Protos.Skein;
@@ -50,11 +51,11 @@ public sealed class HboneConnector(
             return new HopStream(await TcpDialer.DialAsync(endpoint.Address, ct), HopSecurity.Passthrough);
         }
 
-        return await ConnectMeshAsync(endpoint, destination, source, null, [.. headers], ct);
+        return await ConnectMeshAsync(endpoint, destination, source, null, headers, ct);
     }
 
     private async ValueTask<HopStream> ConnectMeshAsync(UpstreamEndpoint endpoint, Workload destination, SpiffeId? sourceId, IPAddress? sourceIp,
-        List<KeyValuePair<string, string>> headers, CancellationToken ct)
+        IReadOnlyList<KeyValuePair<string, string>> headers, CancellationToken ct)
     {
         var mode = state.Current.MtlsModeFor(destination, endpoint.Address.Port);
         var useTls = mode == MtlsMode.Strict || (mode == MtlsMode.Permissive && sourceId is not null);
@@ -136,8 +137,15 @@ public sealed class HboneConnector(
         }
     }
 
+    // The headers depend only on the source workload (an immutable xDS snapshot object): formatted once per workload,
+    // not per connection.
+    private static readonly ConditionalWeakTable<Workload, IReadOnlyList<KeyValuePair<string, string>>> HeadersBySource = new();
+
     /// <summary>Istio's HBONE request headers: where the connection came from, and who sent it (baggage).</summary>
-    private static List<KeyValuePair<string, string>> Headers(Workload? source)
+    private static IReadOnlyList<KeyValuePair<string, string>> Headers(Workload? source) =>
+        source is null ? [] : HeadersBySource.GetValue(source, static s => BuildHeaders(s));
+
+    private static List<KeyValuePair<string, string>> BuildHeaders(Workload source)
     {
         var headers = new List<KeyValuePair<string, string>>(2);
         if (source is { Addresses.Count: > 0 })

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using Skein.Core.Protos.Skein;
 using Skein.Core.Protos.Workload;
 using Skein.Proxy.L7.Resilience;
@@ -10,12 +8,8 @@ using Skein.Proxy.State;
 namespace Skein.Proxy.L7.Forwarding;
 
 /// <summary>Resolves a backendRef (mesh Service and port) to one endpoint, chosen by P2C over peak EWMA.</summary>
-public sealed class BackendResolver(ProxyStateStore state, PeakEwmaBalancer balancer)
+public sealed class BackendResolver(ProxyStateStore state, DestinationResolver destinations, PeakEwmaBalancer balancer)
 {
-    // A service port's endpoints depend only on the mesh snapshot: resolved once per snapshot, not per request,
-    // which also keeps the endpoint objects (and what is cached against them) stable between requests.
-    private readonly ConditionalWeakTable<MeshState, ConcurrentDictionary<(string Service, uint Port), ResolvedDestination>> _resolved = new();
-
     /// <summary>The chosen endpoint and its service, or why there is none.</summary>
     /// <param name="backend">The backendRef.</param>
     /// <param name="exclude">Endpoints already tried by this request (avoided while others remain).</param>
@@ -28,8 +22,7 @@ public sealed class BackendResolver(ProxyStateStore state, PeakEwmaBalancer bala
             return new BackendResolution(null, null, $"service {backend.Service} is not known to this proxy");
         }
 
-        var resolved = _resolved.GetValue(mesh, static _ => new())
-            .GetOrAdd((backend.Service, backend.Port), static (key, arg) => DestinationResolver.ForService(arg.Mesh, arg.Service, (int)key.Port), (Mesh: mesh, Service: service));
+        var resolved = destinations.Resolve(mesh, service, (int)backend.Port);
         if (resolved.Endpoints.Count == 0)
         {
             return new BackendResolution(service, null, resolved.Detail);
