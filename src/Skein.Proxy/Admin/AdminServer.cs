@@ -9,9 +9,10 @@ namespace Skein.Proxy.Admin;
 
 /// <summary>Serves the admin API on loopback (<c>--admin-port</c>) and <c>/metrics</c> on the node address (<c>--metrics-port</c>), over HTTP/1.1.</summary>
 /// <remarks>
-/// Hand-written rather than Kestrel: in the ahead-of-time node proxy, Kestrel, ASP.NET Core hosting and routing, and
-/// System.IO.Pipelines were 1.2 MB of the 7.5 MB of compiled code plus their type data (rehydrated into anonymous
-/// memory at start-up), 2.1 MB of the 16.2 MB binary in all, for four GET endpoints on loopback and one on the metrics port. What the admin API needs
+/// Hand-written rather than Kestrel: in the ahead-of-time node proxy, Kestrel with ASP.NET Core hosting and routing
+/// (and System.IO.Pipelines) took 4.2 MB of the 16.2 MB binary (1.9 MB of compiled code, 1.5 MB of read-only data)
+/// plus 1.5 MB of type data rehydrated into anonymous memory at start-up; without them the idle proxy's RSS fell
+/// from 36.8 to 31.1 MiB. All that served four GET endpoints on loopback and one on the metrics port. What they need
 /// of HTTP is small: GET and HEAD, Content-Length responses, keep-alive, no request bodies. Requests are parsed by
 /// <see cref="AdminRequestParser"/>; the rest of HTTP is answered with a status and the connection closed.
 /// </remarks>
