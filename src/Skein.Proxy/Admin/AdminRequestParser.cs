@@ -51,8 +51,9 @@ internal static class AdminRequestParser
         var end = buffer.IndexOf(EndOfHead);
         if (end < 0)
         {
-            // A request line that cannot be HTTP is rejected without waiting for the rest (or for the size limit).
-            if (buffer.Length > 0 && !IsTokenChar(buffer[0]))
+            // A request line that cannot be HTTP, or a head ended with bare line feeds, is rejected without waiting
+            // for a CRLF CRLF that will not come (until the size limit or the timeout).
+            if ((buffer.Length > 0 && !IsTokenChar(buffer[0])) || buffer.IndexOf("\n\n"u8) >= 0)
             {
                 return AdminParseResult.Malformed;
             }

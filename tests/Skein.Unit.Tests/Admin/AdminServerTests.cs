@@ -153,6 +153,7 @@ public sealed class AdminServerTests : IAsyncLifetime
     [InlineData("GET /ready\r\n\r\n")]
     [InlineData("GET  HTTP/1.1\r\n\r\n")]
     [InlineData("GET /ready HTTP/1.1\nHost: x\n\n\r\n\r\n")]
+    [InlineData("GET /ready HTTP/1.1\nHost: x\n\n")]
     [InlineData("GET /ready HTTP/1.1\r\nHost : x\r\n\r\n")]
     [InlineData("GET /ready HTTP/1.1\r\nNo colon here\r\n\r\n")]
     [InlineData("GET /ready HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n")]
