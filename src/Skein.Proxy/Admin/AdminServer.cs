@@ -70,7 +70,8 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
             }
             catch (SocketException e)
             {
-                // Worded as Kestrel's bind failure was, and an IOException as it was, so `skein proxy` reports it the same way.
+                // Worded as Kestrel's bind failure was; an IOException around the SocketException is what the CLI's
+                // HostRunner reports as `error: cannot listen` (exit 2).
                 throw new IOException($"Failed to bind to address http://{endPoint}: {(e.SocketErrorCode == SocketError.AddressAlreadyInUse ? "address already in use" : e.Message)}.", e);
             }
         }
