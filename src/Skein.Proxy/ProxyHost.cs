@@ -1,7 +1,6 @@
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Skein.Proxy.Admin;
 using Skein.Proxy.Capture;
@@ -21,9 +20,17 @@ namespace Skein.Proxy;
 /// <summary>Builds a proxy process: xDS client, state, admin API, and the role's data path (node: capture and HBONE; gateway/waypoint: L7).</summary>
 public static class ProxyHost
 {
-    public static WebApplication Build(ProxyOptions options)
+    /// <remarks>
+    /// A generic host, not a WebApplication: the admin API has its own small server (<see cref="AdminServer"/>), so
+    /// the node role carries no Kestrel or ASP.NET Core hosting. Gateways and waypoints start a Kestrel server per
+    /// bound port themselves (L7/Listeners). Configuration is what WebApplication's slim builder read and the proxy
+    /// uses: environment variables, whose <c>Logging__*</c> keys set log levels.
+    /// </remarks>
+    public static IHost Build(ProxyOptions options)
     {
-        var builder = WebApplication.CreateSlimBuilder([]);
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddEnvironmentVariables();
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
         {
@@ -38,14 +45,6 @@ public static class ProxyHost
         // HttpClient then a child one for the forwarded request; it only logs request start and finish (Information).
         // Gateways and waypoints keep their own trace context (RequestTracer), so it is switched off.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
-
-        // Admin stays on the node's loopback address: it exposes config and must never face the network.
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            var adminAddress = System.Net.IPAddress.IsLoopback(options.Address) ? options.Address : System.Net.IPAddress.Loopback;
-            k.Listen(adminAddress, options.AdminPort, l => l.Protocols = HttpProtocols.Http1);
-            k.Listen(options.Address, options.MetricsPort, l => l.Protocols = HttpProtocols.Http1);
-        });
 
         var services = builder.Services;
         services.AddSingleton(options);
@@ -94,10 +93,11 @@ public static class ProxyHost
         }
 
         services.AddHostedService<XdsClient>();
-        services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        // Started last, as Kestrel was: the other listeners are up when the admin API answers.
+        services.AddSingleton<AdminEndpoints>();
+        services.AddHostedService<AdminServer>();
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
 
-        var app = builder.Build();
-        AdminEndpoints.Map(app, options);
-        return app;
+        return builder.Build();
     }
 }

@@ -59,6 +59,18 @@ public sealed class NativeProxyTests
         Assert.Contains("istio_tcp_connections_opened_total", metrics, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_native_node_proxy_carries_no_kestrel_or_asp_net_core_routing()
+    {
+        // The admin API has its own server (Admin/AdminServer): Kestrel and routing were 4 MB of this binary (issue #3).
+        // Their namespaces would be in the binary's metadata even with symbols stripped.
+        var binary = await File.ReadAllBytesAsync(await NativeProxyBuild.PathAsync());
+        foreach (var name in new[] { "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Routing" })
+        {
+            Assert.True(binary.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(name)) < 0, $"{name} is in the skein-proxy binary");
+        }
+    }
+
     [Theory]
     [InlineData("gateway")]
     [InlineData("waypoint")]

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Skein.Core.Hosting;
@@ -9,7 +8,7 @@ namespace Skein.Cli.Commands;
 /// <summary>Runs a server process until Ctrl-C, SIGTERM or the death of a supervising parent.</summary>
 internal static class HostRunner
 {
-    public static async Task<int> RunAsync(WebApplication app, CancellationToken ct)
+    public static async Task<int> RunAsync(IHost app, CancellationToken ct)
     {
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
         ParentProcessWatch.StartFromEnvironment(lifetime.StopApplication);

@@ -84,7 +84,7 @@ internal static class ProxyCommand
                 AccessLogFormat = parse.GetValue(accessLog) ?? ProxyOptions.DefaultAccessLogFormat(parse.GetRequiredValue(role)),
                 OtlpEndpoint = parse.GetValue(otlpEndpoint),
             };
-            await using var app = ProxyHost.Build(options);
+            using var app = ProxyHost.Build(options);
             return await HostRunner.RunAsync(app, ct);
         });
         return command;

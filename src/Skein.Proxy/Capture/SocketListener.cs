@@ -21,12 +21,18 @@ public sealed class SocketListener : IAsyncDisposable
     public IPEndPoint EndPoint => (IPEndPoint)_socket.LocalEndPoint!;
 
     /// <summary>Binds now (so the caller learns of a taken port synchronously) and starts accepting.</summary>
-    public static SocketListener Start(IPEndPoint endPoint, Func<Socket, CancellationToken, Task> handler, ILogger logger)
+    /// <param name="exclusive">Fail when another socket listens on the port. Otherwise the port is shared (on Linux
+    /// .NET's ReuseAddress is SO_REUSEPORT too: a second listener binds and the kernel splits connections between them).</param>
+    public static SocketListener Start(IPEndPoint endPoint, Func<Socket, CancellationToken, Task> handler, ILogger logger, bool exclusive = false)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            if (!exclusive)
+            {
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            }
+
             socket.Bind(endPoint);
             socket.Listen(512);
         }
