@@ -69,10 +69,10 @@ public sealed class HboneClientConnection : HboneConnection
         };
         if (extraHeaders is not null)
         {
-            foreach (var (name, value) in extraHeaders)
+            for (var i = 0; i < extraHeaders.Count; i++)
             {
-                HboneHeaders.ValidateOutgoing(name, value);
-                request.Add(new KeyValuePair<string, string>(name, value));
+                HboneHeaders.ValidateOutgoing(extraHeaders[i].Key, extraHeaders[i].Value);
+                request.Add(extraHeaders[i]);
             }
         }
 

@@ -17,18 +17,19 @@ internal readonly struct HboneHeaderBlock : IDisposable
 
     public static HboneHeaderBlock Encode(IReadOnlyList<KeyValuePair<string, string>> headers)
     {
+        // Indexed loops: foreach over the interface would box an enumerator per pass, per stream.
         var size = 0;
-        foreach (var (name, value) in headers)
+        for (var i = 0; i < headers.Count; i++)
         {
-            size += HpackEncoder.GetMaxEncodedLength(name, value);
+            size += HpackEncoder.GetMaxEncodedLength(headers[i].Key, headers[i].Value);
         }
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(size, 64));
         try
         {
             var length = 0;
-            foreach (var (name, value) in headers)
+            for (var i = 0; i < headers.Count; i++)
             {
-                length += HpackEncoder.EncodeField(buffer.AsSpan(length), name, value);
+                length += HpackEncoder.EncodeField(buffer.AsSpan(length), headers[i].Key, headers[i].Value);
             }
             return new HboneHeaderBlock(buffer, length);
         }

@@ -169,10 +169,10 @@ public sealed class HboneServerConnection : HboneConnection
         };
         if (extraHeaders is not null)
         {
-            foreach (var (name, value) in extraHeaders)
+            for (var i = 0; i < extraHeaders.Count; i++)
             {
-                HboneHeaders.ValidateOutgoing(name, value);
-                response.Add(new KeyValuePair<string, string>(name, value));
+                HboneHeaders.ValidateOutgoing(extraHeaders[i].Key, extraHeaders[i].Value);
+                response.Add(extraHeaders[i]);
             }
         }
         if (FindStream(stream.StreamId) != stream)

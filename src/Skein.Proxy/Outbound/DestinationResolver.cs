@@ -14,12 +14,34 @@ public sealed class DestinationResolver(ProxyStateStore state)
     // A service port's endpoints depend only on the mesh snapshot: resolved once per snapshot, not per connection or
     // request (building the list formats an address key per endpoint), which also keeps the endpoint objects (and what
     // the balancer and outlier detection keep against them) stable between connections. Keyed by the Service object
-    // of that snapshot, compared by reference.
-    private readonly ConditionalWeakTable<MeshState, ConcurrentDictionary<ServicePort, ResolvedDestination>> _resolved = new();
+    // of that snapshot, compared by reference. Mesh names asked for by host (an upstream's configured name) are kept
+    // the same way: parsing the name and building the lookup keys was most of what remained per connection.
+    private readonly ConditionalWeakTable<MeshState, SnapshotResolutions> _resolved = new();
+
+    /// <summary>Names kept per snapshot at most: a name can come from a client, so the cache must not grow with them.</summary>
+    private const int MaxNamesPerSnapshot = 1024;
 
     /// <summary>The endpoints of <paramref name="service"/>'s <paramref name="port"/> in <paramref name="mesh"/>, resolved once per snapshot.</summary>
     public ResolvedDestination Resolve(MeshState mesh, Service service, int port) =>
-        _resolved.GetValue(mesh, static _ => new()).GetOrAdd(new ServicePort(service, port), static (key, mesh) => ForService(mesh, key.Service, key.Port), mesh);
+        _resolved.GetValue(mesh, static _ => new()).ByServicePort.GetOrAdd(new ServicePort(service, port), static (key, mesh) => ForService(mesh, key.Service, key.Port), mesh);
+
+    /// <summary>The mesh service a host name means for a client in <paramref name="sourceNamespace"/>, or null when it names none.</summary>
+    private Service? ServiceNamed(MeshState mesh, string host, string? sourceNamespace)
+    {
+        var names = _resolved.GetValue(mesh, static _ => new()).ByName;
+        if (names.TryGetValue((host, sourceNamespace), out var known))
+        {
+            return known;
+        }
+
+        var service = MeshName.TryParse(host, out var name) ? FindService(mesh, name, sourceNamespace) : null;
+        if (service is not null && names.Count < MaxNamesPerSnapshot)
+        {
+            names.TryAdd((host, sourceNamespace), service);
+        }
+
+        return service;
+    }
 
     public async ValueTask<ResolvedDestination> ResolveAsync(Destination destination, string? sourceNamespace, CancellationToken ct)
     {
@@ -40,7 +62,7 @@ public sealed class DestinationResolver(ProxyStateStore state)
         }
 
         var host = destination.Host!;
-        if (MeshName.TryParse(host, out var name) && FindService(mesh, name, sourceNamespace) is { } service)
+        if (ServiceNamed(mesh, host, sourceNamespace) is { } service)
         {
             return Resolve(mesh, service, destination.Port);
         }
@@ -115,6 +137,14 @@ public sealed class DestinationResolver(ProxyStateStore state)
 
     private static ResolvedDestination Passthrough(IPEndPoint endPoint) =>
         new(null, endPoint.Port, [new UpstreamEndpoint(endPoint, null)], OutboundError.None, "");
+
+    /// <summary>What one state snapshot has resolved so far.</summary>
+    private sealed class SnapshotResolutions
+    {
+        public ConcurrentDictionary<ServicePort, ResolvedDestination> ByServicePort { get; } = new();
+
+        public ConcurrentDictionary<(string Host, string? SourceNamespace), Service> ByName { get; } = new();
+    }
 
     private readonly record struct ServicePort(Service Service, int Port)
     {

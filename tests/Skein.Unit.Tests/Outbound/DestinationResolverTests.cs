@@ -34,6 +34,24 @@ public sealed class DestinationResolverTests
     }
 
     [Fact]
+    public async Task A_mesh_name_resolves_once_per_snapshot_and_per_caller_namespace()
+    {
+        var state = new ProxyStateStore();
+        state.Replace(s => s.With(services: Services(), workloads: Workloads(("web-1", "10.0.0.1", WorkloadStatus.Healthy))));
+        var resolver = new DestinationResolver(state);
+
+        var byName = await resolver.ResolveAsync(new Destination("web.shop", null, 80), null, CancellationToken.None);
+        var bareName = await resolver.ResolveAsync(new Destination("web", null, 80), "shop", CancellationToken.None);
+        var byVip = await resolver.ResolveAsync(new Destination(null, Vip, 80), "shop", CancellationToken.None);
+        Assert.Same(byVip, byName);
+        Assert.Same(byVip, bareName);
+
+        state.Replace(s => s.With(workloads: Workloads(("web-2", "10.0.0.2", WorkloadStatus.Healthy))));
+        var after = await resolver.ResolveAsync(new Destination("web.shop", null, 80), null, CancellationToken.None);
+        Assert.Equal("10.0.0.2:8080", Assert.Single(after.Endpoints).Key);
+    }
+
+    [Fact]
     public async Task Each_port_of_a_service_resolves_on_its_own()
     {
         var state = new ProxyStateStore();

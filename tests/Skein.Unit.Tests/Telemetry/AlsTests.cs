@@ -212,18 +212,18 @@ public sealed class AlsTests
 
         var encoded = AccessLogStreamer.Encode(identifier, StreamAccessLogsMessage.HttpLogsFieldNumber, http);
         var expected = new StreamAccessLogsMessage { Identifier = identifier, HttpLogs = new() { LogEntry = { http } } };
-        Assert.Equal(expected.ToByteArray(), encoded.Payload);
-        Assert.Equal(300, StreamAccessLogsMessage.Parser.ParseFrom(encoded.Payload).HttpLogs.LogEntry.Count);
+        Assert.Equal(expected.ToByteArray(), encoded.Payload.ToArray());
+        Assert.Equal(300, StreamAccessLogsMessage.Parser.ParseFrom(encoded.Payload.ToArray()).HttpLogs.LogEntry.Count);
 
         var tcp = AccessLogStreamer.Encode(null, StreamAccessLogsMessage.TcpLogsFieldNumber, [entries.Tcp(records[0] with { Method = null })]);
-        Assert.Equal(StreamAccessLogsMessage.LogEntriesOneofCase.TcpLogs, StreamAccessLogsMessage.Parser.ParseFrom(tcp.Payload).LogEntriesCase);
+        Assert.Equal(StreamAccessLogsMessage.LogEntriesOneofCase.TcpLogs, StreamAccessLogsMessage.Parser.ParseFrom(tcp.Payload.ToArray()).LogEntriesCase);
 
         // A batch too large for one small message is split: every message stays off the large-object heap, the
         // identifier rides in the first only, and together they carry every entry in order.
         var chunks = AccessLogStreamer.EncodeChunked(identifier, StreamAccessLogsMessage.HttpLogsFieldNumber, http);
         Assert.True(chunks.Count > 1, $"a {encoded.Payload.Length}-byte batch was sent as one message");
         Assert.All(chunks, c => Assert.True(c.Payload.Length < 85_000, $"a {c.Payload.Length}-byte message lands on the large-object heap"));
-        var decoded = chunks.Select(c => StreamAccessLogsMessage.Parser.ParseFrom(c.Payload)).ToList();
+        var decoded = chunks.Select(c => StreamAccessLogsMessage.Parser.ParseFrom(c.Payload.ToArray())).ToList();
         Assert.Equal(identifier, decoded[0].Identifier);
         Assert.All(decoded.Skip(1), m => Assert.Null(m.Identifier));
         Assert.Equal(http, decoded.SelectMany(m => m.HttpLogs.LogEntry));
