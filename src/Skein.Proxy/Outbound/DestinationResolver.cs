@@ -22,8 +22,29 @@ public sealed class DestinationResolver(ProxyStateStore state)
     private const int MaxNamesPerSnapshot = 1024;
 
     /// <summary>The endpoints of <paramref name="service"/>'s <paramref name="port"/> in <paramref name="mesh"/>, resolved once per snapshot.</summary>
-    public ResolvedDestination Resolve(MeshState mesh, Service service, int port) =>
-        _resolved.GetValue(mesh, static _ => new()).ByServicePort.GetOrAdd(new ServicePort(service, port), static (key, mesh) => ForService(mesh, key.Service, key.Port), mesh);
+    public ResolvedDestination Resolve(MeshState mesh, Service service, int port)
+    {
+        // Only ports the service has are kept: the port of a captured connection is the client's choice.
+        if (!HasPort(service, port))
+        {
+            return ForService(mesh, service, port);
+        }
+
+        return _resolved.GetValue(mesh, static _ => new()).ByServicePort.GetOrAdd(new ServicePort(service, port), static (key, mesh) => ForService(mesh, key.Service, key.Port), mesh);
+    }
+
+    private static bool HasPort(Service service, int port)
+    {
+        foreach (var p in service.Ports)
+        {
+            if (p.ServicePort == port)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>The mesh service a host name means for a client in <paramref name="sourceNamespace"/>, or null when it names none.</summary>
     private Service? ServiceNamed(MeshState mesh, string host, string? sourceNamespace)

@@ -160,20 +160,13 @@ public sealed class AccessLogStreamer(ProxyOptions options, ControlPlaneChannel 
 
     private static async Task WriteAllAsync(IClientStreamWriter<EncodedMessage> stream, List<EncodedMessage> messages, CancellationToken ct)
     {
-        try
+        foreach (var message in messages)
         {
-            foreach (var message in messages)
-            {
-                // The marshaller copies the payload out during the write: once it completes the buffer can go back.
-                await stream.WriteAsync(message, ct);
-            }
-        }
-        finally
-        {
-            foreach (var message in messages)
-            {
-                message.Release();
-            }
+            // The marshaller copies the payload out during the write: once it has completed the buffer can go back.
+            // A failed or cancelled write returns nothing (the stream is torn down and its buffers left to the GC), so
+            // a buffer can never be reused while a write the client abandoned is still reading it.
+            await stream.WriteAsync(message, ct);
+            message.Release();
         }
     }
 
