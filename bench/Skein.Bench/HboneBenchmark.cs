@@ -27,8 +27,11 @@ public sealed class TargetResult(string name)
     /// <summary>The path's short name.</summary>
     public string Name { get; } = name;
 
-    /// <summary>Keep-alive requests per second (wrk, 64 connections).</summary>
+    /// <summary>Keep-alive requests per second (wrk, 64 connections): the median round.</summary>
     public WrkResult? Rps { get; set; }
+
+    /// <summary>Requests per second of every round, in order.</summary>
+    public List<double> RpsRuns { get; } = [];
 
     /// <summary>Latency at a fixed 1000 rps.</summary>
     public LatencyResult? Latency { get; set; }
@@ -50,7 +53,7 @@ public sealed class TargetResult(string name)
 public sealed class HboneBenchmark(BenchOptions options)
 {
     private const int FixedRate = 1000;
-    private const int LatencyRuns = 3;
+    private const int Rounds = 3;
     private readonly string _raw = Path.Combine(options.OutDir, "raw");
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(3) };
 
@@ -92,22 +95,33 @@ public sealed class HboneBenchmark(BenchOptions options)
         try
         {
             await StartBackendAsync(work.FullName, children, ct);
-
+            var targets = new List<MeasuredPath>();
             if (options.Runs("direct"))
             {
-                results.Add(await MeasureAsync("direct", Topology.Backend, 8080, 5201, [], ct));
+                targets.Add(new MeasuredPath("direct", Topology.Backend, 8080, 5201, []));
             }
 
             if (options.Runs("haproxy"))
             {
-                results.Add(await MeasureHaproxyAsync(work.FullName, children, ct));
+                targets.Add(await StartPathAsync("haproxy", Topology.HaproxyA, () => StartHaproxyAsync(work.FullName, children, ct), results));
             }
 
             if (options.Runs("skein"))
             {
-                var (skein, checkedHbone) = await MeasureSkeinAsync(work.FullName, children, ct);
-                results.Add(skein);
-                verification = checkedHbone;
+                targets.Add(await StartPathAsync("skein", Topology.Client, () => StartSkeinAsync(SkeinDll, work.FullName, children, ct), results));
+            }
+
+            targets.RemoveAll(t => t.Failed);
+            await MeasureAllAsync(targets, ct);
+            results.AddRange(targets.Select(t => t.Result));
+            if (targets.FirstOrDefault(t => t.Result.Name == "skein") is { } skein)
+            {
+                verification = await VerifyHboneAsync(ct);
+                if (options.HoldSeconds > 0)
+                {
+                    Console.WriteLine($"holding the Skein path up for {options.HoldSeconds} s (node-a pid {skein.Proxies[0].Process.Id}, node-b pid {skein.Proxies[1].Process.Id})");
+                    await Task.Delay(TimeSpan.FromSeconds(options.HoldSeconds), ct);
+                }
             }
         }
         finally
@@ -123,6 +137,7 @@ public sealed class HboneBenchmark(BenchOptions options)
             }
         }
 
+        results.Sort((a, b) => Array.IndexOf(PathOrder, a.Name).CompareTo(Array.IndexOf(PathOrder, b.Name)));
         if (options.Only.Count > 0)
         {
             // A partial run is for iterating on one path: it prints but keeps the committed report intact.
@@ -144,118 +159,147 @@ public sealed class HboneBenchmark(BenchOptions options)
         return 0;
     }
 
-    private async Task<TargetResult> MeasureHaproxyAsync(string work, ChildProcesses children, CancellationToken ct)
+    private static readonly string[] PathOrder = ["direct", "haproxy", "skein"];
+
+    /// <summary>Starts a proxied path; a path that cannot start is reported as failed and not measured.</summary>
+    private static async Task<MeasuredPath> StartPathAsync(string name, string host, Func<Task<List<(string, Process)>>> start, List<TargetResult> failed)
     {
-        List<(string, Process)> haproxy = [];
         try
         {
-            haproxy = await StartHaproxyAsync(work, children, ct);
-            return await MeasureAsync("haproxy", Topology.HaproxyA, 9080, 9201, haproxy, ct);
+            return new MeasuredPath(name, host, 9080, 9201, await start());
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            var failed = new TargetResult("haproxy");
-            failed.Problems.Add($"setup failed: {e.Message} (see raw/haproxy-a.log, raw/haproxy-b.log)");
-            Console.Error.WriteLine($"haproxy: {e.Message}");
-            return failed;
-        }
-        finally
-        {
-            // Stopped before Skein runs, so the two proxies never compete for the cores.
-            foreach (var (_, p) in haproxy)
-            {
-                ChildProcesses.Stop(p);
-            }
+            var path = new MeasuredPath(name, host, 9080, 9201, []) { Failed = true };
+            path.Result.Problems.Add($"setup failed: {e.Message} (see raw/{name}*.log)");
+            Console.Error.WriteLine($"{name}: {e.Message}");
+            failed.Add(path.Result);
+            return path;
         }
     }
 
-    private async Task<(TargetResult Result, string Verification)> MeasureSkeinAsync(string work, ChildProcesses children, CancellationToken ct)
+    /// <summary>
+    /// Measures every started path, metric by metric. The repeated measurements (requests/s and the fixed-rate latency)
+    /// run in rounds, each round visiting every path back to back, and the median round per path is reported: the load
+    /// from other work on this shared machine drifts over minutes, and measuring one path's three runs before the next
+    /// path's put that drift between HAProxy and Skein (three runs of the same code gave 0.89×, 1.09× and 0.93×).
+    /// All paths stay up for the whole run; an idle proxy costs the measured one nothing, and each path's CPU is only
+    /// counted during its own measurements.
+    /// </summary>
+    private async Task MeasureAllAsync(List<MeasuredPath> paths, CancellationToken ct)
     {
-        TargetResult skein;
-        var verification = "not checked";
-        List<(string, Process)> nodes = [];
-        try
+        foreach (var p in paths)
         {
-            nodes = await StartSkeinAsync(SkeinDll, work, children, ct);
-            skein = await MeasureAsync("skein", Topology.Client, 9080, 9201, nodes, ct);
-            verification = await VerifyHboneAsync(ct);
-            if (options.HoldSeconds > 0)
+            Console.WriteLine($"== {p.Name}: {p.Url}, bulk {p.Host}:{p.BulkPort}");
+            // Warm-up (JIT, pools, TLS sessions) so each path is measured in its steady state; not counted.
+            await Step(p.Result, "warm-up", async () => await LoadTools.WrkAsync(p.Url, 16, 2, null, ct));
+        }
+
+        var rps = paths.ToDictionary(p => p, _ => new List<WrkResult>());
+        var latency = paths.ToDictionary(p => p, _ => new List<LatencyResult>());
+        for (var round = 1; round <= Rounds; round++)
+        {
+            foreach (var p in paths)
             {
-                Console.WriteLine($"holding the Skein path up for {options.HoldSeconds} s (node-a pid {nodes[0].Item2.Id}, node-b pid {nodes[1].Item2.Id})");
-                await Task.Delay(TimeSpan.FromSeconds(options.HoldSeconds), ct);
+                await p.MeasuredStep("rps", async () =>
+                {
+                    var run = await LoadTools.WrkAsync(p.Url, 64, options.Seconds, null, ct);
+                    rps[p].Add(run);
+                    Console.WriteLine($"   {p.Name} round {round}: rps {run.RequestsPerSecond:F0} ({run.Errors} errors)");
+                });
             }
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+
+        for (var round = 1; round <= Rounds; round++)
         {
-            skein = new TargetResult("skein");
-            skein.Problems.Add($"setup failed: {e.Message}");
-            Console.Error.WriteLine($"skein: {e.Message}");
+            foreach (var p in paths)
+            {
+                await p.MeasuredStep("latency", async () =>
+                {
+                    var run = await FixedRateLoad.RunAsync(new IPEndPoint(IPAddress.Parse(p.Host), p.HttpPort), FixedRate, options.Seconds, 32, ct);
+                    latency[p].Add(run);
+                    Console.WriteLine($"   {p.Name} round {round}: p50 {run.P50Ms:F3} ms, p99 {run.P99Ms:F3} ms at {run.AchievedRps:F0} rps ({run.Errors} lost)");
+                });
+            }
         }
 
-        foreach (var (name, p) in nodes.Where(n => n.Item2.HasExited))
+        foreach (var p in paths)
         {
-            skein.Problems.Add($"{name} exited during the run with code {p.ExitCode} (see raw/{name}.log)");
-        }
+            var r = p.Result;
+            if (rps[p].Count > 0)
+            {
+                r.RpsRuns.AddRange(rps[p].Select(w => w.RequestsPerSecond));
+                r.Rps = rps[p].OrderBy(w => w.RequestsPerSecond).ElementAt(rps[p].Count / 2);
+                await File.WriteAllTextAsync(Path.Combine(_raw, $"{p.Name}-wrk-rps.txt"), string.Join("\n\n", rps[p].Select(w => w.Raw)), ct);
+            }
 
-        return (skein, verification);
+            if (latency[p].Count > 0)
+            {
+                // One 8 s run's p99 is ~80 requests: a single scheduling hiccup moves it, so the median-p99 round is reported.
+                r.Latency = latency[p].OrderBy(l => l.P99Ms).ElementAt(latency[p].Count / 2);
+                await File.WriteAllLinesAsync(Path.Combine(_raw, $"{p.Name}-latency.txt"), latency[p].Select(l => l.ToString()), ct);
+            }
+
+            await p.MeasuredStep("conn/s", async () =>
+            {
+                r.ConnPerSecond = await LoadTools.WrkAsync(p.Url, 64, options.Seconds, "Connection: close", ct);
+                await File.WriteAllTextAsync(Path.Combine(_raw, $"{p.Name}-wrk-connclose.txt"), r.ConnPerSecond.Raw, ct);
+                Console.WriteLine($"   {p.Name}: conn/s {r.ConnPerSecond.RequestsPerSecond:F0} ({r.ConnPerSecond.Errors} errors)");
+            });
+            await p.MeasuredStep("bulk", async () =>
+            {
+                var (gbps, raw) = await LoadTools.IperfAsync(p.Host, p.BulkPort, 5, ct);
+                r.Gbps = gbps;
+                await File.WriteAllTextAsync(Path.Combine(_raw, $"{p.Name}-iperf3.json"), raw, ct);
+                Console.WriteLine($"   {p.Name}: bulk {gbps:F2} Gbit/s");
+            });
+            p.Finish();
+        }
     }
 
-    private async Task<TargetResult> MeasureAsync(string name, string host, int httpPort, int bulkPort, List<(string Name, Process Process)> proxies, CancellationToken ct)
+    /// <summary>One path under measurement: where the load goes, its proxy processes and the CPU they used in its own steps.</summary>
+    private sealed class MeasuredPath(string name, string host, int httpPort, int bulkPort, List<(string Name, Process Process)> proxies)
     {
-        var r = new TargetResult(name);
-        var url = $"http://{host}:{httpPort}/";
-        Console.WriteLine($"== {name}: {url}, bulk {host}:{bulkPort}");
+        private readonly double[] _cpu = new double[proxies.Count];
 
-        // Warm-up (JIT, pools, TLS sessions) so each path is measured in its steady state; not counted.
-        await Step(r, "warm-up", async () => await LoadTools.WrkAsync(url, 16, 2, null, ct));
-        var cpuBefore = proxies.Select(p => ProcStats.CpuSeconds(p.Process.Id)).ToArray();
+        public string Name => name;
+        public string Host => host;
+        public int HttpPort => httpPort;
+        public int BulkPort => bulkPort;
+        public string Url => $"http://{host}:{httpPort}/";
+        public List<(string Name, Process Process)> Proxies => proxies;
+        public TargetResult Result { get; } = new(name);
+        public bool Failed { get; init; }
 
-        await Step(r, "rps", async () =>
+        /// <summary>Runs one measurement, adding the proxies' CPU during it to this path's total.</summary>
+        public async Task MeasuredStep(string what, Func<Task> step)
         {
-            r.Rps = await LoadTools.WrkAsync(url, 64, options.Seconds, null, ct);
-            await File.WriteAllTextAsync(Path.Combine(_raw, $"{name}-wrk-rps.txt"), r.Rps.Raw, ct);
-            Console.WriteLine($"   rps {r.Rps.RequestsPerSecond:F0} ({r.Rps.Errors} errors)");
-        });
-        await Step(r, "latency", async () =>
-        {
-            // p99 of one 8 s run is ~80 requests: one scheduling hiccup on this shared machine moves it (a run once had
-            // direct's p99 above both proxies'). Three runs, and the one with the median p99 is reported.
-            var runs = new List<LatencyResult>();
-            for (var i = 0; i < LatencyRuns; i++)
+            var before = proxies.Select(p => p.Process.HasExited ? 0 : ProcStats.CpuSeconds(p.Process.Id)).ToArray();
+            await Step(Result, what, step);
+            for (var i = 0; i < proxies.Count; i++)
             {
-                runs.Add(await FixedRateLoad.RunAsync(new IPEndPoint(IPAddress.Parse(host), httpPort), FixedRate, options.Seconds, 32, ct));
+                if (!proxies[i].Process.HasExited)
+                {
+                    _cpu[i] += ProcStats.CpuSeconds(proxies[i].Process.Id) - before[i];
+                }
             }
-            r.Latency = runs.OrderBy(l => l.P99Ms).ElementAt(LatencyRuns / 2);
-            await File.WriteAllLinesAsync(Path.Combine(_raw, $"{name}-latency.txt"), runs.Select(l => l.ToString()), ct);
-            Console.WriteLine($"   p50 {r.Latency.P50Ms:F3} ms, p99 {r.Latency.P99Ms:F3} ms at {r.Latency.AchievedRps:F0} rps ({r.Latency.Errors} lost)");
-        });
-        await Step(r, "conn/s", async () =>
-        {
-            r.ConnPerSecond = await LoadTools.WrkAsync(url, 64, options.Seconds, "Connection: close", ct);
-            await File.WriteAllTextAsync(Path.Combine(_raw, $"{name}-wrk-connclose.txt"), r.ConnPerSecond.Raw, ct);
-            Console.WriteLine($"   conn/s {r.ConnPerSecond.RequestsPerSecond:F0} ({r.ConnPerSecond.Errors} errors)");
-        });
-        await Step(r, "bulk", async () =>
-        {
-            var (gbps, raw) = await LoadTools.IperfAsync(host, bulkPort, 5, ct);
-            r.Gbps = gbps;
-            await File.WriteAllTextAsync(Path.Combine(_raw, $"{name}-iperf3.json"), raw, ct);
-            Console.WriteLine($"   bulk {gbps:F2} Gbit/s");
-        });
-
-        for (var i = 0; i < proxies.Count; i++)
-        {
-            var (pname, p) = proxies[i];
-            if (p.HasExited)
-            {
-                r.Problems.Add($"{pname} exited with code {p.ExitCode} (see raw/{pname}.log)");
-                continue;
-            }
-
-            r.Proxies.Add((pname, ProcStats.CpuSeconds(p.Id) - cpuBefore[i], ProcStats.PeakRssMiB(p.Id)));
         }
 
-        return r;
+        /// <summary>Records each proxy's CPU seconds and peak RSS, or that it died.</summary>
+        public void Finish()
+        {
+            for (var i = 0; i < proxies.Count; i++)
+            {
+                var (pname, p) = proxies[i];
+                if (p.HasExited)
+                {
+                    Result.Problems.Add($"{pname} exited with code {p.ExitCode} (see raw/{pname}.log)");
+                    continue;
+                }
+
+                Result.Proxies.Add((pname, _cpu[i], ProcStats.PeakRssMiB(p.Id)));
+            }
+        }
     }
 
     private static async Task Step(TargetResult r, string what, Func<Task> step)
