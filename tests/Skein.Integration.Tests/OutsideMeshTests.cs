@@ -111,6 +111,17 @@ public sealed class OutsideMeshTests
         Assert.Contains("connection_security_policy=\"none\"", opened);
         Assert.Contains("source_workload=\"client-1\"", opened);
 
+        // The topology (ALS from both proxies) shows those edges as plaintext, not as the mesh's mTLS.
+        List<JsonObject> edges = [];
+        await TestMesh.EventuallyAsync(async () =>
+        {
+            var topology = await mesh.GetJsonAsync(new Uri(mesh.Api, "api/v1/topology?window=1m"));
+            edges = [.. topology["edges"]!.AsArray().Select(e => e!.AsObject()).Where(e => (string?)e["target"] == "service:default/legacy")];
+            return edges.Any(e => (string?)e["source"] == "workload:default/gw" && (string?)e["protocol"] == "http") &&
+                edges.Any(e => (string?)e["source"] == "workload:default/client-1");
+        }, TimeSpan.FromSeconds(20), "edges from the gateway and client-1 to legacy");
+        Assert.All(edges, e => Assert.Equal("plaintext", (string?)e["mtls"]));
+
         // The CA issued legacy-1's identity to nobody; the proxy on node-1 serves client-1 only.
         var certificates = await mesh.GetJsonAsync(new Uri(mesh.Api, "api/v1/certificates"));
         Assert.DoesNotContain(certificates["items"]!.AsArray(), c => c!["identity"]!.GetValue<string>().EndsWith("/sa/legacy", StringComparison.Ordinal));
