@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Skein.Control.Compiler;
+using Skein.Core.Configuration;
+using Skein.Core.Resources;
 
 namespace Skein.Cli.Commands;
 
@@ -10,12 +13,13 @@ internal static class CheckCommand
     public static Command Create()
     {
         var server = new Option<string>("--server") { Description = "Control plane REST address.", DefaultValueFactory = _ => "http://127.0.0.1:20001" };
-        var command = new Command("check", "Report rejected configuration, risky settings (plaintext PeerAuthentication) and Gateway API resources the control plane could not accept or resolve; exits 1 on errors.") { server };
+        var command = new Command("check", "Report rejected configuration, risky settings (plaintext PeerAuthentication, policies no proxy can enforce) and Gateway API resources the control plane could not accept or resolve; exits 1 on errors.") { server };
         command.SetAction(async (parse, ct) =>
         {
             using var http = new HttpClient { BaseAddress = new Uri(parse.GetRequiredValue(server)), Timeout = TimeSpan.FromSeconds(10) };
             JsonObject errors, policies;
             var gatewayApi = new List<JsonNode?>();
+            var meshResources = new List<JsonNode?>();
             try
             {
                 errors = (await http.GetFromJsonAsync<JsonObject>("/api/v1/config-errors", ct))!;
@@ -24,6 +28,12 @@ internal static class CheckCommand
                 {
                     var list = await http.GetFromJsonAsync<JsonObject>($"/api/v1/resources?kind={kind}", ct);
                     gatewayApi.AddRange(list?["items"]?.AsArray() ?? []);
+                }
+
+                foreach (var kind in OutsideMeshKinds)
+                {
+                    var list = await http.GetFromJsonAsync<JsonObject>($"/api/v1/resources?kind={kind}", ct);
+                    meshResources.AddRange(list?["items"]?.AsArray() ?? []);
                 }
             }
             catch (HttpRequestException e)
@@ -70,9 +80,31 @@ internal static class CheckCommand
                 warnings++;
             }
 
+            meshResources.AddRange((policies["items"]?.AsArray() ?? []).Select(p => p?.DeepClone()));
+            foreach (var problem in OutsideMeshWarnings.Of(Typed(meshResources)))
+            {
+                Console.Out.WriteLine($"warning: {problem}");
+                warnings++;
+            }
+
             Console.Out.WriteLine($"{errorList.Count} error(s), {warnings} warning(s).");
             return errorList.Count > 0 ? 1 : 0;
         });
         return command;
+    }
+
+    /// <summary>The kinds (besides PeerAuthentication) that say which workloads are outside the mesh and what selects them.</summary>
+    private static readonly string[] OutsideMeshKinds = ["Workload", "Namespace", "Service", "AuthorizationPolicy"];
+
+    /// <summary>The served resources as typed models, through the loader the control plane itself uses (status dropped: it is not config).</summary>
+    private static List<Resource> Typed(List<JsonNode?> items)
+    {
+        var documents = items.OfType<JsonObject>().Select(i =>
+        {
+            var copy = i.DeepClone().AsObject();
+            copy.Remove("status");
+            return (JsonNode)copy;
+        }).ToList();
+        return documents.Count == 0 ? [] : [.. ResourceLoader.LoadText(ResourceJson.ToYaml(documents), "served.yaml").Resources];
     }
 }

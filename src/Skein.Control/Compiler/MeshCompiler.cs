@@ -86,6 +86,7 @@ public sealed class MeshCompiler(ControlPlaneOptions options, ILogger<MeshCompil
         var selectorScoped = policies.Where(AuthorizationCompiler.IsSelectorScoped).ToList();
         var addresses = new Dictionary<string, XdsResource>(StringComparer.Ordinal);
         var gatewayApi = CompileGatewayApi(snapshot);
+        var outsideMesh = DataplaneMode.OutsideMeshTest(snapshot.Resources.Values);
 
         foreach (var service in services)
         {
@@ -101,8 +102,11 @@ public sealed class MeshCompiler(ControlPlaneOptions options, ILogger<MeshCompil
         var upstreamsByNode = new Dictionary<string, Dictionary<string, XdsResource>>(StringComparer.Ordinal);
         foreach (var workload in workloads)
         {
+            var outside = outsideMesh(workload);
             var proto = ToProto(workload, services);
-            if (gatewayApi.WorkloadWaypoints.TryGetValue(workload.Key, out var workloadWaypoint))
+            proto.TunnelProtocol = outside ? Proto.TunnelProtocol.None : Proto.TunnelProtocol.Hbone;
+            // No proxy serves a workload outside the mesh: nothing to redirect to a waypoint at its end, no localhost upstreams.
+            if (!outside && gatewayApi.WorkloadWaypoints.TryGetValue(workload.Key, out var workloadWaypoint))
             {
                 proto.Waypoint = WaypointAddress(workloadWaypoint);
             }
@@ -118,7 +122,7 @@ public sealed class MeshCompiler(ControlPlaneOptions options, ILogger<MeshCompil
                 upstreamsByNode[workload.Spec.Node] = nodeUpstreams = new Dictionary<string, XdsResource>(StringComparer.Ordinal);
             }
 
-            foreach (var upstream in workload.Spec.Upstreams)
+            foreach (var upstream in outside ? Enumerable.Empty<WorkloadUpstream>() : workload.Spec.Upstreams)
             {
                 var name = $"{workload.Metadata.Namespace}/{workload.Metadata.Name}/{upstream.LocalPort}";
                 nodeUpstreams[name] = XdsResource.Create(name, ToProto(workload, upstream));
@@ -217,7 +221,6 @@ public sealed class MeshCompiler(ControlPlaneOptions options, ILogger<MeshCompil
             Name = workload.Metadata.Name,
             Namespace = ns,
             Network = workload.Spec.Network ?? "",
-            TunnelProtocol = Proto.TunnelProtocol.None,
             TrustDomain = options.TrustDomain,
             ServiceAccount = workload.Spec.ServiceAccount,
             Node = workload.Spec.Node,

@@ -34,8 +34,9 @@ public sealed class EdgeSeries(DateTimeOffset firstSeen)
             {
                 bucket.Mtls++;
             }
-            else if (r.Security == "plaintext")
+            else if (r.Security is "plaintext" or "none")
             {
+                // "none": plain TCP to a destination outside the mesh (or a gateway's hop without mTLS), unencrypted all the same.
                 bucket.Plaintext++;
             }
 

@@ -119,7 +119,7 @@ public sealed class WorkloadCertificates(
         var result = new HashSet<SpiffeId>(_extra);
         foreach (var workload in state.Current.Workloads.Values)
         {
-            if (workload.Node != options.Node)
+            if (!workload.IsServedBy(options.Node))
             {
                 continue;
             }

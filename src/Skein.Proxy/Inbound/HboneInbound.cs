@@ -137,7 +137,7 @@ public sealed class HboneInbound(
         }
 
         var mesh = state.Current;
-        if (!mesh.WorkloadsByIp.TryGetValue(authority.Ip, out var workload) || workload.Node != options.Node)
+        if (!mesh.WorkloadsByIp.TryGetValue(authority.Ip, out var workload) || !workload.IsServedBy(options.Node))
         {
             await RejectAsync(request, 503, $"no workload at {authority.Ip} on node {options.Node}", caller, "NR");
             return;

@@ -18,7 +18,7 @@ namespace Skein.Proxy.Transport;
 /// <remarks>
 /// The source presents its own workload's certificate; the destination must present the certificate of
 /// the identity the destination workload runs as, or the hop is refused. Destinations outside the mesh
-/// get plain TCP.
+/// (unknown addresses, and workloads with tunnel_protocol NONE) get plain TCP.
 /// </remarks>
 public sealed class HboneConnector(
     ProxyOptions options,
@@ -33,7 +33,8 @@ public sealed class HboneConnector(
 
     public async ValueTask<HopStream> ConnectAsync(UpstreamEndpoint endpoint, Workload? source, CancellationToken ct)
     {
-        if (endpoint.Workload is not { } destination)
+        // A workload outside the mesh has no proxy to talk HBONE to: plain TCP to its own address and port.
+        if (endpoint.Workload is not { } destination || destination.IsOutsideMesh())
         {
             return new HopStream(await TcpDialer.DialAsync(endpoint.Address, ct), HopSecurity.Passthrough);
         }
@@ -46,7 +47,7 @@ public sealed class HboneConnector(
     /// <summary>Opens a hop on behalf of an identity that is not a workload (a gateway or waypoint: DESIGN §4, identity from the Gateway).</summary>
     public async ValueTask<HopStream> ConnectAsync(UpstreamEndpoint endpoint, SpiffeId source, IReadOnlyList<KeyValuePair<string, string>> headers, CancellationToken ct)
     {
-        if (endpoint.Workload is not { } destination)
+        if (endpoint.Workload is not { } destination || destination.IsOutsideMesh())
         {
             return new HopStream(await TcpDialer.DialAsync(endpoint.Address, ct), HopSecurity.Passthrough);
         }

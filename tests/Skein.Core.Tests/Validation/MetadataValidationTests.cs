@@ -32,6 +32,24 @@ public class MetadataValidationTests
             Yaml.Errors("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Bad_Name}\n"));
     }
 
+    [Theory]
+    [InlineData("none")]
+    [InlineData("hbone")]
+    public void DataplaneModeAcceptsNoneAndHbone(string mode)
+    {
+        Assert.Empty(Yaml.Errors($"apiVersion: skein.dev/v1alpha1\nkind: Workload\nmetadata: {{name: w, labels: {{skein.dev/dataplane-mode: {mode}}}}}\nspec: {{addresses: [10.0.0.1], node: n}}\n"));
+        Assert.Empty(Yaml.Errors($"apiVersion: v1\nkind: Namespace\nmetadata: {{name: legacy, labels: {{skein.dev/dataplane-mode: {mode}}}}}\n"));
+    }
+
+    [Fact]
+    public void DataplaneModeRejectsOtherValuesWithFileLineAndField()
+    {
+        Assert.Equal(
+            ["bad.yaml:5:38: metadata.labels[\"skein.dev/dataplane-mode\"]: \"ambient\" is not a dataplane mode: use none (outside the mesh) or hbone (in the mesh, the default)"],
+            Yaml.Errors("apiVersion: skein.dev/v1alpha1\nkind: Workload\nmetadata:\n  name: w\n  labels: {skein.dev/dataplane-mode: ambient}\nspec: {addresses: [10.0.0.1], node: n}\n"));
+        Assert.Single(Yaml.Errors("apiVersion: v1\nkind: Namespace\nmetadata: {name: legacy, labels: {skein.dev/dataplane-mode: None}}\n"));
+    }
+
     [Fact]
     public void EmptyNameIsRejected()
     {

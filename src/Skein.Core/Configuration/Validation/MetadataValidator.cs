@@ -28,6 +28,12 @@ internal static class MetadataValidator
         }
 
         LabelRules.ValidateLabels(meta.Labels, "metadata.labels", context);
+        if (meta.Labels.TryGetValue(DataplaneMode.Label, out var mode) && !DataplaneMode.IsValid(mode))
+        {
+            context.Error(FieldPath.Key("metadata.labels", DataplaneMode.Label),
+                $"{YamlScalars.Quote(mode)} is not a dataplane mode: use {DataplaneMode.None} (outside the mesh) or {DataplaneMode.Hbone} (in the mesh, the default)");
+        }
+
         ValidateAnnotations(meta.Annotations, context);
     }
 

@@ -220,7 +220,7 @@ public sealed class ForwardingPipeline(
 
             (tried ??= new(StringComparer.Ordinal)).Add(endpoint.Key);
             outcome.Endpoint = endpoint;
-            outcome.MutualTls = listener.Gateway.Identity is not null && endpoint.Workload is { } w && state.Current.MtlsModeFor(w, endpoint.Address.Port) != MtlsMode.Disable;
+            outcome.MutualTls = listener.Gateway.Identity is not null && endpoint.Workload is { } w && !w.IsOutsideMesh() && state.Current.MtlsModeFor(w, endpoint.Address.Port) != MtlsMode.Disable;
             var (backendHost, backendPath) = Rewrite(backend.Filters.Rewrite, host, path, prefix);
             var plan = new ForwardPlan(backendHost, backendPath, query, backend.Filters.RequestHeaders,
                 Both(entry.Filters.ResponseHeaders, backend.Filters.ResponseHeaders), backend.Filters.Cors ?? entry.Filters.Cors,
