@@ -19,7 +19,8 @@ public sealed class SocketListener : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ConnectionTracker? _tracker;
     private Task _acceptLoop = Task.CompletedTask;
-    private int _closed;
+    private int _stopping;
+    private volatile bool _closed;
 
     private SocketListener(Socket socket, ILogger logger, ConnectionTracker? tracker)
     {
@@ -34,8 +35,8 @@ public sealed class SocketListener : IAsyncDisposable
     /// <summary>The listening socket, for handing it to a successor process.</summary>
     internal Socket Socket => _socket;
 
-    /// <summary>Whether the listener has stopped accepting.</summary>
-    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+    /// <summary>Whether the listener has stopped accepting and closed its socket.</summary>
+    public bool IsClosed => _closed;
 
     /// <summary>Binds now (so the caller learns of a taken port synchronously) and starts accepting.</summary>
     /// <param name="exclusive">Fail when another socket listens on the port. Otherwise the port is shared (on Linux
@@ -132,7 +133,7 @@ public sealed class SocketListener : IAsyncDisposable
     /// <param name="shared">A successor holds the same listening socket: close only this descriptor, never shut the socket down.</param>
     public async Task StopAcceptingAsync(bool shared = false)
     {
-        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        if (Interlocked.Exchange(ref _stopping, 1) != 0)
         {
             return;
         }
@@ -156,6 +157,8 @@ public sealed class SocketListener : IAsyncDisposable
         {
             _socket.Dispose();
         }
+
+        _closed = true;
     }
 
     /// <summary>Cancels every accepted connection's handler.</summary>

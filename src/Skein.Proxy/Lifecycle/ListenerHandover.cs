@@ -281,15 +281,27 @@ public sealed class ListenerHandover(
             }
 
             _handedOver = true;
-            var stopped = await registry.StopAcceptingAsync(shared: true);
-            server.Dispose();
-            File.Delete(path);
-            await channel.SendAsync(HandoverProtocol.Released, null, ReplyTimeout);
-            logger.LogInformation("upgrade: pid {Pid} is ready and accepts on the {Count} listeners; draining", greeting.Pid, stopped);
-            lifetime.StopApplication();
+            try
+            {
+                var stopped = await registry.StopAcceptingAsync(shared: true);
+                server.Dispose();
+                File.Delete(path);
+                logger.LogInformation("upgrade: pid {Pid} is ready and accepts on the {Count} listeners; draining", greeting.Pid, stopped);
+                await channel.SendAsync(HandoverProtocol.Released, null, ReplyTimeout);
+            }
+            catch (Exception e) when (e is IOException or SocketException or TimeoutException)
+            {
+                // The successor holds the sockets already; it carries on without the confirmation.
+                logger.LogWarning("upgrade: could not confirm the hand-over to pid {Pid}: {Reason}", greeting.Pid, e.Message);
+            }
+            finally
+            {
+                lifetime.StopApplication();
+            }
+
             return true;
         }
-        catch (Exception e) when (e is IOException or SocketException or TimeoutException)
+        catch (Exception e) when (e is IOException or SocketException or TimeoutException or ObjectDisposedException)
         {
             logger.LogWarning("hand-over with a new proxy failed ({Reason}): still serving", e.Message);
             return false;
