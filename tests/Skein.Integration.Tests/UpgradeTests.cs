@@ -45,6 +45,23 @@ public sealed class UpgradeTests
     }
 
     [Fact]
+    public async Task The_native_node_proxy_hands_its_listeners_to_a_new_process_under_load()
+    {
+        var native = await NativeProxyBuild.PathAsync();
+        await using var mesh = new TestMesh();
+        await using var nodes = await TwoNodes.StartAsync(mesh, drainTimeout: "60s", nodeBExecutable: native);
+        await using var load = Load.Start(new Uri($"http://{nodes.Client}:{HttpPort}/load"), workers: 4);
+        await load.WaitForMoreAsync(20);
+
+        await nodes.UpgradeAsync(mesh, "node-b");
+        await load.WaitForMoreAsync(50);
+
+        var (ok, failed, errors) = await load.StopAsync();
+        Assert.True(failed == 0, $"{failed} of {ok + failed} requests failed during the upgrade: {string.Join("; ", errors.Take(5))}\n{mesh.Logs}");
+        Assert.Contains("drained: all", mesh.Logs, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_long_lived_tunnel_keeps_working_through_an_upgrade_until_it_closes_on_its_own()
     {
         await using var mesh = new TestMesh();
@@ -157,6 +174,8 @@ public sealed class UpgradeTests
         private readonly string[] _args;
         private readonly Dictionary<string, TestProcess> _proxies = [];
 
+        private string? _nodeBExecutable;
+
         private TwoNodes(TestMesh mesh, TcpEchoServer tcpEcho, string drainTimeout)
         {
             _tcpEcho = tcpEcho;
@@ -180,7 +199,7 @@ public sealed class UpgradeTests
 
         public TestProcess B => _proxies["node-b"];
 
-        public static async Task<TwoNodes> StartAsync(TestMesh mesh, string drainTimeout)
+        public static async Task<TwoNodes> StartAsync(TestMesh mesh, string drainTimeout, string? nodeBExecutable = null)
         {
             var echo = mesh.Block.Host(10);
             var tcp = mesh.Block.Host(12);
@@ -191,10 +210,10 @@ public sealed class UpgradeTests
                 Yaml.Workload("tcp-1", "default", "node-b", tcp, "tcpecho", "tcpecho") +
                 Yaml.Workload("client-1", "default", "node-a", mesh.Block.Host(11), "client", "client", ("echo", 80, HttpPort), ("tcpecho", 7000, TcpPort)));
             await mesh.StartEchoAsync("echo-1", new IPEndPoint(echo, 8080));
-            var nodes = new TwoNodes(mesh, TcpEchoServer.Start(new IPEndPoint(tcp, 7000)), drainTimeout);
+            var nodes = new TwoNodes(mesh, TcpEchoServer.Start(new IPEndPoint(tcp, 7000)), drainTimeout) { _nodeBExecutable = nodeBExecutable };
             await mesh.StartControlAsync();
             nodes._proxies["node-a"] = await mesh.StartProxyAsync("node-a", nodes.NodeA, extraArgs: nodes.Args("node-a"));
-            nodes._proxies["node-b"] = await mesh.StartProxyAsync("node-b", nodes.NodeB, extraArgs: nodes.Args("node-b"));
+            nodes._proxies["node-b"] = await mesh.StartProxyAsync("node-b", nodes.NodeB, nativeExecutable: nodeBExecutable, extraArgs: nodes.Args("node-b"));
             await mesh.WaitListeningAsync(new IPEndPoint(nodes.Client, HttpPort));
             await mesh.WaitListeningAsync(new IPEndPoint(nodes.Client, TcpPort));
             await mesh.WaitListeningAsync(new IPEndPoint(tcp, 15008));
@@ -213,7 +232,8 @@ public sealed class UpgradeTests
 
         public async Task<TestProcess> StartSuccessorAsync(TestMesh mesh, string node)
         {
-            var successor = await mesh.StartProxyAsync(node, node == "node-a" ? NodeA : NodeB, waitReady: false, extraArgs: Args(node));
+            var successor = await mesh.StartProxyAsync(node, node == "node-a" ? NodeA : NodeB, waitReady: false,
+                nativeExecutable: node == "node-b" ? _nodeBExecutable : null, extraArgs: Args(node));
             _proxies[node] = successor;
             return successor;
         }
