@@ -120,6 +120,15 @@ public sealed class UpgradeTests
         nodes.B.Signal(15);
         await nodes.B.WaitForOutputAsync("draining", TimeSpan.FromSeconds(30));
 
+        // The admin API stays up while draining, so the drain can be watched.
+        using (var ready = await mesh.Http.GetAsync(TestMesh.AdminUri(nodes.NodeB, "ready")))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            Assert.Equal("draining\n", await ready.Content.ReadAsStringAsync());
+        }
+
+        Assert.Equal(1, await mesh.StatAsync(nodes.NodeB, "server.drains_total"));
+
         // node-b's listeners are closed: a new HBONE connection to the workload's address is refused.
         await TestMesh.EventuallyAsync(async () =>
         {
@@ -143,8 +152,10 @@ public sealed class UpgradeTests
         Assert.Contains("none cut", nodes.B.Output, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_handover_socket_held_by_something_else_stops_the_new_proxy_with_exit_2()
+    [Theory]
+    [InlineData("HTTP/1.1 400 Bad Request", "is not a Skein node proxy")]
+    [InlineData("SKEIN-HANDOVER 2 OK pid=1", "speaks hand-over protocol 2, this binary 1")]
+    public async Task A_handover_socket_held_by_something_else_stops_the_new_proxy_with_exit_2(string answer, string error)
     {
         await using var mesh = new TestMesh();
         await mesh.StartControlAsync();
@@ -152,19 +163,43 @@ public sealed class UpgradeTests
         using var impostor = new Socket(AddressFamily.Unix, SocketType.Seqpacket, ProtocolType.Unspecified);
         impostor.Bind(new UnixDomainSocketEndPoint(path));
         impostor.Listen(1);
-        var answer = Task.Run(async () =>
+        var answering = Task.Run(async () =>
         {
             using var peer = await impostor.AcceptAsync();
             var buffer = new byte[256];
             _ = await peer.ReceiveAsync(buffer);
-            await peer.SendAsync(Encoding.ASCII.GetBytes("HTTP/1.1 400 Bad Request"));
+            await peer.SendAsync(Encoding.ASCII.GetBytes(answer));
             await Task.Delay(2000);
         });
 
         var proxy = await mesh.StartProxyAsync("node-1", mesh.Block.Host(2), waitReady: false, extraArgs: ["--handover-socket", path]);
         Assert.Equal(2, await proxy.WaitForExitAsync(TimeSpan.FromSeconds(60)));
-        Assert.Contains("is not a Skein node proxy", proxy.Output, StringComparison.Ordinal);
-        await answer;
+        Assert.Contains(error, proxy.Output, StringComparison.Ordinal);
+        await answering;
+    }
+
+    [Fact]
+    public async Task A_predecessor_that_goes_away_mid_handover_leaves_the_new_proxy_to_bind_its_listeners()
+    {
+        await using var mesh = new TestMesh();
+        await mesh.StartControlAsync();
+        var path = Path.Combine(mesh.Root, "dying.sock");
+        using var dying = new Socket(AddressFamily.Unix, SocketType.Seqpacket, ProtocolType.Unspecified);
+        dying.Bind(new UnixDomainSocketEndPoint(path));
+        dying.Listen(1);
+        var answering = Task.Run(async () =>
+        {
+            // Greets as a proxy would, then dies before sending any listener.
+            using var peer = await dying.AcceptAsync();
+            _ = await peer.ReceiveAsync(new byte[256]);
+            await peer.SendAsync(Encoding.ASCII.GetBytes("SKEIN-HANDOVER 1 OK pid=1"));
+        });
+
+        var node = mesh.Block.Host(2);
+        var proxy = await mesh.StartProxyAsync("node-1", node, extraArgs: ["--handover-socket", path]);
+        await answering;
+        Assert.Contains("binding the listeners instead", proxy.Output, StringComparison.Ordinal);
+        await mesh.WaitListeningAsync(new IPEndPoint(node, 15080));
     }
 
     /// <summary>node-a (client-1) and node-b (echo-1, tcp-1) with their proxies.</summary>

@@ -116,8 +116,10 @@ public sealed class ListenerRegistry(ILogger<ListenerRegistry> logger)
         }
     }
 
-    /// <summary>Stops every accept loop; tracked connections carry on, admin connections are cut. Later <see cref="Start"/> calls fail.</summary>
-    /// <param name="shared">A successor holds the same sockets: close only this process's descriptors.</param>
+    /// <summary>Stops every data-path accept loop (their connections carry on); later <see cref="Start"/> calls fail.</summary>
+    /// <param name="shared">A successor holds the same sockets: close only this process's descriptors, and the admin
+    /// ports' too (they are the successor's now; their connections are cut). Otherwise the admin ports stay up, so a
+    /// drain can be watched, until the admin server stops after it.</param>
     /// <returns>How many listeners stopped.</returns>
     public async Task<int> StopAcceptingAsync(bool shared)
     {
@@ -126,7 +128,7 @@ public sealed class ListenerRegistry(ILogger<ListenerRegistry> logger)
         {
             _stopped = true;
             _accepting.TrySetResult();
-            live = [.. _live.Where(l => !l.Listener.IsClosed)];
+            live = [.. _live.Where(l => !l.Listener.IsClosed && (shared || l.Tracked))];
         }
 
         foreach (var (_, listener, tracked) in live)

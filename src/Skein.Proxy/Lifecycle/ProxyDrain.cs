@@ -37,9 +37,7 @@ public sealed class ProxyDrain(
         var handedOver = handover.HandedOver;
         await _stopping.CancelAsync();
         await _handover;
-        var result = await DrainAsync(registry, inbound, pool, options.DrainTimeout, handedOver, stats, logger);
-        stats.Increment("server.drain_completed_connections", result.Finished);
-        stats.Increment("server.drain_cut_connections", result.Cut);
+        await DrainAsync(registry, inbound, pool, options.DrainTimeout, handedOver, stats, logger);
     }
 
     /// <summary>What a drain did: connections that finished on their own, and those cut at the deadline.</summary>
@@ -67,6 +65,8 @@ public sealed class ProxyDrain(
         }
 
         var cut = registry.Connections.Open;
+        stats.Increment("server.drain_completed_connections", Math.Max(0, open - cut));
+        stats.Increment("server.drain_cut_connections", cut);
         if (cut > 0)
         {
             registry.CutAll();

@@ -48,6 +48,8 @@ public sealed class DrainTests
         Assert.Equal(new ProxyDrain.DrainResult(Finished: 1, Cut: 1), result);
         await cancelled.Task.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.Equal(1, stats.Read("server.drains_total"));
+        Assert.Equal(1, stats.Read("server.drain_completed_connections"));
+        Assert.Equal(1, stats.Read("server.drain_cut_connections"));
         Assert.Throws<SocketException>(() => registry.Start("upstream", new IPEndPoint(IPAddress.Loopback, 0), (_, _) => Task.CompletedTask, NullLogger.Instance));
     }
 
