@@ -109,11 +109,13 @@ public sealed class UpgradeTests
         await fresh.RoundTripAsync("after");
     }
 
-    [Fact]
-    public async Task Sigterm_without_a_successor_refuses_new_connections_and_lets_open_ones_finish()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Sigterm_without_a_successor_refuses_new_connections_and_lets_open_ones_finish(bool native)
     {
         await using var mesh = new TestMesh();
-        await using var nodes = await TwoNodes.StartAsync(mesh, drainTimeout: "120s");
+        await using var nodes = await TwoNodes.StartAsync(mesh, drainTimeout: "120s", nodeBExecutable: native ? await NativeProxyBuild.PathAsync() : null);
         using var held = await Echoing.OpenAsync(new IPEndPoint(nodes.Client, TcpPort));
         await held.RoundTripAsync("before");
 

@@ -213,6 +213,14 @@ public sealed class ListenerHandover(
 
         var dir = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if ((File.GetUnixFileMode(dir) & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0 &&
+            (File.GetUnixFileMode(dir) & UnixFileMode.StickyBit) == 0)
+        {
+            // Others could replace the socket file with their own and be handed this proxy's listeners' successor.
+            logger.LogWarning("hand-over socket {Path}: its directory is writable by other users; upgrades without dropped connections are off (pass --handover-socket in a private directory)", path);
+            return;
+        }
+
         // A file left here is a previous proxy's socket (it was released to us, or the proxy died).
         File.Delete(path);
         using var server = new Socket(AddressFamily.Unix, SocketType.Seqpacket, ProtocolType.Unspecified);
