@@ -42,12 +42,14 @@ internal static class ProxyCommand
 
         var drainTimeout = new Option<TimeSpan>("--drain-timeout")
         {
+            HelpName = "duration",
             Description = "Node role: on SIGTERM/Ctrl-C or after handing its listeners to a new process, how long open connections may finish before they are cut (e.g. 30s, 2m).",
             DefaultValueFactory = _ => TimeSpan.FromSeconds(30),
             CustomParser = ParseDuration,
         };
         var handoverSocket = new Option<string?>("--handover-socket")
         {
+            HelpName = "path|off",
             Description = "Node role: Unix socket for upgrades without dropped connections. A new proxy started with the same flags takes the running one's " +
                 "listening sockets over this socket; the old one drains and exits. Default: $XDG_RUNTIME_DIR/skein (or /tmp/skein-$USER)/proxy-<node>-<address>.sock; off disables it.",
         };
