@@ -84,9 +84,19 @@ public sealed class UpgradeTests
         Assert.False(oldB.HasExited);
         await held.RoundTripAsync("still");
 
-        // Closing it ends the old process's drain well before the deadline: nothing cut.
+        // Upgrading the source side too: the old node-a keeps relaying the client's end of the same connection.
+        var oldA = nodes.A;
+        var newA = await nodes.StartSuccessorAsync(mesh, "node-a");
+        await newA.WaitForOutputAsync("took over from pid", TimeSpan.FromSeconds(60));
+        await oldA.WaitForOutputAsync("draining after the upgrade", TimeSpan.FromSeconds(30));
+        await held.RoundTripAsync("both old");
+        Assert.False(oldA.HasExited);
+
+        // Closing it ends both old processes' drains well before the deadline: nothing cut.
         held.Dispose();
+        Assert.Equal(0, await oldA.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.Equal(0, await oldB.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("none cut", oldA.Output, StringComparison.Ordinal);
         Assert.Contains("none cut", oldB.Output, StringComparison.Ordinal);
     }
 
@@ -233,6 +243,8 @@ public sealed class UpgradeTests
         public IPAddress Tcp { get; }
 
         public string Root { get; }
+
+        public TestProcess A => _proxies["node-a"];
 
         public TestProcess B => _proxies["node-b"];
 
