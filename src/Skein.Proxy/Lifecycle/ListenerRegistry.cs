@@ -25,6 +25,7 @@ public sealed class ListenerRegistry(ILogger<ListenerRegistry> logger)
     private readonly List<(ListenerKey Key, SocketListener Listener, bool Tracked)> _live = [];
     private TaskCompletionSource _accepting = Completed();
     private bool _stopped;
+    private int _stoppedCount;
 
     /// <summary>Connections accepted by data-path listeners (not admin) and still open.</summary>
     public ConnectionTracker Connections { get; } = new();
@@ -120,7 +121,7 @@ public sealed class ListenerRegistry(ILogger<ListenerRegistry> logger)
     /// <param name="shared">A successor holds the same sockets: close only this process's descriptors, and the admin
     /// ports' too (they are the successor's now; their connections are cut). Otherwise the admin ports stay up, so a
     /// drain can be watched, until the admin server stops after it.</param>
-    /// <returns>How many listeners stopped.</returns>
+    /// <returns>How many listeners have stopped so far (this call and earlier ones).</returns>
     public async Task<int> StopAcceptingAsync(bool shared)
     {
         List<(ListenerKey Key, SocketListener Listener, bool Tracked)> live;
@@ -141,7 +142,7 @@ public sealed class ListenerRegistry(ILogger<ListenerRegistry> logger)
         }
 
         CloseUnclaimed();
-        return live.Count;
+        return Interlocked.Add(ref _stoppedCount, live.Count);
     }
 
     /// <summary>Cancels every connection still open (the drain deadline passed).</summary>
