@@ -164,6 +164,24 @@ public sealed class UpgradeTests
         Assert.Contains("none cut", nodes.B.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_second_sigterm_while_draining_cuts_what_is_left()
+    {
+        await using var mesh = new TestMesh();
+        await using var nodes = await TwoNodes.StartAsync(mesh, drainTimeout: "10m");
+        using var held = await Echoing.OpenAsync(new IPEndPoint(nodes.Client, TcpPort));
+        await held.RoundTripAsync("before");
+
+        nodes.B.Signal(15);
+        await nodes.B.WaitForOutputAsync("draining", TimeSpan.FromSeconds(30));
+        await held.RoundTripAsync("draining");
+        nodes.B.Signal(15);
+
+        Assert.Equal(0, await nodes.B.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("second stop signal while draining: cut 1 connections still open", nodes.B.Output, StringComparison.Ordinal);
+        Assert.True(await held.EndsAsync(TimeSpan.FromSeconds(30)), "the cut tunnel's client connection was not closed");
+    }
+
     [Theory]
     [InlineData("HTTP/1.1 400 Bad Request", "is not a Skein node proxy")]
     [InlineData("SKEIN-HANDOVER 2 OK pid=1", "speaks hand-over protocol 2, this binary 1")]

@@ -43,7 +43,7 @@ internal static class ProxyCommand
         var drainTimeout = new Option<TimeSpan>("--drain-timeout")
         {
             HelpName = "duration",
-            Description = "Node role: on SIGTERM/Ctrl-C or after handing its listeners to a new process, how long open connections may finish before they are cut (e.g. 30s, 2m).",
+            Description = "Node role: on SIGTERM/Ctrl-C or after handing its listeners to a new process, how long open connections may finish before they are cut (e.g. 30s, 2m); a second signal cuts at once.",
             DefaultValueFactory = _ => TimeSpan.FromSeconds(30),
             CustomParser = ParseDuration,
         };

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Skein.Proxy.Inbound;
@@ -37,7 +38,27 @@ public sealed class ProxyDrain(
         var handedOver = handover.HandedOver;
         await _stopping.CancelAsync();
         await _handover;
-        await DrainAsync(registry, inbound, pool, options.DrainTimeout, handedOver, stats, logger);
+        // A second SIGTERM or Ctrl-C while draining cuts what is left at once (the host's own handler ignores repeats).
+        using var cutNow = new CancellationTokenSource();
+        using var sigterm = CutOnSignal(PosixSignal.SIGTERM, cutNow);
+        using var sigint = CutOnSignal(PosixSignal.SIGINT, cutNow);
+        await DrainAsync(registry, inbound, pool, options.DrainTimeout, handedOver, stats, logger, cutNow.Token);
+    }
+
+    private static PosixSignalRegistration? CutOnSignal(PosixSignal signal, CancellationTokenSource cutNow)
+    {
+        try
+        {
+            return PosixSignalRegistration.Create(signal, context =>
+            {
+                context.Cancel = true;
+                cutNow.Cancel();
+            });
+        }
+        catch (PlatformNotSupportedException)
+        {
+            return null;
+        }
     }
 
     /// <summary>What a drain did: connections that finished on their own, and those cut at the deadline.</summary>
@@ -45,7 +66,7 @@ public sealed class ProxyDrain(
 
     /// <summary>Runs a drain; separate from the hosted service so its bookkeeping can be tested on its own.</summary>
     internal static async Task<DrainResult> DrainAsync(ListenerRegistry registry, HboneInbound? inbound, HbonePool? pool, TimeSpan deadline, bool handedOver,
-        ProxyStats stats, ILogger logger)
+        ProxyStats stats, ILogger logger, CancellationToken cutNow = default)
     {
         stats.Increment("server.drains_total");
         var listeners = await registry.StopAcceptingAsync(shared: handedOver);
@@ -55,7 +76,8 @@ public sealed class ProxyDrain(
         logger.LogInformation("draining{Why}: stopped {Listeners} listeners, GOAWAY on {Hbone} inbound and {Pooled} outbound HBONE connections; {Open} connections open, waiting up to {Deadline}",
             handedOver ? " after the upgrade" : "", listeners, hbone, pooled, open, Format(deadline));
 
-        using var timeout = new CancellationTokenSource(deadline);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cutNow);
+        timeout.CancelAfter(deadline);
         try
         {
             await registry.Connections.WhenIdleAsync(timeout.Token);
@@ -70,7 +92,8 @@ public sealed class ProxyDrain(
         if (cut > 0)
         {
             registry.CutAll();
-            logger.LogWarning("drain deadline ({Deadline}) passed: cut {Cut} connections still open ({Finished} finished)", Format(deadline), cut, Math.Max(0, open - cut));
+            logger.LogWarning("{Why}: cut {Cut} connections still open ({Finished} finished)",
+                cutNow.IsCancellationRequested ? "second stop signal while draining" : $"drain deadline ({Format(deadline)}) passed", cut, Math.Max(0, open - cut));
             // Give the cut handlers a moment to close their sockets and write their access-log records.
             using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
             try
