@@ -112,11 +112,14 @@ internal static class ProxyCommand
     }
 
     /// <summary>
-    /// How to invoke a parsed command line: a proxy handles SIGTERM and Ctrl-C itself (its host drains for up to
-    /// --drain-timeout), so System.CommandLine's own handling, which ends the process two seconds after the signal, is off.
+    /// How to invoke a parsed command line: a node proxy handles SIGTERM and Ctrl-C itself (its host drains for up to
+    /// --drain-timeout), so System.CommandLine's own handling, which ends the process two seconds after the signal, is
+    /// off for it. Gateways and waypoints keep it (their Kestrel listeners do not drain under --drain-timeout yet).
     /// </summary>
     public static InvocationConfiguration Invocation(ParseResult parse) =>
-        parse.CommandResult.Command.Options.Any(o => o.Name == "--drain-timeout") ? new() { ProcessTerminationTimeout = null } : new();
+        parse.Errors.Count == 0 && parse.CommandResult.Command.Options.Any(o => o.Name == "--drain-timeout") && parse.GetValue<string>("--role") == "node"
+            ? new() { ProcessTerminationTimeout = null }
+            : new();
 
     private static TimeSpan ParseDuration(System.CommandLine.Parsing.ArgumentResult result)
     {
