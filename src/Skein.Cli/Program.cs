@@ -15,4 +15,5 @@ var root = new RootCommand("Skein: a service mesh with SPIFFE identities, HBONE 
     ExplainCommand.Create(),
 };
 
-return await root.Parse(args).InvokeAsync();
+var parsed = root.Parse(args);
+return await parsed.InvokeAsync(ProxyCommand.Invocation(parsed));

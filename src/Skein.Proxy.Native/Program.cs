@@ -19,7 +19,8 @@ if (Environment.GetEnvironmentVariable(InlineCompletions) is null)
 GlibcArenas.Limit();
 
 var root = ProxyCommand.Configure(new RootCommand("Skein node proxy (ahead-of-time build of `skein proxy --role node`): capture, HBONE mTLS tunnels, L4 policy, access logs."), ["node"]);
-return await root.Parse(args).InvokeAsync();
+var parsed = root.Parse(args);
+return await parsed.InvokeAsync(ProxyCommand.Invocation(parsed));
 
 /// <summary>Caps glibc's malloc arenas for this process (what <c>MALLOC_ARENA_MAX=2</c> does), unless the operator set it.</summary>
 /// <remarks>

@@ -7,6 +7,7 @@ using Skein.Proxy.Capture;
 using Skein.Proxy.Identity;
 using Skein.Proxy.Inbound;
 using Skein.Proxy.L7;
+using Skein.Proxy.Lifecycle;
 using Skein.Proxy.LoadBalancing;
 using Skein.Proxy.Outbound;
 using Skein.Proxy.Pool;
@@ -75,8 +76,12 @@ public static class ProxyHost
         services.AddSingleton<IXdsHandler, WorkloadMtlsHandler>();
         services.AddSingleton<ProxyProtocolListener>();
         services.AddSingleton<WorkloadListeners>();
+        services.AddSingleton<ListenerRegistry>();
+        services.AddSingleton<ListenerHandover>();
         if (options.Role == "node")
         {
+            // First of the node's listeners: the sockets of a running predecessor (an upgrade) arrive before any bind.
+            services.AddHostedService(sp => sp.GetRequiredService<ListenerHandover>());
             services.AddSingleton<IDestinationConnector, HboneConnector>();
             services.AddSingleton<IXdsHandler, UpstreamHandler>();
             services.AddHostedService(sp => sp.GetRequiredService<ProxyProtocolListener>());
@@ -96,7 +101,14 @@ public static class ProxyHost
         // Started last, as Kestrel was: the other listeners are up when the admin API answers.
         services.AddSingleton<AdminEndpoints>();
         services.AddHostedService<AdminServer>();
-        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        if (options.Role == "node")
+        {
+            // Last, so the host stops it first: connections drain while everything else still runs.
+            services.AddHostedService<ProxyDrain>();
+        }
+
+        // The drain bounds itself (--drain-timeout); the host must not cut it short.
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5) + (options.Role == "node" ? options.DrainTimeout : TimeSpan.Zero));
 
         return builder.Build();
     }

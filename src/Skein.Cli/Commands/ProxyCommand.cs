@@ -40,7 +40,21 @@ internal static class ProxyCommand
         var otlpEndpoint = new Option<string?>("--otlp-endpoint") { Description = "Gateways and waypoints export request spans here over OTLP (gRPC; OTLP/HTTP when the URL ends in /v1/traces)." };
         var trustDomain = new Option<string>("--trust-domain") { Description = "The mesh trust domain.", DefaultValueFactory = _ => "cluster.local" };
 
-        foreach (var option in new Option[] { role, node, control, address, socksPort, adminPort, metricsPort, rootCert, tokenFile, trustDomain, accessLog, otlpEndpoint })
+        var drainTimeout = new Option<TimeSpan>("--drain-timeout")
+        {
+            HelpName = "duration",
+            Description = "Node role: on SIGTERM/Ctrl-C or after handing its listeners to a new process, how long open connections may finish before they are cut (e.g. 30s, 2m); a second signal cuts at once.",
+            DefaultValueFactory = _ => TimeSpan.FromSeconds(30),
+            CustomParser = ParseDuration,
+        };
+        var handoverSocket = new Option<string?>("--handover-socket")
+        {
+            HelpName = "path|off",
+            Description = "Node role: Unix socket for upgrades without dropped connections. A new proxy started with the same flags takes the running one's " +
+                "listening sockets over this socket; the old one drains and exits. Default: $XDG_RUNTIME_DIR/skein (or /tmp/skein-$USER)/proxy-<node>-<address>.sock; off disables it.",
+        };
+
+        foreach (var option in new Option[] { role, node, control, address, socksPort, adminPort, metricsPort, rootCert, tokenFile, trustDomain, accessLog, otlpEndpoint, drainTimeout, handoverSocket })
         {
             command.Add(option);
         }
@@ -83,10 +97,43 @@ internal static class ProxyCommand
                 MetricsPort = parse.GetValue(metricsPort),
                 AccessLogFormat = parse.GetValue(accessLog) ?? ProxyOptions.DefaultAccessLogFormat(parse.GetRequiredValue(role)),
                 OtlpEndpoint = parse.GetValue(otlpEndpoint),
+                DrainTimeout = parse.GetValue(drainTimeout),
+                HandoverSocket = parse.GetRequiredValue(role) != "node" ? null : parse.GetValue(handoverSocket) switch
+                {
+                    "off" => null,
+                    { Length: > 0 } path => Path.GetFullPath(path),
+                    _ => ProxyOptions.DefaultHandoverSocket(parse.GetRequiredValue(node), parse.GetRequiredValue(address)),
+                },
             };
             using var app = ProxyHost.Build(options);
             return await HostRunner.RunAsync(app, ct);
         });
         return command;
+    }
+
+    /// <summary>
+    /// How to invoke a parsed command line: a node proxy handles SIGTERM and Ctrl-C itself (its host drains for up to
+    /// --drain-timeout), so System.CommandLine's own handling, which ends the process two seconds after the signal, is
+    /// off for it. Gateways and waypoints keep it (their Kestrel listeners do not drain under --drain-timeout yet).
+    /// </summary>
+    public static InvocationConfiguration Invocation(ParseResult parse) =>
+        parse.Errors.Count == 0 && parse.CommandResult.Command.Options.Any(o => o.Name == "--drain-timeout") && parse.GetValue<string>("--role") == "node"
+            ? new() { ProcessTerminationTimeout = null }
+            : new();
+
+    private static TimeSpan ParseDuration(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        var text = result.Tokens.Count == 0 ? "" : result.Tokens[0].Value.Trim();
+        var (number, unit) = text.EndsWith("ms", StringComparison.Ordinal) ? (text[..^2], 0.001)
+            : text.EndsWith('s') ? (text[..^1], 1.0)
+            : text.EndsWith('m') ? (text[..^1], 60.0)
+            : (text, 1.0);
+        if (double.TryParse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) && value >= 0)
+        {
+            return TimeSpan.FromSeconds(value * unit);
+        }
+
+        result.AddError($"{result.Argument.Name}: \"{text}\" is not a duration (e.g. 30s, 2m, 500ms)");
+        return default;
     }
 }

@@ -32,6 +32,11 @@ internal sealed class AdminEndpoints(IServiceProvider services)
     private AdminResponse Ready()
     {
         var options = services.GetRequiredService<ProxyOptions>();
+        if (services.GetService<Lifecycle.ListenerRegistry>() is { Stopped: true })
+        {
+            return AdminResponse.Text("draining\n", 503);
+        }
+
         return services.GetRequiredService<XdsStatus>().HasConfig(options.Role == "node" ? TypeUrls.NodeTypes : TypeUrls.L7Types)
             ? AdminResponse.Text("LIVE\n")
             : AdminResponse.Text("waiting for config from the control plane\n", 503);

@@ -27,8 +27,9 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
     private readonly (IPEndPoint EndPoint, Dictionary<string, Func<string, AdminResponse>> Routes)[] _ports;
     private readonly ILogger _logger;
     private readonly List<SocketListener> _listeners = [];
+    private readonly Lifecycle.ListenerRegistry? _registry;
 
-    public AdminServer(ProxyOptions options, AdminEndpoints endpoints, ILogger<AdminServer> logger)
+    public AdminServer(ProxyOptions options, AdminEndpoints endpoints, Lifecycle.ListenerRegistry registry, ILogger<AdminServer> logger)
         : this(
             [
                 // Admin stays on the node's loopback address: it exposes config and must never face the network.
@@ -37,6 +38,7 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
             ],
             logger)
     {
+        _registry = registry;
     }
 
     /// <summary>A server of the given ports, each with its own paths (a path of one port is a 404 on another).</summary>
@@ -66,7 +68,11 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
             try
             {
                 // Exclusive, as Kestrel's ports were: a second proxy on the same admin port fails instead of taking half its requests.
-                _listeners.Add(SocketListener.Start(endPoint, (socket, ct) => ServeAsync(socket, routes, connections, ct), _logger, exclusive: true));
+                // Through the registry the admin ports too pass to a successor on upgrade (they are exclusive, so it could not bind them).
+                Func<Socket, CancellationToken, Task> serve = (socket, ct) => ServeAsync(socket, routes, connections, ct);
+                _listeners.Add(_registry is null
+                    ? SocketListener.Start(endPoint, serve, _logger, exclusive: true)
+                    : _registry.Start(_listeners.Count == 0 ? "admin" : "metrics", endPoint, serve, _logger, exclusive: true, tracked: false));
             }
             catch (SocketException e)
             {

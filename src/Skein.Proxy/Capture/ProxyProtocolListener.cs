@@ -22,6 +22,7 @@ public sealed class ProxyProtocolListener(
     OutboundProxy outbound,
     ProxyStateStore state,
     ProxyStats stats,
+    Lifecycle.ListenerRegistry registry,
     ILogger<ProxyProtocolListener> logger) : IHostedService, IAsyncDisposable
 {
     private const int MaxHeaderBytes = 8192;
@@ -29,7 +30,7 @@ public sealed class ProxyProtocolListener(
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _listener = SocketListener.Start(new IPEndPoint(options.Address, options.SocksPort), ServeAsync, logger);
+        _listener = registry.Start("socks", new IPEndPoint(options.Address, options.SocksPort), ServeAsync, logger);
         logger.LogInformation("SOCKS5 and HTTP CONNECT on {EndPoint}", _listener.EndPoint);
         return Task.CompletedTask;
     }

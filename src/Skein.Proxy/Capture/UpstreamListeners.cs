@@ -13,7 +13,7 @@ namespace Skein.Proxy.Capture;
 /// Reconciliation binds new listeners before closing old ones and rolls back on any bind failure, so a
 /// rejected update (say, a port already in use) leaves the previous listeners serving untouched.
 /// </remarks>
-public sealed class UpstreamListeners(OutboundProxy outbound, ProxyStateStore state, ProxyStats stats, ILogger<UpstreamListeners> logger) : IAsyncDisposable
+public sealed class UpstreamListeners(OutboundProxy outbound, ProxyStateStore state, ProxyStats stats, Lifecycle.ListenerRegistry registry, ILogger<UpstreamListeners> logger) : IAsyncDisposable
 {
     private readonly Dictionary<IPEndPoint, Entry> _listeners = [];
     private readonly Lock _gate = new();
@@ -45,7 +45,7 @@ public sealed class UpstreamListeners(OutboundProxy outbound, ProxyStateStore st
                 var entry = new Entry(name, upstream);
                 try
                 {
-                    entry.Listener = SocketListener.Start(ep, (socket, ct) => ServeAsync(entry, socket, ct), logger);
+                    entry.Listener = registry.Start("upstream", ep, (socket, ct) => ServeAsync(entry, socket, ct), logger);
                     started.Add((ep, entry));
                 }
                 catch (SocketException e)

@@ -19,11 +19,17 @@ public sealed class WorkloadListeners(
     ProxyStateStore state,
     HboneInbound inbound,
     ProxyProtocolListener socks,
+    Lifecycle.ListenerRegistry registry,
     ILogger<WorkloadListeners> logger) : BackgroundService
 {
+    private MeshState? _reconciled;
+
     private readonly Dictionary<IPEndPoint, (string Uid, SocketListener Listener)> _listeners = [];
     private readonly HashSet<IPEndPoint> _reportedFailures = [];
     private readonly SemaphoreSlim _changed = new(0);
+
+    /// <summary>The mesh state the listeners were last reconciled with (a successor taking over waits for the current one).</summary>
+    internal MeshState? Reconciled => Volatile.Read(ref _reconciled);
 
     /// <summary>What is listening, for the admin config dump.</summary>
     public IReadOnlyList<string> Describe()
@@ -72,8 +78,9 @@ public sealed class WorkloadListeners(
 
     private void Reconcile(CancellationToken ct)
     {
+        var snapshot = state.Current;
         var wanted = new Dictionary<IPEndPoint, string>();
-        foreach (var workload in state.Current.Workloads.Values.Where(w => w.Node == options.Node))
+        foreach (var workload in snapshot.Workloads.Values.Where(w => w.Node == options.Node))
         {
             foreach (var raw in workload.Addresses)
             {
@@ -101,10 +108,14 @@ public sealed class WorkloadListeners(
                 try
                 {
                     var listener = ep.Port == HboneConnector.HbonePort
-                        ? SocketListener.Start(ep, (s, c) => inbound.ServeAsync(s, uid, c), logger)
-                        : SocketListener.Start(ep, (s, c) => socks.ServeAsync(s, state.Current.Workloads.GetValueOrDefault(uid), c), logger);
+                        ? registry.Start("hbone", ep, (s, c) => inbound.ServeAsync(s, uid, c), logger)
+                        : registry.Start("socks", ep, (s, c) => socks.ServeAsync(s, state.Current.Workloads.GetValueOrDefault(uid), c), logger);
                     _listeners[ep] = (uid, listener);
                     _reportedFailures.Remove(ep);
+                }
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.Shutdown)
+                {
+                    // Draining: no new listeners.
                 }
                 catch (SocketException e)
                 {
@@ -115,5 +126,7 @@ public sealed class WorkloadListeners(
                 }
             }
         }
+
+        Volatile.Write(ref _reconciled, snapshot);
     }
 }

@@ -35,6 +35,37 @@ public sealed class HboneInbound(
     ILogger<HboneInbound> logger)
 {
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<HboneServerConnection, byte> _open = new();
+    private volatile bool _draining;
+
+    /// <summary>HBONE connections being served now.</summary>
+    public int OpenConnections => _open.Count;
+
+    /// <summary>Sends GOAWAY on every HBONE connection (and on any that starts from now on): open tunnels finish, new ones go elsewhere.</summary>
+    /// <returns>How many connections were told.</returns>
+    public int GoAway()
+    {
+        _draining = true;
+        var told = 0;
+        foreach (var connection in _open.Keys)
+        {
+            told++;
+            _ = ShutdownQuietlyAsync(connection);
+        }
+
+        return told;
+    }
+
+    private static async Task ShutdownQuietlyAsync(HboneServerConnection connection)
+    {
+        try
+        {
+            await connection.ShutdownAsync();
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+        }
+    }
 
     public async Task ServeAsync(Socket socket, string workloadUid, CancellationToken ct)
     {
@@ -73,7 +104,22 @@ public sealed class HboneInbound(
         }
 
         await using var server = new HboneServerConnection(transport);
-        await server.RunAsync(request => HandleAsync(request, workloadUid, peerId, peer, ct), ct);
+        _open[server] = 0;
+        try
+        {
+            var run = server.RunAsync(request => HandleAsync(request, workloadUid, peerId, peer, ct), ct);
+            if (_draining)
+            {
+                // Accepted just before the listener closed: drain it like the others.
+                _ = ShutdownQuietlyAsync(server);
+            }
+
+            await run;
+        }
+        finally
+        {
+            _open.TryRemove(server, out _);
+        }
     }
 
     private async Task<(SslStream Stream, SpiffeId PeerId)?> AuthenticateAsync(NetworkStream network, string workloadUid, IPEndPoint peer, CancellationToken ct)

@@ -157,6 +157,34 @@ public sealed class HbonePool(ILogger<HbonePool> logger) : IAsyncDisposable
         }
     }
 
+    /// <summary>Sends GOAWAY on every pooled connection (a drain): idle ones close at once, busy ones once their tunnels end; returns how many.</summary>
+    public int GoAway()
+    {
+        List<HboneClientConnection> all;
+        lock (_gate)
+        {
+            all = [.. _entries.Values.SelectMany(e => e.Connections).Select(p => p.Connection)];
+        }
+
+        foreach (var connection in all)
+        {
+            _ = ShutdownQuietlyAsync(connection);
+        }
+
+        return all.Count;
+    }
+
+    private static async Task ShutdownQuietlyAsync(HboneClientConnection connection)
+    {
+        try
+        {
+            await connection.ShutdownAsync();
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();

@@ -77,18 +77,28 @@ public sealed class HboneConnector(
         var destinationId = WorkloadIdentity.Of(destination, options.TrustDomain);
         var hboneAddress = new IPEndPoint(endpoint.Address.Address, HbonePort);
         var key = new HbonePoolKey(sourceId?.ToString() ?? "", useTls ? destinationId.ToString() : "", sourceIp, hboneAddress);
-        var connection = await pool.GetAsync(key, c => DialAsync(hboneAddress, sourceIp, certificate, destinationId, c), ct);
-
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            var stream = await connection.OpenTunnelAsync(endpoint.Authority ?? endpoint.Address.ToString(), headers, ct);
-            return new HopStream(stream, useTls ? HopSecurity.Mtls : HopSecurity.Plaintext);
-        }
-        catch (HboneConnectException e)
-        {
-            throw new HopException($"the destination node answered {e.Status}{(e.Reason is null ? "" : $": {e.Reason}")}", retryable: e.Status == 503, e.Status);
+            var connection = await pool.GetAsync(key, c => DialAsync(hboneAddress, sourceIp, certificate, destinationId, c), ct);
+            try
+            {
+                var stream = await connection.OpenTunnelAsync(endpoint.Authority ?? endpoint.Address.ToString(), headers, ct);
+                return new HopStream(stream, useTls ? HopSecurity.Mtls : HopSecurity.Plaintext);
+            }
+            catch (HboneConnectException e)
+            {
+                throw new HopException($"the destination node answered {e.Status}{(e.Reason is null ? "" : $": {e.Reason}")}", retryable: e.Status == 503, e.Status);
+            }
+            catch (IOException) when (attempt < MaxGoAwayRetries && !ct.IsCancellationRequested && (connection.IsDraining || connection.IsClosed))
+            {
+                // The destination proxy sent GOAWAY (it drains: shutdown or upgrade) before it processed this CONNECT, so
+                // the tunnel was never opened: open it on a new connection, which the pool dials (to its successor).
+            }
         }
     }
+
+    /// <summary>Tries of one tunnel when the connection it was opened on went away first (GOAWAY or close).</summary>
+    private const int MaxGoAwayRetries = 3;
 
     private async Task<HboneClientConnection> DialAsync(IPEndPoint address, IPAddress? sourceIp, WorkloadCertificate? certificate, SpiffeId expected, CancellationToken ct)
     {

@@ -50,9 +50,9 @@ public sealed class TestMesh : IAsyncDisposable
     }
 
     /// <summary>Starts a node proxy: <c>skein proxy</c>, or the ahead-of-time <c>skein-proxy</c> at <paramref name="nativeExecutable"/>.</summary>
-    public async Task<TestProcess> StartProxyAsync(string node, IPAddress address, bool waitReady = true, string? nativeExecutable = null)
+    public async Task<TestProcess> StartProxyAsync(string node, IPAddress address, bool waitReady = true, string? nativeExecutable = null, IEnumerable<string>? extraArgs = null)
     {
-        string[] args = ["--role", "node", "--node", node, "--address", address.ToString(), "--control", $"{ControlAddress}:15012"];
+        string[] args = ["--role", "node", "--node", node, "--address", address.ToString(), "--control", $"{ControlAddress}:15012", .. extraArgs ?? []];
         var env = new Dictionary<string, string> { ["SKEIN_ROOT_CERT"] = RootCertPath, ["SKEIN_TOKEN"] = TokenFor(node) };
         var proxy = Track(nativeExecutable is null
             ? TestProcess.Skein($"proxy-{node}", ["proxy", .. args], env)

@@ -1,0 +1,116 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Skein.Proxy.Inbound;
+using Skein.Proxy.Pool;
+using Skein.Proxy.Telemetry;
+
+namespace Skein.Proxy.Lifecycle;
+
+/// <summary>The node proxy's graceful stop (SIGTERM, Ctrl-C, or after handing its listeners to a successor): stop accepting, GOAWAY, let connections finish up to <c>--drain-timeout</c>, cut the rest.</summary>
+/// <remarks>
+/// Registered after every other hosted service, so the host stops it first: the admin API, xDS, certificates and the
+/// access log keep running while connections drain (their records still reach the control plane). An accepted
+/// client that has not finished its handshake counts as a connection and gets the same deadline. Drain bookkeeping
+/// shows in the admin stats as <c>server.drain_*</c> and in the log.
+/// </remarks>
+public sealed class ProxyDrain(
+    ProxyOptions options,
+    ListenerRegistry registry,
+    ListenerHandover handover,
+    HboneInbound inbound,
+    HbonePool pool,
+    ProxyStats stats,
+    ILogger<ProxyDrain> logger) : IHostedService
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _handover = Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _handover = handover.RunAsync(_stopping.Token);
+        return Task.CompletedTask;
+    }
+
+    /// <remarks>The host's shutdown token is not used: ProxyHost sets ShutdownTimeout past the drain deadline, which bounds this.</remarks>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        var handedOver = handover.HandedOver;
+        await _stopping.CancelAsync();
+        await _handover;
+        // A second SIGTERM or Ctrl-C while draining cuts what is left at once (the host's own handler ignores repeats).
+        using var cutNow = new CancellationTokenSource();
+        using var sigterm = CutOnSignal(PosixSignal.SIGTERM, cutNow);
+        using var sigint = CutOnSignal(PosixSignal.SIGINT, cutNow);
+        await DrainAsync(registry, inbound, pool, options.DrainTimeout, handedOver, stats, logger, cutNow.Token);
+    }
+
+    private static PosixSignalRegistration? CutOnSignal(PosixSignal signal, CancellationTokenSource cutNow)
+    {
+        try
+        {
+            return PosixSignalRegistration.Create(signal, context =>
+            {
+                context.Cancel = true;
+                cutNow.Cancel();
+            });
+        }
+        catch (PlatformNotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>What a drain did: connections that finished on their own, and those cut at the deadline.</summary>
+    public readonly record struct DrainResult(int Finished, int Cut);
+
+    /// <summary>Runs a drain; separate from the hosted service so its bookkeeping can be tested on its own.</summary>
+    internal static async Task<DrainResult> DrainAsync(ListenerRegistry registry, HboneInbound? inbound, HbonePool? pool, TimeSpan deadline, bool handedOver,
+        ProxyStats stats, ILogger logger, CancellationToken cutNow = default)
+    {
+        stats.Increment("server.drains_total");
+        var listeners = await registry.StopAcceptingAsync(shared: handedOver);
+        var hbone = inbound?.GoAway() ?? 0;
+        var pooled = pool?.GoAway() ?? 0;
+        var open = registry.Connections.Open;
+        logger.LogInformation("draining{Why}: stopped {Listeners} listeners, GOAWAY on {Hbone} inbound and {Pooled} outbound HBONE connections; {Open} connections open, waiting up to {Deadline}",
+            handedOver ? " after the upgrade" : "", listeners, hbone, pooled, open, Format(deadline));
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cutNow);
+        timeout.CancelAfter(deadline);
+        try
+        {
+            await registry.Connections.WhenIdleAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        var cut = registry.Connections.Open;
+        stats.Increment("server.drain_completed_connections", Math.Max(0, open - cut));
+        stats.Increment("server.drain_cut_connections", cut);
+        if (cut > 0)
+        {
+            registry.CutAll();
+            logger.LogWarning("{Why}: cut {Cut} connections still open ({Finished} finished)",
+                cutNow.IsCancellationRequested ? "second stop signal while draining" : $"drain deadline ({Format(deadline)}) passed", cut, Math.Max(0, open - cut));
+            // Give the cut handlers a moment to close their sockets and write their access-log records.
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            try
+            {
+                await registry.Connections.WhenIdleAsync(grace.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+        else
+        {
+            logger.LogInformation("drained: all {Finished} connections finished, none cut", open);
+        }
+
+        return new DrainResult(Math.Max(0, open - cut), cut);
+    }
+
+    private static string Format(TimeSpan t) => t.TotalSeconds >= 1 && t.TotalSeconds == Math.Floor(t.TotalSeconds) ? $"{t.TotalSeconds:0}s" : $"{t.TotalMilliseconds:0}ms";
+}
