@@ -18,6 +18,7 @@ public sealed class OutsideMeshTests
         var gatewayProxy = mesh.Block.Host(3);
         var legacy = mesh.Block.Host(10);
         var client = mesh.Block.Host(11);
+        var localOutside = mesh.Block.Host(12);
         var gatewayAddress = mesh.Block.Host(20);
         mesh.WriteConfig("mesh.yaml",
             Yaml.Service("legacy", "default", 80, 8080, "legacy") +
@@ -32,6 +33,17 @@ public sealed class OutsideMeshTests
               node: vm-node
               serviceAccount: legacy
               addresses: [{{legacy}}]
+            ---
+            apiVersion: skein.dev/v1alpha1
+            kind: Workload
+            metadata:
+              name: local-db
+              namespace: default
+              labels: {app: local-db, skein.dev/dataplane-mode: none}
+            spec:
+              node: node-1
+              serviceAccount: local-db
+              addresses: [{{localOutside}}]
             ---
             apiVersion: skein.dev/v1alpha1
             kind: PeerAuthentication
@@ -96,6 +108,14 @@ public sealed class OutsideMeshTests
             var (code, output) = await Curl.RunAsync($"http://{client}:9001/from-client");
             Assert.True(code == 0, $"curl exited {code}: {output}\n{mesh.Logs}");
             Assert.Equal("legacy-1", JsonNode.Parse(output)!["pod"]!.GetValue<string>());
+        }
+
+        // An outside workload placed on node-1 itself: node-1's proxy binds nothing on its address (client-1's :15008 is bound
+        // by the same reconcile), so it cannot pose as that workload's proxy.
+        await mesh.WaitListeningAsync(new IPEndPoint(client, 15008));
+        using (var probe = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp))
+        {
+            await Assert.ThrowsAsync<System.Net.Sockets.SocketException>(async () => await probe.ConnectAsync(new IPEndPoint(localOutside, 15008)));
         }
 
         const string cluster = "cluster.outbound|80||legacy.default.svc.cluster.local";

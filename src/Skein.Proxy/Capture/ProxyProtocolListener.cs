@@ -75,7 +75,7 @@ public sealed class ProxyProtocolListener(
 
     /// <summary>The calling workload, when the client's source address is the address of a workload on this node.</summary>
     private Workload? SourceWorkload(Socket socket) =>
-        socket.RemoteEndPoint is IPEndPoint remote && state.Current.WorkloadsByIp.TryGetValue(remote.Address, out var w) && w.Node == options.Node ? w : null;
+        socket.RemoteEndPoint is IPEndPoint remote && state.Current.WorkloadsByIp.TryGetValue(remote.Address, out var w) && w.IsServedBy(options.Node) ? w : null;
 
     private async Task ServeSocksAsync(NetworkStream client, Workload? source, CancellationToken handshakeCt, CancellationToken ct)
     {

@@ -80,7 +80,7 @@ public sealed class WorkloadListeners(
     {
         var snapshot = state.Current;
         var wanted = new Dictionary<IPEndPoint, string>();
-        foreach (var workload in snapshot.Workloads.Values.Where(w => w.Node == options.Node))
+        foreach (var workload in snapshot.Workloads.Values.Where(w => w.IsServedBy(options.Node)))
         {
             foreach (var raw in workload.Addresses)
             {
