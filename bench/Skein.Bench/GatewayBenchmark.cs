@@ -77,8 +77,10 @@ public sealed class GatewayTarget(string name, string label)
     public List<string> Problems { get; } = [];
 }
 
-/// <summary>A way to run the Skein gateway: the production path, and two diagnostic variants that take one cost away.</summary>
-public sealed record SkeinVariant(string Name, string Label, bool PlaintextHbone, bool AccessLogOff)
+/// <summary>A way to run the Skein gateway: the production path, and diagnostic variants that take one cost away.</summary>
+/// <param name="Unmeshed">The backend is outside the mesh (<c>skein.dev/dataplane-mode: none</c>): no HBONE hop and no node proxy,
+/// the gateway sends plain HTTP/1.1 like every other proxy here, so only the gateway's own cost remains.</param>
+public sealed record SkeinVariant(string Name, string Label, bool PlaintextHbone, bool AccessLogOff, bool Unmeshed = false)
 {
     /// <summary>The variants in the order they run.</summary>
     public static readonly SkeinVariant[] All =
@@ -86,6 +88,7 @@ public sealed record SkeinVariant(string Name, string Label, bool PlaintextHbone
         new("skein", "Skein gateway → HBONE mTLS → node proxy (production path)", false, false),
         new("skein-h2c", "Skein, HBONE without TLS (PeerAuthentication DISABLE)", true, false),
         new("skein-nolog", "Skein, HBONE mTLS, access log off (stdout and ALS)", false, true),
+        new("skein-unmeshed", "Skein gateway → backend outside the mesh (plain HTTP, like the others)", false, false, Unmeshed: true),
     ];
 }
 
@@ -210,7 +213,9 @@ public sealed class GatewayBenchmark(GatewayOptions options)
             var (control, dataPath) = await StartSkeinAsync(dll, Path.Combine(work, target.Name), children, variant, ct);
             processes = [control, .. dataPath];
             await MeasureAsync(target, GatewayTopology.SkeinGateway, dataPath, control.Item2, routing: true, ct);
-            target.Verification = await VerifyHboneAsync(target.Name, variant.PlaintextHbone, ct);
+            target.Verification = variant.Unmeshed
+                ? await VerifyUnmeshedAsync(target.Name, ct)
+                : await VerifyHboneAsync(target.Name, variant.PlaintextHbone, ct);
             foreach (var (name, p) in processes.Where(n => n.Item2.HasExited))
             {
                 target.Problems.Add($"{name} exited during the run with code {p.ExitCode} (see raw/{name}.log)");
@@ -395,7 +400,7 @@ public sealed class GatewayBenchmark(GatewayOptions options)
         var state = Path.Combine(work, "state");
         Directory.CreateDirectory(config);
         Directory.CreateDirectory(state);
-        var yaml = GatewayTopology.SkeinConfig(variant.PlaintextHbone, variant.AccessLogOff);
+        var yaml = GatewayTopology.SkeinConfig(variant.PlaintextHbone, variant.AccessLogOff, variant.Unmeshed);
         await File.WriteAllTextAsync(Path.Combine(config, "bench.yaml"), yaml, ct);
         await File.WriteAllTextAsync(Path.Combine(_raw, $"gateway-{variant.Name}.yaml"), yaml, ct);
         var prefix = $"gateway-{variant.Name}";
@@ -405,6 +410,12 @@ public sealed class GatewayBenchmark(GatewayOptions options)
         var dataPath = new List<(string, Process)>();
         foreach (var (role, node, address) in new[] { ("node", "node-b", GatewayTopology.NodeProxy), ("gateway", "gateway", GatewayTopology.GatewayProxy) })
         {
+            if (role == "node" && variant.Unmeshed)
+            {
+                // Nothing serves a workload outside the mesh: the backend's node runs no proxy.
+                continue;
+            }
+
             var (code, token, err) = await ChildProcesses.RunAsync("dotnet", [dll, "token", "--state", state, "--node", node], ct);
             if (code != 0)
             {
@@ -430,7 +441,11 @@ public sealed class GatewayBenchmark(GatewayOptions options)
             dataPath.Add((name, process));
         }
 
-        await Readiness.WaitForHttpAsync(_http, $"http://{GatewayTopology.NodeProxy}:15000/ready", TimeSpan.FromSeconds(60), ct);
+        if (!variant.Unmeshed)
+        {
+            await Readiness.WaitForHttpAsync(_http, $"http://{GatewayTopology.NodeProxy}:15000/ready", TimeSpan.FromSeconds(60), ct);
+        }
+
         await Readiness.WaitForHttpAsync(_http, $"http://{GatewayTopology.GatewayProxy}:15000/ready", TimeSpan.FromSeconds(60), ct);
         // Listeners and certificates arrive asynchronously: ready means a routed request made it to the backend.
         await Readiness.WaitForHttpAsync(_http, $"http://{GatewayTopology.SkeinGateway}:{GatewayTopology.Http1Port}/", TimeSpan.FromSeconds(60), ct,
@@ -456,6 +471,35 @@ public sealed class GatewayBenchmark(GatewayOptions options)
                 $"({(ok ? (plaintext ? "HBONE without TLS: yes" : "HBONE with mTLS: yes") : "**does not match the variant**")})";
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or InvalidOperationException)
+        {
+            return $"not verified: {e.Message}";
+        }
+    }
+
+    /// <summary>For the unmeshed variant: nothing listens on the backend's HBONE port, so every request went to the backend directly.</summary>
+    private async Task<string> VerifyUnmeshedAsync(string name, CancellationToken ct)
+    {
+        try
+        {
+            var gateway = await _http.GetStringAsync($"http://{GatewayTopology.GatewayProxy}:15000/stats?format=json", ct);
+            await File.WriteAllTextAsync(Path.Combine(_raw, $"gateway-{name}-gateway-stats.json"), gateway, ct);
+            using var probe = new System.Net.Sockets.TcpClient();
+            var hboneOpen = false;
+            try
+            {
+                await probe.ConnectAsync(GatewayTopology.Backend, 15008, ct);
+                hboneOpen = true;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // Refused: no node proxy, as intended.
+            }
+
+            return hboneOpen
+                ? "**something listens on the backend's HBONE port 15008**: the variant is not what it claims"
+                : "no node proxy (nothing listens on the backend's :15008): the gateway sent plain HTTP to the backend";
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
         {
             return $"not verified: {e.Message}";
         }

@@ -86,6 +86,19 @@ public static class GatewayReport
             }
         }
 
+        if (by.GetValueOrDefault("skein-unmeshed") is { } unmeshed)
+        {
+            sb.AppendLine();
+            sb.AppendLine("The same goals for the gateway alone (backend outside the mesh, the like-for-like path; not the issue's production path):");
+            sb.AppendLine();
+            foreach (var (protocol, pick) in new (string, Func<GatewayTarget, LoadResult?>)[] { ("HTTP/1.1", r => r.Http1), ("HTTP/2", r => r.Http2) })
+            {
+                Goal(sb, $"{protocol} rps ≥ nginx", unmeshed, by.GetValueOrDefault("nginx"), pick, 1.0);
+                Goal(sb, $"{protocol} rps ≥ 0.9× HAProxy", unmeshed, by.GetValueOrDefault("haproxy"), pick, 0.9);
+                Goal(sb, $"{protocol} rps ≥ 0.9× plain YARP", unmeshed, by.GetValueOrDefault("yarp"), pick, 0.9);
+            }
+        }
+
         sb.AppendLine();
         sb.AppendLine("Routing check (before the load; route 10's host with route 10's header must be 200, with route 3's header 404):");
         sb.AppendLine();
@@ -97,7 +110,7 @@ public static class GatewayReport
         foreach (var r in results.Where(r => r.Verification is not null))
         {
             sb.AppendLine();
-            sb.AppendLine($"HBONE check after the {r.Name} cells: {r.Verification}.");
+            sb.AppendLine($"Path check after the {r.Name} cells: {r.Verification}.");
         }
 
         foreach (var r in results.Where(r => r.Problems.Count > 0))
@@ -117,9 +130,9 @@ public static class GatewayReport
             $"Proxies: nginx `worker_processes {options.ProxyCpuCount}`, HAProxy `nbthread {options.ProxyCpuCount}` `mode http`, plain YARP (`bench/PlainYarp`, config-based, logging at Warning), " +
             "Skein gateway as built (`dotnet skein.dll proxy --role gateway`) and the backend's node proxy `skein-proxy` (the NativeAOT node role), defaults: every request's record streamed to the control plane over ALS, no stdout line per request on the gateway; `skein-nolog` turns both off). Targets run one after another, each proxy stopped before the next starts.");
         sb.AppendLine();
-        sb.AppendLine("No unmeshed variant: the Skein gateway's backendRefs resolve only to Services whose endpoints are mesh Workloads, always reached over HBONE, " +
-            "so the gateway cannot send to a plain destination today. The h2c variant (PeerAuthentication DISABLE on the backend) keeps the hop but drops TLS; " +
-            "the gap between it and plain YARP is the gateway's own L7 pipeline plus the HBONE framing and the node proxy.");
+        sb.AppendLine("The unmeshed variant (`skein-unmeshed`: the backend Workload labelled `skein.dev/dataplane-mode: none`, no node proxy) is the like-for-like " +
+            "comparison with the other proxies: the Skein gateway with the same routes, access log and ALS stream, sending plain HTTP/1.1 to the backend. " +
+            "Its gap to plain YARP is what the gateway's mesh features cost; the gap between it and the production path is the HBONE hop and the node proxy.");
         sb.AppendLine();
         sb.AppendLine($"Machine: {Environment.ProcessorCount} CPUs (nproc), {CpuModel()}, Linux {Read("/proc/sys/kernel/osrelease")}, .NET {Environment.Version}; " +
             $"run started {started:yyyy-MM-dd HH:mm} UTC; load average at the end {Read("/proc/loadavg")}.");

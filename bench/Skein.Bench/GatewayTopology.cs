@@ -203,9 +203,10 @@ public static class GatewayTopology
     /// The mesh: Service backend on Workload backend-1 (node-b), a Gateway of class skein on 127.0.202.24 with an
     /// HTTP listener on 8080 and 8082 (cleartext ports sniff the HTTP/2 preface), ten HTTPRoutes (host + header).
     /// With <paramref name="plaintextHbone"/>, a PeerAuthentication DISABLE on the backend makes the HBONE hop h2c;
-    /// with <paramref name="accessLogOff"/>, a Telemetry turns access logging (and so the ALS stream) off in the namespace.
+    /// with <paramref name="accessLogOff"/>, a Telemetry turns access logging (and so the ALS stream) off in the namespace;
+    /// with <paramref name="unmeshed"/>, the backend Workload is outside the mesh (<c>skein.dev/dataplane-mode: none</c>).
     /// </summary>
-    public static string SkeinConfig(bool plaintextHbone, bool accessLogOff)
+    public static string SkeinConfig(bool plaintextHbone, bool accessLogOff, bool unmeshed = false)
     {
         var sb = new StringBuilder($"""
             apiVersion: v1
@@ -232,7 +233,7 @@ public static class GatewayTopology
               name: backend-1
               namespace: bench
               labels:
-                app: backend
+                app: backend{(unmeshed ? "\n    skein.dev/dataplane-mode: none" : "")}
             spec:
               node: node-b
               addresses: [{Backend}]
