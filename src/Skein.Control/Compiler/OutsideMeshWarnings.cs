@@ -34,9 +34,8 @@ public static class OutsideMeshWarnings
 
         foreach (var policy in resources.OfType<PeerAuthenticationResource>())
         {
-            var selected = policy.Spec.Selector is { MatchLabels.Count: > 0 } selector
-                ? workloads.Where(w => w.Metadata.Namespace == policy.Metadata.Namespace &&
-                                       selector.MatchLabels.All(l => w.Metadata.Labels.TryGetValue(l.Key, out var v) && v == l.Value))
+            var selected = policy.Spec.Selector is { MatchLabels.Count: > 0 }
+                ? workloads.Where(w => PeerAuthenticationCompiler.SelectorMatches(policy, w))
                 : InNamespace(workloads, policy.Metadata.Namespace);
             if (OnlyOutside(selected.ToList(), outsideMesh))
             {

@@ -12,13 +12,17 @@ namespace Skein.Control.Compiler;
 /// </remarks>
 public static class PeerAuthenticationCompiler
 {
+    /// <summary>Whether <paramref name="policy"/> has a selector and it picks <paramref name="workload"/> (same namespace, every label).</summary>
+    public static bool SelectorMatches(PeerAuthenticationResource policy, WorkloadResource workload) =>
+        policy.Metadata.Namespace == workload.Metadata.Namespace && policy.Spec.Selector is { MatchLabels.Count: > 0 } selector &&
+        selector.MatchLabels.All(l => workload.Metadata.Labels.TryGetValue(l.Key, out var v) && v == l.Value);
+
     public static SkeinProto.WorkloadMtls Resolve(WorkloadResource workload, IReadOnlyList<PeerAuthenticationResource> policies, string uid)
     {
         var ns = workload.Metadata.Namespace;
         // Most specific first; within a level, name order keeps the result deterministic.
         var chain = policies
-            .Where(p => p.Metadata.Namespace == ns && p.Spec.Selector is { MatchLabels.Count: > 0 } s &&
-                        s.MatchLabels.All(l => workload.Metadata.Labels.TryGetValue(l.Key, out var v) && v == l.Value))
+            .Where(p => SelectorMatches(p, workload))
             .OrderBy(p => p.Metadata.Name, StringComparer.Ordinal)
             .Take(1)
             .Concat(policies.Where(p => p.Metadata.Namespace == ns && p.Spec.Selector is not { MatchLabels.Count: > 0 }).OrderBy(p => p.Metadata.Name, StringComparer.Ordinal).Take(1))

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Skein.Core.Xds;
 using Skein.Proxy.Capture;
 using Skein.Proxy.Identity;
+using Skein.Proxy.Lifecycle;
 using Skein.Proxy.State;
 using Skein.Proxy.Telemetry;
 using Skein.Proxy.Xds;
@@ -32,7 +33,7 @@ internal sealed class AdminEndpoints(IServiceProvider services)
     private AdminResponse Ready()
     {
         var options = services.GetRequiredService<ProxyOptions>();
-        if (services.GetService<Lifecycle.ListenerRegistry>() is { Stopped: true })
+        if (services.GetService<ListenerRegistry>() is { Stopped: true })
         {
             return AdminResponse.Text("draining\n", 503);
         }

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Skein.Proxy.Capture;
+using Skein.Proxy.Lifecycle;
 
 namespace Skein.Proxy.Admin;
 
@@ -27,9 +28,9 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
     private readonly (IPEndPoint EndPoint, Dictionary<string, Func<string, AdminResponse>> Routes)[] _ports;
     private readonly ILogger _logger;
     private readonly List<SocketListener> _listeners = [];
-    private readonly Lifecycle.ListenerRegistry? _registry;
+    private readonly ListenerRegistry? _registry;
 
-    public AdminServer(ProxyOptions options, AdminEndpoints endpoints, Lifecycle.ListenerRegistry registry, ILogger<AdminServer> logger)
+    public AdminServer(ProxyOptions options, AdminEndpoints endpoints, ListenerRegistry registry, ILogger<AdminServer> logger)
         : this(
             [
                 // Admin stays on the node's loopback address: it exposes config and must never face the network.

@@ -6,6 +6,7 @@ using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Skein.Core.Protos.Workload;
+using Skein.Proxy.Lifecycle;
 using Skein.Proxy.Outbound;
 using Skein.Proxy.State;
 using Skein.Proxy.Telemetry;
@@ -22,7 +23,7 @@ public sealed class ProxyProtocolListener(
     OutboundProxy outbound,
     ProxyStateStore state,
     ProxyStats stats,
-    Lifecycle.ListenerRegistry registry,
+    ListenerRegistry registry,
     ILogger<ProxyProtocolListener> logger) : IHostedService, IAsyncDisposable
 {
     private const int MaxHeaderBytes = 8192;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Skein.Proxy.Lifecycle;
 using Skein.Proxy.Outbound;
 using Skein.Proxy.State;
 using Skein.Proxy.Telemetry;
@@ -13,7 +14,7 @@ namespace Skein.Proxy.Capture;
 /// Reconciliation binds new listeners before closing old ones and rolls back on any bind failure, so a
 /// rejected update (say, a port already in use) leaves the previous listeners serving untouched.
 /// </remarks>
-public sealed class UpstreamListeners(OutboundProxy outbound, ProxyStateStore state, ProxyStats stats, Lifecycle.ListenerRegistry registry, ILogger<UpstreamListeners> logger) : IAsyncDisposable
+public sealed class UpstreamListeners(OutboundProxy outbound, ProxyStateStore state, ProxyStats stats, ListenerRegistry registry, ILogger<UpstreamListeners> logger) : IAsyncDisposable
 {
     private readonly Dictionary<IPEndPoint, Entry> _listeners = [];
     private readonly Lock _gate = new();

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Skein.Proxy.Inbound;
+using Skein.Proxy.Lifecycle;
 using Skein.Proxy.State;
 using Skein.Proxy.Transport;
 
@@ -19,7 +20,7 @@ public sealed class WorkloadListeners(
     ProxyStateStore state,
     HboneInbound inbound,
     ProxyProtocolListener socks,
-    Lifecycle.ListenerRegistry registry,
+    ListenerRegistry registry,
     ILogger<WorkloadListeners> logger) : BackgroundService
 {
     private MeshState? _reconciled;

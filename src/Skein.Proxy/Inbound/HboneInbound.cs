@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -35,7 +36,7 @@ public sealed class HboneInbound(
     ILogger<HboneInbound> logger)
 {
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<HboneServerConnection, byte> _open = new();
+    private readonly ConcurrentDictionary<HboneServerConnection, byte> _open = new();
     private volatile bool _draining;
 
     /// <summary>HBONE connections being served now.</summary>

@@ -1,9 +1,14 @@
 namespace Skein.Proxy.Lifecycle;
 
 /// <summary>Counts the connections the data-path listeners accepted and still serve, so a drain knows when it is done.</summary>
+/// <remarks>
+/// Enter and Exit run once per accepted connection, drain or not, so they are one interlocked operation each; only
+/// the exit that brings the count to zero completes the signal a waiting drain holds. (A semaphore released on every
+/// exit would also cost a lock per connection and, never waited on outside a drain, count up until it overflowed.)
+/// </remarks>
 public sealed class ConnectionTracker
 {
-    private readonly SemaphoreSlim _exited = new(0);
+    private TaskCompletionSource? _idle;
     private int _open;
 
     /// <summary>Connections accepted and not yet finished.</summary>
@@ -13,8 +18,10 @@ public sealed class ConnectionTracker
 
     public void Exit()
     {
-        Interlocked.Decrement(ref _open);
-        _exited.Release();
+        if (Interlocked.Decrement(ref _open) == 0)
+        {
+            Volatile.Read(ref _idle)?.TrySetResult();
+        }
     }
 
     /// <summary>Completes once no connection is open; cancelled by <paramref name="cancellationToken"/> (the drain deadline).</summary>
@@ -22,8 +29,15 @@ public sealed class ConnectionTracker
     {
         while (Open > 0)
         {
-            // Each exit releases once: wake, re-check. The timeout only bounds a wake-up missed between check and wait.
-            await _exited.WaitAsync(TimeSpan.FromMilliseconds(500), cancellationToken);
+            // Published before the re-check, so an exit to zero after it completes this signal; one before it is seen by the check.
+            var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _idle, idle);
+            if (Open == 0)
+            {
+                return;
+            }
+
+            await idle.Task.WaitAsync(cancellationToken);
         }
     }
 }
