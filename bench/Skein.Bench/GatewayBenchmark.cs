@@ -20,6 +20,9 @@ public sealed record GatewayOptions(string Repo, string OutDir, int Seconds, str
     /// which measures start-up rather than the steady state a long-running proxy serves in.</remarks>
     public int WarmupSeconds { get; init; } = DefaultWarmupSeconds;
 
+    /// <summary>Seconds to keep each proxy target up after its cells, for profiling it by hand (0: stop at once).</summary>
+    public int HoldSeconds { get; init; }
+
     /// <summary>Whether <paramref name="name"/> is among the targets to run.</summary>
     public bool Runs(string name) => Targets is null || Targets.Contains(name);
 
@@ -187,7 +190,9 @@ public sealed class GatewayBenchmark(GatewayOptions options)
         try
         {
             processes = await start();
-            return await MeasureAsync(target, address, processes, null, routing: true, ct);
+            await MeasureAsync(target, address, processes, null, routing: true, ct);
+            await HoldAsync(target, address, processes, ct);
+            return target;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -213,6 +218,7 @@ public sealed class GatewayBenchmark(GatewayOptions options)
             var (control, dataPath) = await StartSkeinAsync(dll, Path.Combine(work, target.Name), children, variant, ct);
             processes = [control, .. dataPath];
             await MeasureAsync(target, GatewayTopology.SkeinGateway, dataPath, control.Item2, routing: true, ct);
+            await HoldAsync(target, GatewayTopology.SkeinGateway, processes, ct);
             target.Verification = variant.Unmeshed
                 ? await VerifyUnmeshedAsync(target.Name, ct)
                 : await VerifyHboneAsync(target.Name, variant.PlaintextHbone, ct);
@@ -235,6 +241,18 @@ public sealed class GatewayBenchmark(GatewayOptions options)
         }
 
         return target;
+    }
+
+    private async Task HoldAsync(GatewayTarget target, string address, List<(string Name, Process Process)> processes, CancellationToken ct)
+    {
+        if (options.HoldSeconds <= 0)
+        {
+            return;
+        }
+
+        var pids = string.Join(", ", processes.Select(p => $"{p.Name} {p.Process.Id}"));
+        Console.WriteLine($"   holding {target.Name} for {options.HoldSeconds} s: http://{address}:{GatewayTopology.Http1Port}/ (Host {GatewayTopology.Host(GatewayTopology.LoadRoute)}, {_header}); pids {pids}");
+        await Task.Delay(TimeSpan.FromSeconds(options.HoldSeconds), ct);
     }
 
     private async Task<GatewayTarget> MeasureAsync(GatewayTarget t, string address, List<(string Name, Process Process)> proxies, Process? side, bool routing, CancellationToken ct)

@@ -3,11 +3,11 @@ using Skein.Bench;
 
 // A benchmark driver, not a test:
 //   skein-bench hbone [--repo DIR] [--out DIR] [--seconds N] [--only direct,haproxy,skein] [--proxy-build native|jit] [--hold SECONDS]
-//   skein-bench gateway [--repo DIR] [--out DIR] [--seconds N] [--proxy-cpus LIST] [--load-cpus LIST] [--targets direct,nginx,haproxy,yarp,skein,skein-h2c,skein-nolog]
+//   skein-bench gateway [--repo DIR] [--out DIR] [--seconds N] [--proxy-cpus LIST] [--load-cpus LIST] [--targets direct,nginx,haproxy,yarp,skein,skein-h2c,skein-nolog,skein-unmeshed] [--warmup S] [--hold S]
 if (args.Length == 0 || args[0] is not ("hbone" or "gateway"))
 {
     Console.Error.WriteLine("usage: skein-bench hbone [--repo DIR] [--out DIR] [--seconds N] [--only direct,haproxy,skein] [--proxy-build native|jit] [--hold SECONDS]");
-    Console.Error.WriteLine("       skein-bench gateway [--repo DIR] [--out DIR] [--seconds N] [--proxy-cpus LIST] [--load-cpus LIST] [--targets LIST]");
+    Console.Error.WriteLine("       skein-bench gateway [--repo DIR] [--out DIR] [--seconds N] [--proxy-cpus LIST] [--load-cpus LIST] [--targets LIST] [--warmup S] [--hold S]");
     return 2;
 }
 
@@ -34,6 +34,7 @@ try
         {
             Targets = Option("--targets") is { } t ? t.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal) : null,
             WarmupSeconds = Option("--warmup") is { } w ? int.Parse(w, System.Globalization.CultureInfo.InvariantCulture) : GatewayOptions.DefaultWarmupSeconds,
+            HoldSeconds = Option("--hold") is { } g ? int.Parse(g, System.Globalization.CultureInfo.InvariantCulture) : 0,
         }).RunAsync(cts.Token)
         : await new HboneBenchmark(new BenchOptions(Path.GetFullPath(repo), outDir, seconds)
         {

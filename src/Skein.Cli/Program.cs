@@ -1,6 +1,12 @@
 using System.CommandLine;
 using Skein.Cli.Commands;
 using Skein.Cli.Demo;
+using Skein.Core.Hosting;
+
+if (args is ["control", ..])
+{
+    ProcessTuning.ForControlPlane();
+}
 
 var root = new RootCommand("Skein: a service mesh with SPIFFE identities, HBONE tunnels, Gateway API routing and live topology.")
 {

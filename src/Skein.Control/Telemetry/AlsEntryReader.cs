@@ -15,40 +15,40 @@ namespace Skein.Control.Telemetry;
 /// </remarks>
 public static class AlsEntryReader
 {
+    private static readonly StringPool Names = new(4096);
+
     public static ObservedRecord Tcp(TCPAccessLogEntry entry, string reporter)
     {
-        var record = Common(entry.CommonProperties ?? new AccessLogCommon(), reporter, "tcp");
-        return record with
-        {
-            BytesSent = (long)(entry.ConnectionProperties?.SentBytes ?? 0),
-            BytesReceived = (long)(entry.ConnectionProperties?.ReceivedBytes ?? 0),
-            Details = record.Details ?? NullIfEmpty(entry.CommonProperties?.ConnectionTerminationDetails),
-        };
+        var c = entry.CommonProperties ?? new AccessLogCommon();
+        var facts = new EntryFacts(
+            Details: NullIfEmpty(c.ConnectionTerminationDetails),
+            BytesSent: (long)(entry.ConnectionProperties?.SentBytes ?? 0),
+            BytesReceived: (long)(entry.ConnectionProperties?.ReceivedBytes ?? 0));
+        return Read(c, reporter, "tcp", facts);
     }
 
     public static ObservedRecord Http(HTTPAccessLogEntry entry, string reporter)
     {
-        var record = Common(entry.CommonProperties ?? new AccessLogCommon(), reporter, "http");
         var request = entry.Request ?? new HTTPRequestProperties();
         var response = entry.Response ?? new HTTPResponseProperties();
-        var details = record.Details ?? NullIfEmpty(response.ResponseCodeDetails);
-        return record with
-        {
-            Method = MethodName(request.RequestMethod),
-            Path = NullIfEmpty(request.Path),
-            RequestId = NullIfEmpty(request.RequestId),
-            ConnectionId = record.ConnectionId ?? (record.FromSkein ? NullIfEmpty(request.RequestId) : null),
-            Requested = record.Requested ?? NullIfEmpty(request.Authority),
-            DestinationService = record.DestinationService ?? ServiceFromAuthority(request.Authority),
-            ResponseCode = (int)(response.ResponseCode ?? 0),
-            BytesReceived = (long)request.RequestBodyBytes,
-            BytesSent = (long)response.ResponseBodyBytes,
-            Details = details,
-            Policy = record.Policy ?? PolicyFromDetails(details),
-        };
+        var facts = new EntryFacts(
+            Details: NullIfEmpty(response.ResponseCodeDetails),
+            BytesSent: (long)response.ResponseBodyBytes,
+            BytesReceived: (long)request.RequestBodyBytes,
+            Method: MethodName(request.RequestMethod),
+            Path: NullIfEmpty(request.Path),
+            RequestId: NullIfEmpty(request.RequestId),
+            Authority: NullIfEmpty(request.Authority),
+            ResponseCode: (int)(response.ResponseCode ?? 0));
+        return Read(entry.CommonProperties ?? new AccessLogCommon(), reporter, "http", facts);
     }
 
-    private static ObservedRecord Common(AccessLogCommon c, string reporter, string protocol)
+    /// <summary>The fields that differ between TCP and HTTP entries, so each entry makes one record.</summary>
+    private readonly record struct EntryFacts(
+        string? Details, long BytesSent, long BytesReceived, string? Method = null, string? Path = null, string? RequestId = null,
+        string? Authority = null, int ResponseCode = 0);
+
+    private static ObservedRecord Read(AccessLogCommon c, string reporter, string protocol, in EntryFacts facts)
     {
         var skein = SkeinDetails.From(c);
         var cluster = NullIfEmpty(c.UpstreamCluster);
@@ -57,35 +57,44 @@ public static class AlsEntryReader
         var local = UriSan(c.TlsProperties?.LocalCertificateProperties);
         var (sourcePrincipal, destinationPrincipal) = direction == "inbound" ? (peer, local) : (local, peer);
         var security = skein.Security ?? (peer is not null ? "mutual_tls" : c.TlsProperties is null ? "none" : "tls");
-        var details = skein.Details;
+        var details = skein.Details ?? facts.Details;
+        var http = protocol == "http";
+        // Records stay in the explain ring for a while, so the GC copies what they hold: names repeat from record to
+        // record and are shared through the pool; request ids, paths and client ports are unique and kept as parsed.
         return new ObservedRecord
         {
             Start = c.StartTime?.ToDateTimeOffset() ?? DateTimeOffset.UtcNow,
             Protocol = protocol,
             Reporter = reporter, // the authenticated node, never what the entry claims
-            Direction = direction,
+            Direction = Names.Share(direction),
             FromSkein = skein.Present,
-            SourceWorkload = skein.SourceWorkload,
-            SourceNamespace = skein.SourceNamespace,
-            SourcePrincipal = skein.SourcePrincipal ?? sourcePrincipal,
+            SourceWorkload = Names.Share(skein.SourceWorkload),
+            SourceNamespace = Names.Share(skein.SourceNamespace),
+            SourcePrincipal = Names.Share(skein.SourcePrincipal ?? sourcePrincipal),
             SourceAddress = Endpoint(c.DownstreamRemoteAddress),
-            DestinationWorkload = skein.DestinationWorkload,
-            DestinationNamespace = skein.DestinationNamespace,
-            DestinationPrincipal = skein.DestinationPrincipal ?? destinationPrincipal,
-            DestinationService = skein.DestinationService ?? ServiceFromCluster(cluster),
-            DestinationAddress = Endpoint(c.UpstreamRemoteAddress),
-            Requested = skein.Requested,
+            DestinationWorkload = Names.Share(skein.DestinationWorkload),
+            DestinationNamespace = Names.Share(skein.DestinationNamespace),
+            DestinationPrincipal = Names.Share(skein.DestinationPrincipal ?? destinationPrincipal),
+            DestinationService = Names.Share(skein.DestinationService ?? ServiceFromCluster(cluster) ?? (http ? ServiceFromAuthority(facts.Authority) : null)),
+            DestinationAddress = Names.Share(Endpoint(c.UpstreamRemoteAddress)),
+            Requested = Names.Share(skein.Requested ?? facts.Authority),
             Duration = c.Duration?.ToTimeSpan() ?? TimeSpan.Zero,
-            Security = security,
-            ResponseFlags = ResponseFlagCodes.FromProto(c.ResponseFlags),
-            Details = details,
-            FailedHop = skein.FailedHop,
-            Policy = skein.Policy ?? PolicyFromDetails(details),
-            ConnectionId = skein.ConnectionId,
-            RouteName = NullIfEmpty(c.RouteName),
-            UpstreamCluster = cluster,
+            Security = Names.Share(security),
+            ResponseFlags = Names.Share(ResponseFlagCodes.FromProto(c.ResponseFlags)),
+            Details = Names.Share(details),
+            FailedHop = Names.Share(skein.FailedHop),
+            Policy = Names.Share(skein.Policy ?? PolicyFromDetails(details)),
+            ConnectionId = skein.ConnectionId ?? (http && skein.Present ? facts.RequestId : null),
+            RouteName = Names.Share(NullIfEmpty(c.RouteName)),
+            UpstreamCluster = Names.Share(cluster),
             Attempts = (int)c.UpstreamRequestAttemptCount,
             SampleRate = c.SampleRate is > 0 and <= 1 ? c.SampleRate : 1,
+            Method = facts.Method,
+            Path = facts.Path,
+            RequestId = facts.RequestId,
+            ResponseCode = facts.ResponseCode,
+            BytesSent = facts.BytesSent,
+            BytesReceived = facts.BytesReceived,
         };
     }
 

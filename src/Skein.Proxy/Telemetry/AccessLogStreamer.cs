@@ -16,7 +16,7 @@ namespace Skein.Proxy.Telemetry;
 /// away, and the stream reconnects with jittered backoff. Records are sent in batches of one kind (TCP or HTTP),
 /// the node identified in the first message only, as Envoy does. Like Envoy's gRPC access logger (which buffers
 /// for <c>buffer_flush_interval</c>, 1 s by default), the sender waits up to <see cref="FlushInterval"/> for a batch
-/// to gather, and sends as soon as <see cref="SendThreshold"/> records are waiting: under load a message carries
+/// to gather, and sends as soon as <see cref="SendThresholdFor"/> records are waiting: under load a message carries
 /// tens to hundreds of entries instead of one, on both ends of the stream, while no record waits long.
 /// </remarks>
 public sealed class AccessLogStreamer(ProxyOptions options, ControlPlaneChannel channels, ProxyStats stats, ILogger<AccessLogStreamer> logger) : BackgroundService
@@ -29,9 +29,10 @@ public sealed class AccessLogStreamer(ProxyOptions options, ControlPlaneChannel 
     /// promotes: under connection churn (thousands of records a second, a young collection every few tens of ms)
     /// records held for the whole interval outlived two collections and filled the old generation, which was ~8 MiB
     /// of a node proxy's peak RSS in the HBONE benchmark. A batch that goes out when this many have gathered keeps
-    /// records young.
+    /// records young. Gateways and waypoints log a record per request, at rates where 64 meant hundreds of messages a
+    /// second and a thread wake-up per few records on the control plane; they have no 40 MB budget, so they send 256 at a time.
     /// </remarks>
-    internal const int SendThreshold = 64;
+    internal static int SendThresholdFor(string role) => role == "node" ? 64 : 256;
 
     /// <summary>How long the sender lets records gather before sending a batch that is not full; short enough for <c>skein top</c> and <c>explain</c> to stay current.</summary>
     public static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(200);
@@ -43,7 +44,7 @@ public sealed class AccessLogStreamer(ProxyOptions options, ControlPlaneChannel 
     private readonly Channel<AccessLogRecord> _queue = Channel.CreateBounded<AccessLogRecord>(
         new BoundedChannelOptions(8192) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
 
-    private readonly AlsBatchGate _gate = new(SendThreshold);
+    private readonly AlsBatchGate _gate = new(SendThresholdFor(options.Role));
 
     private readonly Counter _dropped = stats.Get("access_log.als_dropped");
     private readonly Counter _sent = stats.Get("access_log.als_sent");

@@ -45,6 +45,7 @@ public sealed class ForwardingPipeline(
 
     private static readonly ForwarderRequestConfig Http2Config = Http11Config with { Version = HttpVersion.Version20 };
     private static readonly IReadOnlySet<BackendEntry> NoneFailed = new HashSet<BackendEntry>();
+    private static readonly RetryPolicy NoRetry = new();
 
     public async Task ExecuteAsync(HttpContext context, ListenerRuntime listener, RouteEntry entry, int port, RequestOutcome outcome)
     {
@@ -133,7 +134,7 @@ public sealed class ForwardingPipeline(
     private async Task ForwardWithRetriesAsync(HttpContext context, ListenerRuntime listener, RouteEntry entry, string host, string path, string query,
         string? prefix, RequestOutcome outcome)
     {
-        var retry = entry.Proto.Retry ?? new RetryPolicy();
+        var retry = entry.Proto.Retry ?? NoRetry;
         var attempts = (int)Math.Max(1, retry.Attempts);
         if (attempts > 1 && context.Request.ContentLength is not 0 && !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
         {
@@ -218,7 +219,12 @@ public sealed class ForwardingPipeline(
                 continue;
             }
 
-            (tried ??= new(StringComparer.Ordinal)).Add(endpoint.Key);
+            if (!last)
+            {
+                // Only a later try avoids the endpoints already tried: a single try keeps no set.
+                (tried ??= new(StringComparer.Ordinal)).Add(endpoint.Key);
+            }
+
             outcome.Endpoint = endpoint;
             outcome.MutualTls = listener.Gateway.Identity is not null && endpoint.Workload is { } w && !w.IsOutsideMesh() && state.Current.MtlsModeFor(w, endpoint.Address.Port) != MtlsMode.Disable;
             var (backendHost, backendPath) = Rewrite(backend.Filters.Rewrite, host, path, prefix);
