@@ -95,6 +95,7 @@ public static class ControlPlaneHost
         app.MapGrpcService<AccessLogReceiver>().RequireHost($"*:{options.XdsPort}");
         RestApi.Map(app, $"*:{options.ApiPort}");
         TelemetryApi.Map(app, $"*:{options.ApiPort}");
+        FederationApi.Map(app, $"*:{options.ApiPort}");
         BundleEndpoint.Map(app, [$"*:{options.ApiPort}", .. options.BundlePort > 0 ? [$"*:{options.BundlePort}"] : Array.Empty<string>()]);
         DashboardEndpoints.Map(app, $"*:{options.ApiPort}", DashboardAssets.Load());
         app.MapGet("/metrics", (ProxyRegistry registry, ConfigStore store, CaStatistics ca, TelemetryStatistics telemetry, TopologyAggregator topology) =>

@@ -69,8 +69,12 @@ public sealed class FederationTests
             return a.Logs.Contains("no trust bundle for trust domain 'mesh-b.test'", StringComparison.Ordinal);
         }, TimeSpan.FromSeconds(30), "mesh-a's proxy refusing mesh-b's SVID in the handshake");
 
+        var unfederated = await CheckAsync(a);
+        Assert.Contains("warning: AuthorizationPolicy default/server-from-mesh-b-client names principal \"mesh-b.test/ns/default/sa/client\" of trust domain mesh-b.test, which is neither", unfederated);
+
         a.WriteConfig("federation.yaml", Federation("mesh-b", b));
         await WaitReadyAsync(a, "mesh-b");
+        Assert.DoesNotContain("server-from-mesh-b-client", await CheckAsync(a));
 
         await TestMesh.EventuallyAsync(() => ReachesAsync(client), TimeSpan.FromSeconds(30), "mesh-b's client reaching mesh-a's server");
         using (var http = FreshClient())
@@ -93,6 +97,29 @@ public sealed class FederationTests
         await TestMesh.EventuallyAsync(async () => !await ReachesAsync(client), TimeSpan.FromSeconds(30), "mesh-a refusing mesh-b after the MeshFederation is removed");
         var afterwards = await a.GetJsonAsync(new Uri(a.Api, "api/v1/resources?kind=MeshFederation"));
         Assert.Empty(afterwards["items"]!.AsArray());
+
+        // A peer whose bundle endpoint does not answer: reported in status and by skein check.
+        a.WriteConfig("unreachable.yaml", $"""
+            apiVersion: skein.dev/v1alpha1
+            kind: MeshFederation
+            metadata:
+              name: mesh-c
+              namespace: skein-system
+            spec:
+              trustDomain: mesh-c.test
+              bundleEndpointURL: https://{a.Block.Host(99)}:20002/.well-known/spiffe-bundle
+            """);
+        await TestMesh.EventuallyAsync(
+            async () => (await CheckAsync(a)).Contains("warning: MeshFederation skein-system/mesh-c cannot fetch the bundle of mesh-c.test (FetchFailed)", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30), "skein check reporting the unreachable bundle endpoint");
+    }
+
+    private static async Task<string> CheckAsync(TestMesh mesh)
+    {
+        await using var check = TestProcess.Skein("check", ["check", "--server", mesh.Api.ToString().TrimEnd('/')]);
+        await check.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        await TestMesh.EventuallyAsync(() => Task.FromResult(check.Output.Contains("warning(s).", StringComparison.Ordinal)), TimeSpan.FromSeconds(5), "skein check to finish its output");
+        return check.Output;
     }
 
     /// <summary>A MeshFederation in <paramref name="self"/>'s config for <paramref name="peer"/>'s mesh, bootstrapped with its root file.</summary>
