@@ -111,6 +111,21 @@ public sealed class FederationRefresherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Https_web_requires_a_web_pki_certificate()
+    {
+        _answer = _ => Results.Bytes(SpiffeBundleJson.Encode(new SpiffeBundle([_peerRoot], 1, null)), "application/json");
+        var yaml = Federation().Replace("bundleEndpointProfile: https_spiffe", "bundleEndpointProfile: https_web", StringComparison.Ordinal)
+            .Replace($"endpointSPIFFEID: {EndpointId}", "", StringComparison.Ordinal);
+        var (_, bundles, refresher) = Start(yaml);
+
+        // The SVID of the test endpoint chains to no system root: refused, and the bootstrap roots stay in force.
+        var status = await StatusAsync(bundles, s => Reason(s, "BundleFetched") == "FetchFailed");
+
+        Assert.Equal("bootstrap", status.Source);
+        await refresher.StopAsync(default);
+    }
+
+    [Fact]
     public async Task The_local_trust_domain_and_a_second_federation_of_the_same_domain_are_not_used()
     {
         var yaml = Federation() + "---\n" + Federation().Replace("name: peer", "name: peer-again", StringComparison.Ordinal)
