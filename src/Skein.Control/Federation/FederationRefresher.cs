@@ -122,7 +122,17 @@ public sealed class FederationRefresher(
                     var cancel = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
                     var loop = new Loop(resource, cancel);
                     _loops[key] = loop;
-                    loop.Task = Task.Run(() => RunAsync(resource, cancel.Token), CancellationToken.None);
+                    loop.Task = Task.Run(async () =>
+                    {
+                        try
+                        {
+                            await RunAsync(resource, cancel.Token);
+                        }
+                        finally
+                        {
+                            cancel.Dispose(); // the loop ends only once cancelled, so nothing cancels it after this
+                        }
+                    }, CancellationToken.None);
                 }
             }
         }
@@ -199,12 +209,14 @@ public sealed class FederationRefresher(
                         key, spec.TrustDomain, fetched.Sequence, fetched.Roots.Count);
                 }
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            catch (Exception) when (ct.IsCancellationRequested)
             {
                 break;
             }
-            catch (BundleFetchException e)
+            catch (Exception e)
             {
+                // Any failure, expected (BundleFetchException) or not, keeps the loop and the last good bundle alive.
+                var reason = e is BundleFetchException fetch ? fetch.Reason : "FetchFailed";
                 wait = retry;
                 retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, MaxRetry.Ticks));
                 var holding = bundles.TryGet(spec.TrustDomain, out var kept);
@@ -228,7 +240,7 @@ public sealed class FederationRefresher(
                         holding
                             ? conditions.Make("Ready", true, "BundleAvailable", $"{kept!.Roots.Count} root(s) of {spec.TrustDomain} ({kept.Source}) are pushed to proxies")
                             : conditions.Make("Ready", false, "NoBundle", "no bundle of the peer is held yet"),
-                        conditions.Make("BundleFetched", false, e.Reason, message),
+                        conditions.Make("BundleFetched", false, reason, message),
                     ],
                 };
             }
