@@ -7,6 +7,7 @@ using Skein.Control.Api;
 using Skein.Control.Ca;
 using Skein.Control.Compiler;
 using Skein.Control.Dashboard;
+using Skein.Control.Federation;
 using Skein.Control.Sources;
 using Skein.Control.Store;
 using Skein.Control.Telemetry;
@@ -59,6 +60,15 @@ public static class ControlPlaneHost
                 });
             });
             kestrel.Listen(options.Address, options.ApiPort, l => l.Protocols = HttpProtocols.Http1AndHttp2);
+            if (options.BundlePort > 0)
+            {
+                kestrel.Listen(options.Address, options.BundlePort, l =>
+                {
+                    l.Protocols = HttpProtocols.Http1AndHttp2;
+                    l.UseHttps(https => https.ServerCertificateSelector = (_, _) => serving.Current);
+                });
+            }
+
             kestrel.Listen(options.Address, options.MetricsPort, l => l.Protocols = HttpProtocols.Http1);
         });
 
@@ -72,6 +82,9 @@ public static class ControlPlaneHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TopologyAggregator>();
         builder.Services.AddSingleton<TelemetryStatistics>();
+        builder.Services.AddSingleton<LocalBundle>();
+        builder.Services.AddSingleton<FederatedBundles>();
+        builder.Services.AddHostedService<FederationRefresher>();
         builder.Services.AddGrpc(o => o.EnableDetailedErrors = true);
         builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
 
@@ -82,6 +95,8 @@ public static class ControlPlaneHost
         app.MapGrpcService<AccessLogReceiver>().RequireHost($"*:{options.XdsPort}");
         RestApi.Map(app, $"*:{options.ApiPort}");
         TelemetryApi.Map(app, $"*:{options.ApiPort}");
+        FederationApi.Map(app, $"*:{options.ApiPort}");
+        BundleEndpoint.Map(app, [$"*:{options.ApiPort}", .. options.BundlePort > 0 ? [$"*:{options.BundlePort}"] : Array.Empty<string>()]);
         DashboardEndpoints.Map(app, $"*:{options.ApiPort}", DashboardAssets.Load());
         app.MapGet("/metrics", (ProxyRegistry registry, ConfigStore store, CaStatistics ca, TelemetryStatistics telemetry, TopologyAggregator topology) =>
                 Results.Text(ControlPlaneMetrics.Render(registry, store, ca, telemetry, topology), "text/plain; version=0.0.4"))

@@ -18,6 +18,9 @@ public sealed class ControlPlaneOptions
 
     public int ApiPort { get; init; } = 20001;
 
+    /// <summary>The SPIFFE bundle endpoint (HTTPS with the control plane's SVID, profile https_spiffe); 0 leaves it off (the REST API port still serves the bundle over plain HTTP).</summary>
+    public int BundlePort { get; init; } = 20002;
+
     public string TrustDomain { get; init; } = "cluster.local";
 
     /// <summary>Longest lifetime of a workload certificate; proxies renew at half of it.</summary>

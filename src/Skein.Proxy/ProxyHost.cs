@@ -59,6 +59,7 @@ public static class ProxyHost
         // Always running: a pushed Telemetry resource may turn text logs on even when the CLI said off.
         services.AddHostedService(sp => sp.GetRequiredService<AccessLog>());
         services.AddSingleton<IXdsHandler, TelemetryHandler>();
+        services.AddSingleton<IXdsHandler, TrustBundleHandler>();
         services.AddSingleton<ProxyStateStore>();
         services.AddSingleton<XdsStatus>();
         services.AddSingleton<ControlPlaneChannel>();

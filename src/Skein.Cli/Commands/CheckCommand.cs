@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Skein.Control.Compiler;
+using Skein.Control.Federation;
 using Skein.Core.Configuration;
 using Skein.Core.Resources;
 
@@ -20,6 +22,8 @@ internal static class CheckCommand
             JsonObject errors, policies;
             var gatewayApi = new List<JsonNode?>();
             var meshResources = new List<JsonNode?>();
+            var federations = new List<JsonNode?>();
+            string? localTrustDomain = null;
             try
             {
                 errors = (await http.GetFromJsonAsync<JsonObject>("/api/v1/config-errors", ct))!;
@@ -34,6 +38,13 @@ internal static class CheckCommand
                 {
                     var list = await http.GetFromJsonAsync<JsonObject>($"/api/v1/resources?kind={kind}", ct);
                     meshResources.AddRange(list?["items"]?.AsArray() ?? []);
+                }
+
+                federations.AddRange((await http.GetFromJsonAsync<JsonObject>("/api/v1/resources?kind=MeshFederation", ct))?["items"]?.AsArray() ?? []);
+                using var trustDomains = await http.GetAsync("/api/v1/trust-domains", ct);
+                if (trustDomains.IsSuccessStatusCode) // a control plane from before federation has no such endpoint
+                {
+                    localTrustDomain = (await trustDomains.Content.ReadFromJsonAsync<JsonObject>(ct))?["local"]?.GetValue<string>();
                 }
             }
             catch (HttpRequestException e)
@@ -85,6 +96,19 @@ internal static class CheckCommand
             {
                 Console.Out.WriteLine($"warning: {problem}");
                 warnings++;
+            }
+
+            if (localTrustDomain is not null)
+            {
+                var statuses = federations.OfType<JsonObject>().ToDictionary(
+                    f => new ResourceKey("MeshFederation", f["metadata"]?["namespace"]?.GetValue<string>() ?? "", f["metadata"]?["name"]?.GetValue<string>() ?? ""),
+                    f => f["status"]?.Deserialize<MeshFederationStatus>(ResourceJson.Options));
+                var typed = Typed([.. meshResources.Select(r => r?.DeepClone()), .. federations.Select(f => f?.DeepClone())]);
+                foreach (var problem in FederationWarnings.Of(typed, statuses, localTrustDomain))
+                {
+                    Console.Out.WriteLine($"warning: {problem}");
+                    warnings++;
+                }
             }
 
             Console.Out.WriteLine($"{errorList.Count} error(s), {warnings} warning(s).");

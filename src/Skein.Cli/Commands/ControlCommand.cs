@@ -15,6 +15,7 @@ internal static class ControlCommand
         var xdsPort = CommonOptions.Port("--xds-port", 15012, "xDS (gRPC) port.");
         var apiPort = CommonOptions.Port("--api-port", 20001, "REST API and dashboard port.");
         var metricsPort = CommonOptions.Port("--metrics-port", 15014, "Prometheus metrics port.");
+        var bundlePort = CommonOptions.Port("--bundle-port", 20002, "SPIFFE bundle endpoint port (HTTPS, profile https_spiffe; GET /.well-known/spiffe-bundle).");
         var trustDomain = new Option<string>("--trust-domain") { Description = "The mesh trust domain (SPIFFE).", DefaultValueFactory = _ => "cluster.local" };
         var caCert = new Option<FileInfo?>("--ca-cert") { Description = "Sign with this intermediate CA certificate (PEM) instead of a generated root." };
         var caKey = new Option<FileInfo?>("--ca-key") { Description = "The intermediate CA's private key (PEM, ECDSA)." };
@@ -51,7 +52,7 @@ internal static class ControlCommand
 
         var command = new Command("control", "Run the control plane: config store, xDS server, REST API.")
         {
-            config, state, address, xdsPort, apiPort, metricsPort, trustDomain, certTtl, caCert, caKey, caChain, gatewayPool,
+            config, state, address, xdsPort, apiPort, metricsPort, bundlePort, trustDomain, certTtl, caCert, caKey, caChain, gatewayPool,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -63,6 +64,7 @@ internal static class ControlCommand
                 XdsPort = parse.GetValue(xdsPort),
                 ApiPort = parse.GetValue(apiPort),
                 MetricsPort = parse.GetValue(metricsPort),
+                BundlePort = parse.GetValue(bundlePort),
                 TrustDomain = parse.GetRequiredValue(trustDomain),
                 WorkloadCertTtl = parse.GetValue(certTtl),
                 CaCertFile = parse.GetValue(caCert)?.FullName,

@@ -12,7 +12,7 @@ namespace Skein.Control.Api;
 /// Snapshot objects are immutable and shared with the compiler, so status is attached to the serialized copy,
 /// never to the object. Implicit resources (the built-in GatewayClasses) are listed alongside stored ones.
 /// </remarks>
-public sealed class ResourceStatusView(MeshCompiler compiler)
+public sealed class ResourceStatusView(MeshCompiler compiler, Federation.FederatedBundles? federation = null)
 {
     public IEnumerable<JsonObject> Render(ConfigSnapshot snapshot, Func<Resource, bool> filter)
     {
@@ -23,6 +23,10 @@ public sealed class ResourceStatusView(MeshCompiler compiler)
             if (gatewayApi.Statuses.TryGetValue(resource.Key, out var status))
             {
                 node["status"] = JsonSerializer.SerializeToNode(status, status.GetType(), ResourceJson.Options);
+            }
+            else if (resource is MeshFederationResource && federation?.StatusOf(resource.Key) is { } federationStatus)
+            {
+                node["status"] = JsonSerializer.SerializeToNode(federationStatus, ResourceJson.Options);
             }
 
             yield return node;

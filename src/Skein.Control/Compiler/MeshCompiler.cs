@@ -16,7 +16,7 @@ namespace Skein.Control.Compiler;
 /// Addresses (every Workload and Service) are mesh-wide, as ztunnel expects, and compiled once per
 /// snapshot; upstreams are scoped to the node whose workloads declared them.
 /// </remarks>
-public sealed class MeshCompiler(ControlPlaneOptions options, ILogger<MeshCompiler>? logger = null)
+public sealed class MeshCompiler(ControlPlaneOptions options, ILogger<MeshCompiler>? logger = null, Federation.FederatedBundles? federation = null)
 {
     private readonly Lock _gate = new();
     private readonly GatewayApiCompiler _gatewayApi = new(options);
@@ -39,6 +39,7 @@ public sealed class MeshCompiler(ControlPlaneOptions options, ILogger<MeshCompil
             [TypeUrls.Authorization] = mesh.Authorizations,
             [TypeUrls.WorkloadMtls] = mesh.Mtls,
             [TypeUrls.Telemetry] = mesh.Telemetry,
+            [TypeUrls.TrustBundle] = federation?.Resources ?? new Dictionary<string, XdsResource>(),
         };
         if (role is GatewayApiNames.GatewayRole or GatewayApiNames.WaypointRole)
         {
@@ -221,7 +222,8 @@ public sealed class MeshCompiler(ControlPlaneOptions options, ILogger<MeshCompil
             Name = workload.Metadata.Name,
             Namespace = ns,
             Network = workload.Spec.Network ?? "",
-            TrustDomain = options.TrustDomain,
+            // A federated peer's workload carries its own trust domain: proxies then expect (and authorize) that identity.
+            TrustDomain = workload.Spec.TrustDomain ?? options.TrustDomain,
             ServiceAccount = workload.Spec.ServiceAccount,
             Node = workload.Spec.Node,
             CanonicalName = labels.GetValueOrDefault("app") ?? labels.GetValueOrDefault("app.kubernetes.io/name") ?? workload.Metadata.Name,

@@ -20,7 +20,8 @@ public sealed class DeltaAdsService(
     ProxyRegistry registry,
     StoreReadiness readiness,
     Ca.NodeAuthenticator authenticator,
-    ILogger<DeltaAdsService> logger) : AggregatedDiscoveryService.AggregatedDiscoveryServiceBase
+    ILogger<DeltaAdsService> logger,
+    Federation.FederatedBundles? federation = null) : AggregatedDiscoveryService.AggregatedDiscoveryServiceBase
 {
     private long _nonce;
     private long _streams;
@@ -59,7 +60,13 @@ public sealed class DeltaAdsService(
         var events = Channel.CreateUnbounded<DeltaDiscoveryRequest?>(new UnboundedChannelOptions { SingleReader = true });
         events.Writer.TryWrite(first);
         void OnChanged(ConfigSnapshot _) => events.Writer.TryWrite(null);
+        void OnBundlesChanged() => events.Writer.TryWrite(null);
         store.Changed += OnChanged;
+        if (federation is not null)
+        {
+            federation.Changed += OnBundlesChanged;
+        }
+
         registry.Add(connection);
         logger.LogInformation("proxy {Node} ({Role}) connected from {Peer}", node, role, context.Peer);
 
@@ -117,6 +124,11 @@ public sealed class DeltaAdsService(
         finally
         {
             store.Changed -= OnChanged;
+            if (federation is not null)
+            {
+                federation.Changed -= OnBundlesChanged;
+            }
+
             registry.Remove(connection);
             logger.LogInformation("proxy {Node} disconnected", node);
             await reader;

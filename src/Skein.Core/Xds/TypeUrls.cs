@@ -21,6 +21,9 @@ public static class TypeUrls
     /// <summary>Skein's compact L7 config: one resource per Gateway (ingress class <c>skein</c> or waypoint class <c>skein-waypoint</c>).</summary>
     public const string Gateway = "type.googleapis.com/skein.v1alpha1.Gateway";
 
+    /// <summary>Federated trust bundles: one resource per peer trust domain (every role; not needed for readiness).</summary>
+    public const string TrustBundle = "type.googleapis.com/skein.v1alpha1.TrustBundle";
+
     /// <summary>Types a node proxy subscribes to, in the order it applies them.</summary>
     public static readonly IReadOnlyList<string> NodeTypes = [Address, Authorization, WorkloadMtls, Upstream];
 

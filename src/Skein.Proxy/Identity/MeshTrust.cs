@@ -7,8 +7,8 @@ namespace Skein.Proxy.Identity;
 
 /// <summary>The trust bundles this proxy validates peers against, and the TLS settings every mesh hop shares.</summary>
 /// <remarks>
-/// Peers are checked as X.509-SVIDs against the bundle of the peer's own trust domain (one today;
-/// federation adds more), never against the system store, and the SPIFFE ID comes only from a
+/// Peers are checked as X.509-SVIDs against the bundle of the peer's own trust domain (the local one
+/// plus the federated ones the control plane pushes), never against the system store, and the SPIFFE ID comes only from a
 /// certificate that validated.
 /// </remarks>
 public sealed class MeshTrust
@@ -22,8 +22,12 @@ public sealed class MeshTrust
             throw new InvalidOperationException($"{options.RootCertFile} holds no certificate");
         }
 
+        LocalTrustDomain = options.TrustDomain;
         Bundles.Set(options.TrustDomain, roots);
     }
+
+    /// <summary>This proxy's own trust domain; its roots come from --root-cert only, federated ones from xDS.</summary>
+    public string LocalTrustDomain { get; }
 
     public TrustBundleSet Bundles { get; } = new();
 

@@ -177,6 +177,13 @@ public sealed class HboneInbound(
             return;
         }
 
+        if (peerId is { } verified && !trust.Bundles.TryGetRoots(verified.TrustDomain, out _))
+        {
+            // The caller's trust domain was unfederated after this connection's handshake: its SVID no longer counts.
+            await RejectAsync(request, 401, $"trust domain {verified.TrustDomain} is no longer trusted", caller);
+            return;
+        }
+
         if (!ProxyProtocolListener.TryParseAuthority(request.Authority, out var authority) || authority.Ip is null)
         {
             await RejectAsync(request, 400, $"authority \"{request.Authority}\" is not ip:port", caller);

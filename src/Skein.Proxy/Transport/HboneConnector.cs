@@ -76,6 +76,12 @@ public sealed class HboneConnector(
 
         var destinationId = WorkloadIdentity.Of(destination, options.TrustDomain);
         var hboneAddress = new IPEndPoint(endpoint.Address.Address, HbonePort);
+        if (useTls && !trust.Bundles.TryGetRoots(destinationId.TrustDomain, out _))
+        {
+            // Checked here too, not only in the handshake: a pooled connection made while the peer was federated must not outlive it.
+            throw new HopException($"no trust bundle for trust domain {destinationId.TrustDomain}: {destinationId} cannot be verified", retryable: false);
+        }
+
         var key = new HbonePoolKey(sourceId?.ToString() ?? "", useTls ? destinationId.ToString() : "", sourceIp, hboneAddress);
         for (var attempt = 1; ; attempt++)
         {

@@ -33,6 +33,12 @@ public sealed class MeshFederationSpec
     [Format(FieldFormat.SpiffeId)]
     public string? EndpointSPIFFEID { get; set; }
 
+    /// <summary>The peer's roots (PEM) to trust before the first fetch; https_spiffe needs them (or trustBundleFile) to verify the endpoint.</summary>
+    public string? TrustBundle { get; set; }
+
+    /// <summary>A file with the peer's roots (PEM, relative to the config directory), an alternative to trustBundle.</summary>
+    public string? TrustBundleFile { get; set; }
+
     /// <summary>Where cross-mesh HBONE traffic enters the peer.</summary>
     public NetworkGateway? NetworkGateway { get; set; }
 }

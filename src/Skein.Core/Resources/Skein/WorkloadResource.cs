@@ -25,6 +25,10 @@ public sealed class WorkloadSpec
     [Format(FieldFormat.DnsLabel)]
     public string ServiceAccount { get; set; } = "default";
 
+    /// <summary>A federated peer's trust domain when the workload belongs to that mesh (its identity is then spiffe://trustDomain/ns/namespace/sa/serviceAccount); a MeshFederation for it must exist.</summary>
+    [Format(FieldFormat.TrustDomain)]
+    public string? TrustDomain { get; set; }
+
     /// <summary>The node (node proxy) the workload is placed on.</summary>
     [Required]
     [Format(FieldFormat.DnsSubdomain)]

@@ -147,6 +147,13 @@ public sealed class WaypointInbound(
 
     private async Task HandleTunnelAsync(HboneRequest request, SpiffeId peerId, IPEndPoint peer, CancellationToken ct)
     {
+        if (!trust.Bundles.TryGetRoots(peerId.TrustDomain, out _))
+        {
+            // The caller's trust domain was unfederated after this connection's handshake: its SVID no longer counts.
+            await request.RejectAsync(401, $"trust domain {peerId.TrustDomain} is no longer trusted");
+            return;
+        }
+
         if (request.Method != "CONNECT" || !ProxyProtocolListener.TryParseAuthority(request.Authority, out var destination) || destination.Ip is null)
         {
             await request.RejectAsync(400, $"expected CONNECT to ip:port, got {request.Method} {request.Authority}");
