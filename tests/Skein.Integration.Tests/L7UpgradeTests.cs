@@ -190,6 +190,27 @@ public sealed class L7UpgradeTests
         Assert.True(await mesh.StatAsync(waypointProxy, "waypoint.tunnels_total") > 0);
     }
 
+    [Fact]
+    public async Task A_gateway_pointed_at_a_node_proxys_handover_socket_stops_with_exit_2_and_the_node_proxy_keeps_its_listeners()
+    {
+        await using var mesh = new TestMesh();
+        await mesh.StartControlAsync();
+        var socket = Path.Combine(mesh.Root, "node.sock");
+        var node = mesh.Block.Host(2);
+        var proxy = await mesh.StartProxyAsync("node-1", node, extraArgs: ["--handover-socket", socket]);
+        await TestMesh.EventuallyAsync(() => Task.FromResult(File.Exists(socket)), TimeSpan.FromSeconds(20), "the node proxy's hand-over socket");
+
+        var gateway = mesh.Track(TestProcess.Skein("gateway-gateway",
+            ["proxy", "--role", "gateway", "--node", "gateway", "--address", mesh.Block.Host(3).ToString(), "--control", $"{mesh.ControlAddress}:15012", "--handover-socket", socket],
+            new Dictionary<string, string> { ["SKEIN_ROOT_CERT"] = mesh.RootCertPath, ["SKEIN_TOKEN"] = mesh.TokenFor("gateway") }));
+        Assert.Equal(2, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("has role node, this one gateway", gateway.Output, StringComparison.Ordinal);
+
+        Assert.False(proxy.HasExited);
+        Assert.Contains("a gateway proxy (pid", proxy.Output, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await mesh.Http.GetAsync(TestMesh.AdminUri(node, "ready"))).StatusCode);
+    }
+
     private static async Task<bool> RefusesAsync(IPEndPoint endPoint)
     {
         using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
