@@ -361,7 +361,7 @@ public sealed class L7UpgradeTests
                 {
                     using var response = await http.GetAsync(url);
                     var body = await response.Content.ReadAsStringAsync();
-                    if (response.StatusCode == HttpStatusCode.OK && body.Contains(pod, StringComparison.Ordinal))
+                    if (response.StatusCode == HttpStatusCode.OK && body.Contains(pod, StringComparison.Ordinal) && response.Version == http.DefaultRequestVersion)
                     {
                         Interlocked.Increment(ref _ok);
                     }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Security;
+using System.Runtime.CompilerServices;
 using System.Security.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -95,8 +96,9 @@ public sealed class HttpEndpointFactory(L7ConfigStore store, GatewayRequestHandl
         {
             // Kestrel first, so the first accepted socket finds it listening.
             await app.StartAsync(ct);
-            var listener = registry.Start(ListenerKind, endPoint, (socket, token) => ServeAsync(socket, injected, accepted, token), _logger, exclusive: true);
-            return new KestrelEndpoint(app, listener, kind);
+            var handedToKestrel = new StrongBox<long>();
+            var listener = registry.Start(ListenerKind, endPoint, (socket, token) => ServeAsync(socket, injected, accepted, handedToKestrel, token), _logger, exclusive: true);
+            return new KestrelEndpoint(app, listener, handedToKestrel, kind);
         }
         catch
         {
@@ -106,10 +108,21 @@ public sealed class HttpEndpointFactory(L7ConfigStore store, GatewayRequestHandl
     }
 
     /// <summary>Gives one accepted socket to Kestrel and holds it (counted by the registry) until Kestrel is done with it; a cut aborts it.</summary>
-    private async Task ServeAsync(System.Net.Sockets.Socket socket, InjectedConnectionListenerFactory injected, InjectedEndPoint endPoint, CancellationToken ct)
+    private async Task ServeAsync(System.Net.Sockets.Socket socket, InjectedConnectionListenerFactory injected, InjectedEndPoint endPoint, StrongBox<long> handedToKestrel, CancellationToken ct)
     {
-        var connection = new AcceptedConnection(_sockets.Create(socket));
-        if (!injected.TryInject(endPoint, connection))
+        AcceptedConnection connection;
+        bool taken;
+        try
+        {
+            connection = new AcceptedConnection(_sockets.Create(socket));
+            taken = injected.TryInject(endPoint, connection);
+        }
+        finally
+        {
+            Interlocked.Increment(ref handedToKestrel.Value);
+        }
+
+        if (!taken)
         {
             await connection.DisposeAsync();
             return;
@@ -157,7 +170,7 @@ public sealed class HttpEndpointFactory(L7ConfigStore store, GatewayRequestHandl
         return builder.Build();
     }
 
-    private sealed class KestrelEndpoint(WebApplication app, SocketListener listener, BindingKind kind) : IEndpointServer
+    private sealed class KestrelEndpoint(WebApplication app, SocketListener listener, StrongBox<long> handedToKestrel, BindingKind kind) : IEndpointServer
     {
         public BindingKind Kind => kind;
 
@@ -165,6 +178,17 @@ public sealed class HttpEndpointFactory(L7ConfigStore store, GatewayRequestHandl
         {
             try
             {
+                // Kestrel takes no connection once stopping: let every socket accepted before the listener stopped reach it
+                // first (their handlers run on their own tasks), or they would be closed unanswered.
+                using (var arriving = CancellationTokenSource.CreateLinkedTokenSource(cut))
+                {
+                    arriving.CancelAfter(TimeSpan.FromSeconds(2));
+                    while (Interlocked.Read(ref handedToKestrel.Value) < listener.Accepted && !arriving.IsCancellationRequested)
+                    {
+                        await Task.Delay(5, CancellationToken.None);
+                    }
+                }
+
                 await app.StopAsync(cut);
             }
             catch (OperationCanceledException)
