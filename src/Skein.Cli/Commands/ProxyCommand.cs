@@ -114,8 +114,8 @@ internal static class ProxyCommand
 
     /// <summary>
     /// How to invoke a parsed command line: a proxy handles SIGTERM and Ctrl-C itself (its host drains for up to
-    /// --drain-timeout), so System.CommandLine's own handling, which ends the process two seconds after the signal, is
-    /// off for it.
+    /// --drain-timeout, in every role), so System.CommandLine's own handling, which ends the process two seconds after
+    /// the signal, is off for it.
     /// </summary>
     public static InvocationConfiguration Invocation(ParseResult parse) =>
         parse.Errors.Count == 0 && parse.CommandResult.Command.Options.Any(o => o.Name == "--drain-timeout")
