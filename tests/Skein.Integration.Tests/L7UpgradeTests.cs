@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Skein.Integration.Tests.Infrastructure;
 using static Skein.Integration.Tests.UpgradeTests;
 
@@ -8,21 +10,23 @@ namespace Skein.Integration.Tests;
 
 /// <summary>Gateway and waypoint drain and upgrade: a new process takes the listeners over, the old one drains its HTTP and TCP connections; SIGTERM drains.</summary>
 /// <remarks>
-/// The gateway serves HTTPRoute → echo (HTTP on 8080) and TCPRoute → a raw TCP echo (9000), both backends on node-1 behind
+/// The gateway serves HTTPRoute → echo (HTTP on 8080, HTTPS on 8443) and TCPRoute → a raw TCP echo (9000), both backends on node-1 behind
 /// its node proxy. An upgrade is what an operator does: start the new binary with the same flags.
 /// </remarks>
 public sealed class L7UpgradeTests
 {
     private const int HttpPort = 8080;
     private const int TcpPort = 9000;
+    private const int HttpsPort = 8443;
 
     [Fact]
-    public async Task Upgrading_the_gateway_under_http1_keep_alive_and_http2_load_fails_no_request_and_a_long_request_completes()
+    public async Task Upgrading_the_gateway_under_http1_keep_alive_and_http2_load_in_cleartext_and_tls_fails_no_request_and_a_long_request_completes()
     {
         await using var mesh = new TestMesh();
         await using var gateway = await GatewayPath.StartAsync(mesh, drainTimeout: "60s");
         var url = new Uri($"http://{gateway.Address}:{HttpPort}/load");
-        await using var load = Load.Start(url, "echo-1", Load.Http11KeepAlive, Load.Http11KeepAlive, Load.H2c, Load.H2c);
+        var https = new Uri($"https://{gateway.Address}:{HttpsPort}/load");
+        await using var load = Load.Start("echo-1", (url, Load.Http11KeepAlive), (url, Load.H2c), (https, Load.Https11KeepAlive), (https, Load.Https2));
         await load.WaitForMoreAsync(40);
 
         // In flight when the upgrade begins: it finishes in the old process.
@@ -175,7 +179,7 @@ public sealed class L7UpgradeTests
             await mesh.WaitForRouteAsync(probe, url, "the mesh to route through the waypoint");
         }
 
-        await using var load = Load.Start(url, "echo-1", Load.FreshConnections, Load.FreshConnections, Load.Http11KeepAlive, Load.Http11KeepAlive);
+        await using var load = Load.Start("echo-1", (url, Load.FreshConnections), (url, Load.FreshConnections), (url, Load.Http11KeepAlive), (url, Load.Http11KeepAlive));
         await load.WaitForMoreAsync(40);
 
         var successor = await mesh.StartL7ProxyAsync("waypoint", "waypoint", waypointProxy, args);
@@ -251,11 +255,24 @@ public sealed class L7UpgradeTests
             var echo = mesh.Block.Host(10);
             var tcp = mesh.Block.Host(12);
             var address = mesh.Block.Host(20);
+            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            using var certificate = new CertificateRequest("CN=gw.example.com", key, HashAlgorithmName.SHA256)
+                .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
             mesh.WriteConfig("mesh.yaml",
                 Yaml.Service("echo", "default", 80, 8080, "echo") +
                 Yaml.Service("tcpecho", "default", 7000, 7000, "tcpecho") +
                 Yaml.Workload("echo-1", "default", "node-1", echo, "echo", "echo") +
                 Yaml.Workload("tcp-1", "default", "node-1", tcp, "tcpecho", "tcpecho") + $$"""
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: gw-cert, namespace: default}
+                type: kubernetes.io/tls
+                stringData:
+                  tls.crt: |
+                {{Indent(certificate.ExportCertificatePem())}}
+                  tls.key: |
+                {{Indent(key.ExportPkcs8PrivateKeyPem())}}
+                ---
                 apiVersion: gateway.networking.k8s.io/v1
                 kind: Gateway
                 metadata: {name: gw, namespace: default}
@@ -264,6 +281,10 @@ public sealed class L7UpgradeTests
                   addresses: [{type: IPAddress, value: "{{address}}"}]
                   listeners:
                   - {name: http, port: {{HttpPort}}, protocol: HTTP}
+                  - name: https
+                    port: {{HttpsPort}}
+                    protocol: HTTPS
+                    tls: {mode: Terminate, certificateRefs: [{name: gw-cert}]}
                   - name: tcp
                     port: {{TcpPort}}
                     protocol: TCP
@@ -274,7 +295,7 @@ public sealed class L7UpgradeTests
                 kind: HTTPRoute
                 metadata: {name: echo, namespace: default}
                 spec:
-                  parentRefs: [{name: gw, sectionName: http}]
+                  parentRefs: [{name: gw, sectionName: http}, {name: gw, sectionName: https}]
                   rules:
                   - backendRefs: [{name: echo, port: 80}]
                 ---
@@ -300,6 +321,8 @@ public sealed class L7UpgradeTests
             await mesh.WaitListeningAsync(new IPEndPoint(address, TcpPort));
             return path;
         }
+
+        private static string Indent(string pem) => string.Join('\n', pem.Split('\n').Select(line => "    " + line));
 
         /// <summary>The operator's upgrade: the same command again; waits until the old process drained and exited.</summary>
         public async Task<TestProcess> UpgradeAsync(TestMesh mesh)
@@ -345,10 +368,26 @@ public sealed class L7UpgradeTests
             DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
 
-        public static Load Start(Uri url, string pod, params Func<HttpClient>[] workers)
+        /// <summary>HTTP/1.1 over TLS on a kept-alive connection (the gateway's self-signed certificate is not checked).</summary>
+        public static HttpClient Https11KeepAlive() => new(Unverified()) { Timeout = TimeSpan.FromSeconds(20) };
+
+        /// <summary>HTTP/2 over TLS (ALPN h2), one connection for every request.</summary>
+        public static HttpClient Https2() => new(Unverified())
+        {
+            Timeout = TimeSpan.FromSeconds(20),
+            DefaultRequestVersion = HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+
+        private static SocketsHttpHandler Unverified() => new()
+        {
+            SslOptions = new System.Net.Security.SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, _, _, _) => true },
+        };
+
+        public static Load Start(string pod, params (Uri Url, Func<HttpClient> Client)[] workers)
         {
             var load = new Load();
-            load._workers = [.. workers.Select(client => Task.Run(() => load.RunAsync(url, pod, client)))];
+            load._workers = [.. workers.Select(w => Task.Run(() => load.RunAsync(w.Url, pod, w.Client)))];
             return load;
         }
 

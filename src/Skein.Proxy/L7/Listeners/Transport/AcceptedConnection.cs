@@ -12,60 +12,75 @@ namespace Skein.Proxy.L7.Listeners.Transport;
 /// connection. Kestrel disposes a connection when it has finished with it; that is the moment the accepting side may count
 /// it closed. Everything else is the socket transport's own connection.
 /// </remarks>
-public sealed class AcceptedConnection(ConnectionContext inner) : ConnectionContext
+public sealed class AcceptedConnection : ConnectionContext
 {
+    private readonly ConnectionContext _inner;
+    private readonly LingeringDuplexPipe _transport;
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public AcceptedConnection(ConnectionContext inner)
+    {
+        _inner = inner;
+        _transport = new LingeringDuplexPipe(_inner.Transport);
+        Transport = _transport;
+    }
 
     /// <summary>Completes when Kestrel has disposed the connection.</summary>
     public Task Completion => _done.Task;
 
     public override string ConnectionId
     {
-        get => inner.ConnectionId;
-        set => inner.ConnectionId = value;
+        get => _inner.ConnectionId;
+        set => _inner.ConnectionId = value;
     }
 
-    public override IFeatureCollection Features => inner.Features;
+    public override IFeatureCollection Features => _inner.Features;
 
     public override IDictionary<object, object?> Items
     {
-        get => inner.Items;
-        set => inner.Items = value;
+        get => _inner.Items;
+        set => _inner.Items = value;
     }
 
-    public override IDuplexPipe Transport
-    {
-        get => inner.Transport;
-        set => inner.Transport = value;
-    }
+    /// <summary>The socket's pipes behind <see cref="LingeringDuplexPipe"/>; Kestrel's TLS layer replaces it for the connection's lifetime and puts it back.</summary>
+    public override IDuplexPipe Transport { get; set; }
 
     public override CancellationToken ConnectionClosed
     {
-        get => inner.ConnectionClosed;
-        set => inner.ConnectionClosed = value;
+        get => _inner.ConnectionClosed;
+        set => _inner.ConnectionClosed = value;
     }
 
     public override EndPoint? LocalEndPoint
     {
-        get => inner.LocalEndPoint;
-        set => inner.LocalEndPoint = value;
+        get => _inner.LocalEndPoint;
+        set => _inner.LocalEndPoint = value;
     }
 
     public override EndPoint? RemoteEndPoint
     {
-        get => inner.RemoteEndPoint;
-        set => inner.RemoteEndPoint = value;
+        get => _inner.RemoteEndPoint;
+        set => _inner.RemoteEndPoint = value;
     }
 
-    public override void Abort() => inner.Abort();
+    public override void Abort() => _inner.Abort();
 
-    public override void Abort(ConnectionAbortedException abortReason) => inner.Abort(abortReason);
+    public override void Abort(ConnectionAbortedException abortReason) => _inner.Abort(abortReason);
 
     public override async ValueTask DisposeAsync()
     {
         try
         {
-            await inner.DisposeAsync();
+            // Kestrel completed both sides: the socket closes after the client closed its side (or the linger ran out).
+            await _transport.CloseAsync().WaitAsync(LingeringDuplexPipe.Linger + TimeSpan.FromSeconds(1));
+        }
+        catch (TimeoutException)
+        {
+        }
+
+        try
+        {
+            await _inner.DisposeAsync();
         }
         finally
         {
