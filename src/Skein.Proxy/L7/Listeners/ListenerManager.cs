@@ -12,8 +12,6 @@ namespace Skein.Proxy.L7.Listeners;
 /// come and go without touching connections on the others, and a bind failure is known before the new
 /// configuration is switched in. Route changes on an already bound port need no rebinding at all: the
 /// servers read the current configuration on every request.
-/// </remarks>
-/// <remarks>
 /// Every listening socket comes from <see cref="Lifecycle.ListenerRegistry"/> (kind <c>l7</c>, or <c>hbone</c> for a
 /// waypoint's HBONE port), so on an upgrade the successor takes over each port both processes' configs have; a port
 /// only the old config has closes when the old process stops accepting, one only the new config has is bound by it.
