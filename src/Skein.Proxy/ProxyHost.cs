@@ -79,10 +79,10 @@ public static class ProxyHost
         services.AddSingleton<WorkloadListeners>();
         services.AddSingleton<ListenerRegistry>();
         services.AddSingleton<ListenerHandover>();
+        // First of the listeners: the sockets of a running predecessor (an upgrade) arrive before any bind.
+        services.AddHostedService(sp => sp.GetRequiredService<ListenerHandover>());
         if (options.Role == "node")
         {
-            // First of the node's listeners: the sockets of a running predecessor (an upgrade) arrive before any bind.
-            services.AddHostedService(sp => sp.GetRequiredService<ListenerHandover>());
             services.AddSingleton<IDestinationConnector, HboneConnector>();
             services.AddSingleton<IXdsHandler, UpstreamHandler>();
             services.AddHostedService(sp => sp.GetRequiredService<ProxyProtocolListener>());
@@ -102,14 +102,11 @@ public static class ProxyHost
         // Started last, as Kestrel was: the other listeners are up when the admin API answers.
         services.AddSingleton<AdminEndpoints>();
         services.AddHostedService<AdminServer>();
-        if (options.Role == "node")
-        {
-            // Last, so the host stops it first: connections drain while everything else still runs.
-            services.AddHostedService<ProxyDrain>();
-        }
+        // Last, so the host stops it first: connections drain while everything else still runs.
+        services.AddHostedService<ProxyDrain>();
 
         // The drain bounds itself (--drain-timeout); the host must not cut it short.
-        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5) + (options.Role == "node" ? options.DrainTimeout : TimeSpan.Zero));
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5) + options.DrainTimeout);
 
         return builder.Build();
     }

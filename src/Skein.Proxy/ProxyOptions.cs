@@ -52,17 +52,19 @@ public sealed class ProxyOptions
     /// <summary>How long a draining proxy (SIGTERM, Ctrl-C, or handing over to its successor) lets open connections finish before cutting them.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>The Unix socket a running node proxy hands its listeners over on when a new process starts with the same path; null turns hand-over off.</summary>
+    /// <summary>The Unix socket a running proxy hands its listeners over on when a new process of its role starts with the same path; null turns hand-over off.</summary>
     public string? HandoverSocket { get; init; }
 
-    /// <summary>The default hand-over socket: one per node name and address under the user's runtime directory (<c>$XDG_RUNTIME_DIR/skein</c>, else <c>/tmp/skein-$USER</c>).</summary>
-    public static string DefaultHandoverSocket(string node, System.Net.IPAddress address)
+    /// <summary>The default hand-over socket: one per role, node name and address under the user's runtime directory (<c>$XDG_RUNTIME_DIR/skein</c>, else <c>/tmp/skein-$USER</c>).</summary>
+    /// <remarks>A node proxy's is <c>proxy-&lt;node&gt;-&lt;address&gt;.sock</c> (as before roles had one); gateways and
+    /// waypoints put their role first, so one placed on a node never meets that node's proxy.</remarks>
+    public static string DefaultHandoverSocket(string node, System.Net.IPAddress address, string role = "node")
     {
         var runtime = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
         var dir = !string.IsNullOrEmpty(runtime) && Directory.Exists(runtime)
             ? Path.Combine(runtime, "skein")
             : Path.Combine(Path.GetTempPath(), $"skein-{Environment.UserName}");
         var safe = string.Concat(node.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
-        return Path.Combine(dir, $"proxy-{safe}-{address}.sock");
+        return Path.Combine(dir, $"{(role == "node" ? "proxy" : role)}-{safe}-{address}.sock");
     }
 }

@@ -183,7 +183,7 @@ public sealed class UpgradeTests
     }
 
     [Theory]
-    [InlineData("HTTP/1.1 400 Bad Request", "is not a Skein node proxy")]
+    [InlineData("HTTP/1.1 400 Bad Request", "is not a Skein proxy")]
     [InlineData("SKEIN-HANDOVER 2 OK pid=1", "speaks hand-over protocol 2, this binary 1")]
     public async Task A_handover_socket_held_by_something_else_stops_the_new_proxy_with_exit_2(string answer, string error)
     {
@@ -378,7 +378,7 @@ public sealed class UpgradeTests
     }
 
     /// <summary>A client connection to the TCP echo through the mesh: lines out, the same lines back.</summary>
-    private sealed class Echoing : IDisposable
+    internal sealed class Echoing : IDisposable
     {
         private readonly Socket _socket;
 
@@ -430,7 +430,7 @@ public sealed class UpgradeTests
     }
 
     /// <summary>A raw TCP echo backend in the test process.</summary>
-    private sealed class TcpEchoServer : IAsyncDisposable
+    internal sealed class TcpEchoServer : IAsyncDisposable
     {
         private readonly Socket _listener;
         private readonly CancellationTokenSource _stop = new();

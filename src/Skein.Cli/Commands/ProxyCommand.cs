@@ -43,15 +43,16 @@ internal static class ProxyCommand
         var drainTimeout = new Option<TimeSpan>("--drain-timeout")
         {
             HelpName = "duration",
-            Description = "Node role: on SIGTERM/Ctrl-C or after handing its listeners to a new process, how long open connections may finish before they are cut (e.g. 30s, 2m); a second signal cuts at once.",
+            Description = "On SIGTERM/Ctrl-C or after handing its listeners to a new process, how long open connections may finish before they are cut (e.g. 30s, 2m); a second signal cuts at once.",
             DefaultValueFactory = _ => TimeSpan.FromSeconds(30),
             CustomParser = ParseDuration,
         };
         var handoverSocket = new Option<string?>("--handover-socket")
         {
             HelpName = "path|off",
-            Description = "Node role: Unix socket for upgrades without dropped connections. A new proxy started with the same flags takes the running one's " +
-                "listening sockets over this socket; the old one drains and exits. Default: $XDG_RUNTIME_DIR/skein (or /tmp/skein-$USER)/proxy-<node>-<address>.sock; off disables it.",
+            Description = "Unix socket for upgrades without dropped connections. A new proxy started with the same flags takes the running one's " +
+                "listening sockets over this socket; the old one drains and exits. Default: $XDG_RUNTIME_DIR/skein (or /tmp/skein-$USER)/proxy-<node>-<address>.sock " +
+                "(gateway-… or waypoint-… for those roles); off disables it.",
         };
 
         foreach (var option in new Option[] { role, node, control, address, socksPort, adminPort, metricsPort, rootCert, tokenFile, trustDomain, accessLog, otlpEndpoint, drainTimeout, handoverSocket })
@@ -98,11 +99,11 @@ internal static class ProxyCommand
                 AccessLogFormat = parse.GetValue(accessLog) ?? ProxyOptions.DefaultAccessLogFormat(parse.GetRequiredValue(role)),
                 OtlpEndpoint = parse.GetValue(otlpEndpoint),
                 DrainTimeout = parse.GetValue(drainTimeout),
-                HandoverSocket = parse.GetRequiredValue(role) != "node" ? null : parse.GetValue(handoverSocket) switch
+                HandoverSocket = parse.GetValue(handoverSocket) switch
                 {
                     "off" => null,
                     { Length: > 0 } path => Path.GetFullPath(path),
-                    _ => ProxyOptions.DefaultHandoverSocket(parse.GetRequiredValue(node), parse.GetRequiredValue(address)),
+                    _ => ProxyOptions.DefaultHandoverSocket(parse.GetRequiredValue(node), parse.GetRequiredValue(address), parse.GetRequiredValue(role)),
                 },
             };
             using var app = ProxyHost.Build(options);
@@ -112,12 +113,12 @@ internal static class ProxyCommand
     }
 
     /// <summary>
-    /// How to invoke a parsed command line: a node proxy handles SIGTERM and Ctrl-C itself (its host drains for up to
-    /// --drain-timeout), so System.CommandLine's own handling, which ends the process two seconds after the signal, is
-    /// off for it. Gateways and waypoints keep it (their Kestrel listeners do not drain under --drain-timeout yet).
+    /// How to invoke a parsed command line: a proxy handles SIGTERM and Ctrl-C itself (its host drains for up to
+    /// --drain-timeout, in every role), so System.CommandLine's own handling, which ends the process two seconds after
+    /// the signal, is off for it.
     /// </summary>
     public static InvocationConfiguration Invocation(ParseResult parse) =>
-        parse.Errors.Count == 0 && parse.CommandResult.Command.Options.Any(o => o.Name == "--drain-timeout") && parse.GetValue<string>("--role") == "node"
+        parse.Errors.Count == 0 && parse.CommandResult.Command.Options.Any(o => o.Name == "--drain-timeout")
             ? new() { ProcessTerminationTimeout = null }
             : new();
 

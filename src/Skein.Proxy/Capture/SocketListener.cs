@@ -20,6 +20,7 @@ public sealed class SocketListener : IAsyncDisposable
     private readonly ConnectionTracker? _tracker;
     private Task _acceptLoop = Task.CompletedTask;
     private int _stopping;
+    private long _accepted;
     private volatile bool _closed;
 
     private SocketListener(Socket socket, ILogger logger, ConnectionTracker? tracker)
@@ -34,6 +35,9 @@ public sealed class SocketListener : IAsyncDisposable
 
     /// <summary>The listening socket, for handing it to a successor process.</summary>
     internal Socket Socket => _socket;
+
+    /// <summary>Connections accepted so far (each handed to the handler on its own task).</summary>
+    public long Accepted => Interlocked.Read(ref _accepted);
 
     /// <summary>Whether the listener has stopped accepting and closed its socket.</summary>
     public bool IsClosed => _closed;
@@ -105,6 +109,7 @@ public sealed class SocketListener : IAsyncDisposable
             }
 
             client.NoDelay = true;
+            Interlocked.Increment(ref _accepted);
             _tracker?.Enter();
             var connectionCt = _connections.Token;
             _ = Task.Run(async () =>

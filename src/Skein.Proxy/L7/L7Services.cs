@@ -41,6 +41,7 @@ public static class L7Services
         services.AddSingleton<WaypointInbound>();
         services.AddSingleton<ListenerManager>();
         services.AddHostedService(sp => sp.GetRequiredService<ListenerManager>());
+        services.AddSingleton<Lifecycle.IGracefulServer>(sp => sp.GetRequiredService<ListenerManager>());
         services.AddSingleton<IXdsHandler, GatewayHandler>();
         return services;
     }

@@ -8,12 +8,13 @@ using Skein.Proxy.Xds;
 
 namespace Skein.Proxy.Lifecycle;
 
-/// <summary>Upgrades without refused connections: takes the listening sockets over from the node proxy already running, and hands its own to the next one.</summary>
+/// <summary>Upgrades without refused connections: takes the listening sockets over from the proxy of the same role already running, and hands its own to the next one.</summary>
 /// <remarks>
 /// Start-up (<see cref="StartAsync"/>, before any listener binds): when a proxy answers on the hand-over socket, it
 /// sends every listening socket (SCM_RIGHTS) with its kind and address, and the listeners here take those instead
 /// of binding. Both processes then hold the same sockets; only the old one accepts until this one has its config and
-/// its listeners reconciled, then this one starts accepting and says READY, the old one stops accepting (connections
+/// its listeners reconciled (node: the workload listeners; gateway and waypoint: the Gateway listeners, bound before
+/// the Gateway type counts as applied), then this one starts accepting and says READY, the old one stops accepting (connections
 /// queued on the sockets are simply accepted here), closes its descriptors and drains. The kernel never sees a
 /// closed listener, so no connection attempt is refused. Afterwards this process listens on the hand-over socket
 /// for its own successor (<see cref="RunAsync"/>). SO_REUSEPORT overlap was the alternative; it was not chosen
@@ -61,16 +62,21 @@ public sealed class ListenerHandover(
 
         try
         {
-            await channel.SendAsync(HandoverProtocol.Hello(Environment.ProcessId), null, ReplyTimeout);
+            await channel.SendAsync(HandoverProtocol.Hello(Environment.ProcessId, options.Role), null, ReplyTimeout);
             var reply = await ReceiveOrThrowAsync(channel, path);
             if (HandoverProtocol.ParseGreeting(reply.Message) is not { } greeting)
             {
-                throw new IOException($"hand-over socket {path}: the process behind it is not a Skein node proxy (it answered \"{Printable(reply.Message)}\"); remove it or pass another --handover-socket");
+                throw new IOException($"hand-over socket {path}: the process behind it is not a Skein proxy (it answered \"{Printable(reply.Message)}\"); remove it or pass another --handover-socket");
             }
 
             if (greeting.Version != HandoverProtocol.Version || greeting.Verb != "OK")
             {
                 throw new IOException($"hand-over socket {path}: the running proxy (pid {greeting.Pid}) speaks hand-over protocol {greeting.Version}, this binary {HandoverProtocol.Version}; stop it (it drains on SIGTERM) and start this one");
+            }
+
+            if (greeting.Role != options.Role)
+            {
+                throw new IOException($"hand-over socket {path}: the running proxy (pid {greeting.Pid}) has role {greeting.Role}, this one {options.Role}; pass this proxy's own --handover-socket");
             }
 
             _predecessorPid = greeting.Pid;
@@ -89,7 +95,7 @@ public sealed class ListenerHandover(
         catch (Exception e) when (e is TimeoutException or SocketException)
         {
             channel.Dispose();
-            throw new IOException($"hand-over socket {path}: no Skein node proxy answered ({e.Message}); remove it or pass another --handover-socket");
+            throw new IOException($"hand-over socket {path}: no Skein proxy answered ({e.Message}); remove it or pass another --handover-socket");
         }
         catch
         {
@@ -170,9 +176,9 @@ public sealed class ListenerHandover(
     {
         using (predecessor)
         {
-            // Ready means serving: the config arrived and the workload listeners were reconciled with it.
+            // Ready means serving: the config arrived and the listeners were reconciled with it.
             var waiting = false;
-            while (!xds.HasConfig(TypeUrls.NodeTypes) || !ReferenceEquals(workloadListeners.Reconciled, state.Current))
+            while (!Serving())
             {
                 if (!waiting)
                 {
@@ -203,6 +209,13 @@ public sealed class ListenerHandover(
                 unclaimed.Count == 0 ? "" : $"; closed sockets this config does not serve: {string.Join(", ", unclaimed)}");
         }
     }
+
+    /// <summary>Whether this process has its config and its listeners match it.</summary>
+    /// <remarks>Gateway and waypoint listeners need no separate check: <c>GatewayHandler</c> binds them before the
+    /// xDS client records the Gateway type as applied.</remarks>
+    private bool Serving() => options.Role == "node"
+        ? xds.HasConfig(TypeUrls.NodeTypes) && ReferenceEquals(workloadListeners.Reconciled, state.Current)
+        : xds.HasConfig(TypeUrls.L7Types);
 
     private async Task ServeSuccessorsAsync(string path, CancellationToken stopping)
     {
@@ -264,10 +277,16 @@ public sealed class ListenerHandover(
             }
 
             // Answer with our version even on a mismatch: the successor reports it and stops.
-            await channel.SendAsync(HandoverProtocol.Ok(Environment.ProcessId), null, ReplyTimeout);
+            await channel.SendAsync(HandoverProtocol.Ok(Environment.ProcessId, options.Role), null, ReplyTimeout);
             if (greeting.Version != HandoverProtocol.Version)
             {
                 logger.LogWarning("a proxy (pid {Pid}) asked for the listeners with hand-over protocol {Version}; this one speaks {Own}: refused", greeting.Pid, greeting.Version, HandoverProtocol.Version);
+                return false;
+            }
+
+            if (greeting.Role != options.Role)
+            {
+                logger.LogWarning("a {Role} proxy (pid {Pid}) asked for this {Own} proxy's listeners: refused", greeting.Role, greeting.Pid, options.Role);
                 return false;
             }
 

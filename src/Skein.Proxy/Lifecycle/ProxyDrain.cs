@@ -7,12 +7,13 @@ using Skein.Proxy.Telemetry;
 
 namespace Skein.Proxy.Lifecycle;
 
-/// <summary>The node proxy's graceful stop (SIGTERM, Ctrl-C, or after handing its listeners to a successor): stop accepting, GOAWAY, let connections finish up to <c>--drain-timeout</c>, cut the rest.</summary>
+/// <summary>A proxy's graceful stop (SIGTERM, Ctrl-C, or after handing its listeners to a successor): stop accepting, GOAWAY, let connections finish up to <c>--drain-timeout</c>, cut the rest.</summary>
 /// <remarks>
 /// Registered after every other hosted service, so the host stops it first: the admin API, xDS, certificates and the
 /// access log keep running while connections drain (their records still reach the control plane). An accepted
 /// client that has not finished its handshake counts as a connection and gets the same deadline. Drain bookkeeping
-/// shows in the admin stats as <c>server.drain_*</c> and in the log.
+/// shows in the admin stats as <c>server.drain_*</c> and in the log. Every role drains this way; gateways and waypoints
+/// add their Kestrel servers (<see cref="IGracefulServer"/>), which ask kept-alive HTTP connections to close.
 /// </remarks>
 public sealed class ProxyDrain(
     ProxyOptions options,
@@ -20,6 +21,7 @@ public sealed class ProxyDrain(
     ListenerHandover handover,
     HboneInbound inbound,
     HbonePool pool,
+    IEnumerable<IGracefulServer> servers,
     ProxyStats stats,
     ILogger<ProxyDrain> logger) : IHostedService
 {
@@ -42,7 +44,7 @@ public sealed class ProxyDrain(
         using var cutNow = new CancellationTokenSource();
         using var sigterm = CutOnSignal(PosixSignal.SIGTERM, cutNow);
         using var sigint = CutOnSignal(PosixSignal.SIGINT, cutNow);
-        await DrainAsync(registry, inbound, pool, options.DrainTimeout, handedOver, stats, logger, cutNow.Token);
+        await DrainAsync(registry, inbound, pool, options.DrainTimeout, handedOver, stats, logger, cutNow.Token, [.. servers]);
     }
 
     private static PosixSignalRegistration? CutOnSignal(PosixSignal signal, CancellationTokenSource cutNow)
@@ -66,7 +68,7 @@ public sealed class ProxyDrain(
 
     /// <summary>Runs a drain; separate from the hosted service so its bookkeeping can be tested on its own.</summary>
     internal static async Task<DrainResult> DrainAsync(ListenerRegistry registry, HboneInbound? inbound, HbonePool? pool, TimeSpan deadline, bool handedOver,
-        ProxyStats stats, ILogger logger, CancellationToken cutNow = default)
+        ProxyStats stats, ILogger logger, CancellationToken cutNow = default, IReadOnlyList<IGracefulServer>? servers = null)
     {
         stats.Increment("server.drains_total");
         var listeners = await registry.StopAcceptingAsync(shared: handedOver);
@@ -78,6 +80,9 @@ public sealed class ProxyDrain(
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cutNow);
         timeout.CancelAfter(deadline);
+        // Their connections are among the registry's (each accepted socket is tracked until Kestrel is done with it),
+        // so the count below covers them; the servers only ask them to finish sooner and abort them with the rest.
+        var graceful = (servers ?? []).Select(s => s.StopGracefullyAsync(timeout.Token)).ToList();
         try
         {
             await registry.Connections.WhenIdleAsync(timeout.Token);
@@ -109,7 +114,20 @@ public sealed class ProxyDrain(
             logger.LogInformation("drained: all {Finished} connections finished, none cut", open);
         }
 
+        await WhenStoppedAsync(graceful, logger);
         return new DrainResult(Math.Max(0, open - cut), cut);
+    }
+
+    private static async Task WhenStoppedAsync(List<Task> graceful, ILogger logger)
+    {
+        try
+        {
+            await Task.WhenAll(graceful).WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException or IOException or InvalidOperationException)
+        {
+            logger.LogWarning("a server did not stop cleanly after the drain: {Reason}", e.Message);
+        }
     }
 
     private static string Format(TimeSpan t) => t.TotalSeconds >= 1 && t.TotalSeconds == Math.Floor(t.TotalSeconds) ? $"{t.TotalSeconds:0}s" : $"{t.TotalMilliseconds:0}ms";

@@ -64,6 +64,64 @@ public sealed class DrainTests
     }
 
     [Fact]
+    public async Task Graceful_servers_are_asked_to_stop_with_the_drain_and_their_stop_is_cut_at_the_deadline()
+    {
+        var registry = new ListenerRegistry(NullLogger<ListenerRegistry>.Instance);
+        var listener = registry.Start("l7", new IPEndPoint(IPAddress.Loopback, 0), (_, ct) => Task.Delay(Timeout.Infinite, ct), NullLogger.Instance);
+        using var held = await ConnectAsync(listener.EndPoint);
+        await WaitForAsync(() => registry.Connections.Open == 1);
+        var server = new RecordingServer(() => registry.Connections.Open == 0);
+
+        var result = await ProxyDrain.DrainAsync(registry, null, null, TimeSpan.FromMilliseconds(300), handedOver: false, new ProxyStats(), NullLogger.Instance,
+            servers: [server]).WaitAsync(TimeSpan.FromSeconds(30));
+
+        // The server was asked to stop gracefully when the drain began, and told to abort when the deadline cut the held connection.
+        Assert.Equal(new ProxyDrain.DrainResult(0, 1), result);
+        Assert.True(server.Asked);
+        Assert.True(server.Cut);
+    }
+
+    [Fact]
+    public async Task A_graceful_server_whose_connections_finish_is_not_cut()
+    {
+        var registry = new ListenerRegistry(NullLogger<ListenerRegistry>.Instance);
+        registry.Start("l7", new IPEndPoint(IPAddress.Loopback, 0), (_, _) => Task.CompletedTask, NullLogger.Instance);
+        var server = new RecordingServer(() => registry.Connections.Open == 0);
+
+        var result = await ProxyDrain.DrainAsync(registry, null, null, TimeSpan.FromSeconds(30), handedOver: false, new ProxyStats(), NullLogger.Instance,
+            servers: [server]).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(new ProxyDrain.DrainResult(0, 0), result);
+        Assert.True(server.Asked);
+        Assert.False(server.Cut);
+    }
+
+    /// <summary>A server whose graceful stop ends once <paramref name="idle"/> holds (its connections finished) or it is cut; records both.</summary>
+    private sealed class RecordingServer(Func<bool> idle) : IGracefulServer
+    {
+        public bool Asked { get; private set; }
+
+        public bool Cut { get; private set; }
+
+        public async Task StopGracefullyAsync(CancellationToken cut)
+        {
+            Asked = true;
+            try
+            {
+                while (!idle())
+                {
+                    await Task.Delay(10, cut);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            Cut = cut.IsCancellationRequested;
+        }
+    }
+
+    [Fact]
     public async Task Inherited_sockets_are_taken_by_matching_listeners_which_accept_only_once_opened_and_the_rest_are_closed()
     {
         using var first = Listening();

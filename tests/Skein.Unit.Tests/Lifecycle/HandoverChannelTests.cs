@@ -54,10 +54,16 @@ public sealed class HandoverChannelTests : IDisposable
     }
 
     [Theory]
-    [InlineData("SKEIN-HANDOVER 1 HELLO pid=42", 1, "HELLO", 42)]
-    [InlineData("SKEIN-HANDOVER 7 OK pid=9", 7, "OK", 9)]
-    public void Greetings_carry_version_verb_and_pid(string message, int version, string verb, int pid) =>
-        Assert.Equal((version, verb, pid), HandoverProtocol.ParseGreeting(message));
+    [InlineData("SKEIN-HANDOVER 1 HELLO pid=42", 1, "HELLO", 42, "node")]
+    [InlineData("SKEIN-HANDOVER 7 OK pid=9", 7, "OK", 9, "node")]
+    [InlineData("SKEIN-HANDOVER 1 HELLO pid=42 role=gateway", 1, "HELLO", 42, "gateway")]
+    [InlineData("SKEIN-HANDOVER 1 OK pid=3 role=waypoint", 1, "OK", 3, "waypoint")]
+    public void Greetings_carry_version_verb_pid_and_role_which_defaults_to_node(string message, int version, string verb, int pid, string role) =>
+        Assert.Equal((version, verb, pid, role), HandoverProtocol.ParseGreeting(message));
+
+    [Fact]
+    public void Greetings_written_read_back_with_their_role() =>
+        Assert.Equal((HandoverProtocol.Version, "HELLO", 7, "waypoint"), HandoverProtocol.ParseGreeting(HandoverProtocol.Hello(7, "waypoint")));
 
     [Theory]
     [InlineData("HTTP/1.1 400 Bad Request")]

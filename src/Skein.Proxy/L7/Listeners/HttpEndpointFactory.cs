@@ -1,16 +1,20 @@
 using System.Net;
 using System.Net.Security;
+using System.Runtime.CompilerServices;
 using System.Security.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Skein.Proxy.Capture;
 using Skein.Proxy.L7.Configuration;
 using Skein.Proxy.L7.Forwarding;
 using Skein.Proxy.L7.Listeners.Transport;
+using Skein.Proxy.Lifecycle;
 using Skein.Proxy.Telemetry;
 
 namespace Skein.Proxy.L7.Listeners;
@@ -21,18 +25,28 @@ namespace Skein.Proxy.L7.Listeners;
 /// the current configuration (SNI), so certificate and listener changes apply without rebinding; the options are
 /// built once per listener configuration (<see cref="ServerTlsOptions"/>); ALPN offers h2 and http/1.1. Cleartext endpoints serve HTTP/1.1 and h2c with prior knowledge: Kestrel needs ALPN to choose between them, so a connection middleware peeks
 /// for the HTTP/2 preface and hands such connections to a second, HTTP/2-only endpoint of the same server.
+/// The listening socket is not Kestrel's: it comes from <see cref="ListenerRegistry"/> (bound here, or handed over by the
+/// process being upgraded), whose accept loop gives each socket to Kestrel as a connection of Kestrel's own socket
+/// transport (<see cref="SocketConnectionContextFactory"/>). Kestrel cannot stop accepting on a socket without closing it
+/// for every process holding it, nor hold accepting back until the process has its config; the registry does both.
 /// </remarks>
-public sealed class HttpEndpointFactory(L7ConfigStore store, GatewayRequestHandler handler, ILoggerFactory loggerFactory, ProxyStats stats)
+public sealed class HttpEndpointFactory(L7ConfigStore store, GatewayRequestHandler handler, ListenerRegistry registry, ILoggerFactory loggerFactory, ProxyStats stats) : IDisposable
 {
+    /// <summary>The hand-over kind of gateway listeners (HTTP, HTTPS, TLS passthrough and TCP alike): a port may change protocol between two processes' configs.</summary>
+    public const string ListenerKind = "l7";
+
     private readonly ServerTlsOptions _tls = new(store, stats);
+    private readonly SocketConnectionContextFactory _sockets = new(new SocketConnectionFactoryOptions(), loggerFactory.CreateLogger<HttpEndpointFactory>());
+    private readonly ILogger _logger = loggerFactory.CreateLogger<HttpEndpointFactory>();
 
     public async Task<IEndpointServer> StartAsync(IPEndPoint endPoint, BindingKind kind, CancellationToken ct)
     {
         var injected = new InjectedConnectionListenerFactory();
+        var accepted = new InjectedEndPoint(endPoint.ToString());
         var h2c = new InjectedEndPoint($"{endPoint}/h2c");
         var app = CreateApp(injected, loggerFactory, k =>
         {
-            k.Listen(endPoint, listen =>
+            k.Listen(accepted, listen =>
             {
                 if (kind == BindingKind.Https)
                 {
@@ -80,16 +94,47 @@ public sealed class HttpEndpointFactory(L7ConfigStore store, GatewayRequestHandl
         app.Run(context => handler.HandleAsync(context, endPoint));
         try
         {
+            // Kestrel first, so the first accepted socket finds it listening.
             await app.StartAsync(ct);
+            var handedToKestrel = new StrongBox<long>();
+            var listener = registry.Start(ListenerKind, endPoint, (socket, token) => ServeAsync(socket, injected, accepted, handedToKestrel, token), _logger, exclusive: true);
+            return new KestrelEndpoint(app, listener, handedToKestrel, kind);
         }
         catch
         {
             await app.DisposeAsync();
             throw;
         }
-
-        return new KestrelEndpoint(app, kind);
     }
+
+    /// <summary>Gives one accepted socket to Kestrel and holds it (counted by the registry) until Kestrel is done with it; a cut aborts it.</summary>
+    private async Task ServeAsync(System.Net.Sockets.Socket socket, InjectedConnectionListenerFactory injected, InjectedEndPoint endPoint, StrongBox<long> handedToKestrel, CancellationToken ct)
+    {
+        AcceptedConnection connection;
+        bool taken;
+        try
+        {
+            connection = new AcceptedConnection(_sockets.Create(socket));
+            taken = injected.TryInject(endPoint, connection);
+        }
+        finally
+        {
+            Interlocked.Increment(ref handedToKestrel.Value);
+        }
+
+        if (!taken)
+        {
+            await connection.DisposeAsync();
+            return;
+        }
+
+        using (ct.Register(static c => ((AcceptedConnection)c!).Abort(new ConnectionAbortedException("drain deadline")), connection))
+        {
+            await connection.Completion;
+        }
+    }
+
+    public void Dispose() => _sockets.Dispose();
 
     /// <summary>
     /// The TLS options of one handshake, from the current configuration: the SNI selects the listener, whose
@@ -113,6 +158,9 @@ public sealed class HttpEndpointFactory(L7ConfigStore store, GatewayRequestHandl
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddSingleton<IConnectionListenerFactory>(injected);
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, EmbeddedServerLifetime>();
+        // A drain bounds the graceful stop itself (--drain-timeout), past the host's default 30 s.
+        builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = Timeout.InfiniteTimeSpan);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -122,21 +170,42 @@ public sealed class HttpEndpointFactory(L7ConfigStore store, GatewayRequestHandl
         return builder.Build();
     }
 
-    private sealed class KestrelEndpoint(WebApplication app, BindingKind kind) : IEndpointServer
+    private sealed class KestrelEndpoint(WebApplication app, SocketListener listener, StrongBox<long> handedToKestrel, BindingKind kind) : IEndpointServer
     {
         public BindingKind Kind => kind;
 
-        public async ValueTask DisposeAsync()
+        public async Task StopGracefullyAsync(CancellationToken cut)
         {
-            using var drain = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             try
             {
-                await app.StopAsync(drain.Token);
+                // Kestrel takes no connection once stopping: let every socket accepted before the listener stopped reach it
+                // first (their handlers run on their own tasks), or they would be closed unanswered.
+                using (var arriving = CancellationTokenSource.CreateLinkedTokenSource(cut))
+                {
+                    arriving.CancelAfter(TimeSpan.FromSeconds(2));
+                    while (Interlocked.Read(ref handedToKestrel.Value) < listener.Accepted && !arriving.IsCancellationRequested)
+                    {
+                        await Task.Delay(5, CancellationToken.None);
+                    }
+                }
+
+                await app.StopAsync(cut);
             }
             catch (OperationCanceledException)
             {
             }
+        }
 
+        /// <summary>The listener left the config: stop accepting, give its connections Kestrel's graceful stop (5 s), close.</summary>
+        public async ValueTask DisposeAsync()
+        {
+            await listener.StopAcceptingAsync();
+            using (var drain = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+            {
+                await StopGracefullyAsync(drain.Token);
+            }
+
+            listener.CutConnections();
             await app.DisposeAsync();
         }
     }

@@ -12,8 +12,12 @@ namespace Skein.Proxy.L7.Listeners;
 /// come and go without touching connections on the others, and a bind failure is known before the new
 /// configuration is switched in. Route changes on an already bound port need no rebinding at all: the
 /// servers read the current configuration on every request.
+/// Every listening socket comes from <see cref="Lifecycle.ListenerRegistry"/> (kind <c>l7</c>, or <c>hbone</c> for a
+/// waypoint's HBONE port), so on an upgrade the successor takes over each port both processes' configs have; a port
+/// only the old config has closes when the old process stops accepting, one only the new config has is bound by it.
 /// </remarks>
-public sealed class ListenerManager(L7ConfigStore store, HttpEndpointFactory http, StreamEndpointFactory streams, WaypointInbound waypoint, ILogger<ListenerManager> logger) : IHostedService
+public sealed class ListenerManager(L7ConfigStore store, HttpEndpointFactory http, StreamEndpointFactory streams, WaypointInbound waypoint, ILogger<ListenerManager> logger)
+    : IHostedService, Lifecycle.IGracefulServer
 {
     private readonly Dictionary<IPEndPoint, IEndpointServer> _servers = [];
 
@@ -116,6 +120,18 @@ public sealed class ListenerManager(L7ConfigStore store, HttpEndpointFactory htt
     };
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>A drain: every Kestrel server (and the waypoint's) asks its connections to finish; see <see cref="Lifecycle.ProxyDrain"/>.</summary>
+    public async Task StopGracefullyAsync(CancellationToken cut)
+    {
+        List<IEndpointServer> all;
+        lock (_servers)
+        {
+            all = [.. _servers.Values];
+        }
+
+        await Task.WhenAll([.. all.Select(s => s.StopGracefullyAsync(cut)), waypoint.StopGracefullyAsync(cut)]);
+    }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {

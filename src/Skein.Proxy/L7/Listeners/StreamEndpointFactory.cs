@@ -20,12 +20,13 @@ public sealed class StreamEndpointFactory(
     UpstreamClients upstreams,
     AccessLog accessLog,
     ProxyStats stats,
+    Lifecycle.ListenerRegistry registry,
     ILogger<StreamEndpointFactory> logger)
 {
     private static readonly TimeSpan ClientHelloTimeout = TimeSpan.FromSeconds(10);
 
     public IEndpointServer Start(IPEndPoint endPoint, BindingKind kind) =>
-        new SocketEndpoint(SocketListener.Start(endPoint, (socket, ct) => ServeAsync(socket, endPoint, ct), logger), kind);
+        new SocketEndpoint(registry.Start(HttpEndpointFactory.ListenerKind, endPoint, (socket, ct) => ServeAsync(socket, endPoint, ct), logger), kind);
 
     private async Task ServeAsync(Socket socket, IPEndPoint endPoint, CancellationToken ct)
     {

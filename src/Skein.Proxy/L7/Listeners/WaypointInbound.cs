@@ -35,9 +35,16 @@ public sealed class WaypointInbound(
     GatewayRequestHandler handler,
     StreamEndpointFactory streams,
     ProxyStats stats,
+    Lifecycle.ListenerRegistry registry,
     ILoggerFactory loggerFactory,
     ILogger<WaypointInbound> logger) : IAsyncDisposable
 {
+    /// <summary>The hand-over kind of a waypoint's HBONE port.</summary>
+    public const string ListenerKind = "hbone";
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<HboneServerConnection, byte> _open = new();
+    private volatile bool _draining;
+    private int _opening;
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
     private readonly InjectedConnectionListenerFactory _injected = new();
     private readonly InjectedEndPoint _http1 = new("waypoint/http1");
@@ -48,8 +55,56 @@ public sealed class WaypointInbound(
     public async Task<IEndpointServer> StartAsync(IPEndPoint endPoint, CancellationToken ct)
     {
         await EnsureServerAsync(ct);
-        var listener = SocketListener.Start(endPoint, (socket, token) => ServeAsync(socket, endPoint, token), logger);
+        var listener = registry.Start(ListenerKind, endPoint, (socket, token) => ServeAsync(socket, endPoint, token), logger);
         return new HboneEndpoint(listener);
+    }
+
+    /// <summary>A drain: GOAWAY on every HBONE connection (and any accepted from now on), so clients open new tunnels
+    /// elsewhere; the HTTP connections inside open tunnels get Kestrel's graceful stop (<c>Connection: close</c>, GOAWAY).</summary>
+    public async Task StopGracefullyAsync(CancellationToken cut)
+    {
+        _draining = true;
+        var told = 0;
+        foreach (var connection in _open.Keys)
+        {
+            told++;
+            _ = ShutdownQuietlyAsync(connection);
+        }
+
+        if (_server is { } server)
+        {
+            logger.LogInformation("draining: GOAWAY on {Count} inbound HBONE connections", told);
+            try
+            {
+                // Tunnels accepted before the GOAWAY may still be on their way to Kestrel, which takes no connection once
+                // stopping: let them arrive first (GOAWAY refuses newer ones). Bounded, as a client may open a tunnel and
+                // send nothing; the others' graceful stop should not wait for it.
+                using (var arriving = CancellationTokenSource.CreateLinkedTokenSource(cut))
+                {
+                    arriving.CancelAfter(TimeSpan.FromSeconds(2));
+                    while (Volatile.Read(ref _opening) > 0 && !arriving.IsCancellationRequested)
+                    {
+                        await Task.Delay(10, CancellationToken.None);
+                    }
+                }
+
+                await server.StopAsync(cut);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    private static async Task ShutdownQuietlyAsync(HboneServerConnection connection)
+    {
+        try
+        {
+            await connection.ShutdownAsync();
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+        }
     }
 
     private async Task EnsureServerAsync(CancellationToken ct)
@@ -100,7 +155,22 @@ public sealed class WaypointInbound(
         }
 
         await using var server = new HboneServerConnection(tls.Value.Stream);
-        await server.RunAsync(request => HandleTunnelAsync(request, tls.Value.PeerId, peer, ct), ct);
+        _open[server] = 0;
+        try
+        {
+            var run = server.RunAsync(request => HandleTunnelAsync(request, tls.Value.PeerId, peer, ct), ct);
+            if (_draining)
+            {
+                // Accepted just before the listener closed: drain it like the others.
+                _ = ShutdownQuietlyAsync(server);
+            }
+
+            await run;
+        }
+        finally
+        {
+            _open.TryRemove(server, out _);
+        }
     }
 
     private async Task<(SslStream Stream, SpiffeId PeerId)?> AuthenticateAsync(NetworkStream network, SpiffeId identity, IPEndPoint peer, CancellationToken ct)
@@ -147,6 +217,28 @@ public sealed class WaypointInbound(
 
     private async Task HandleTunnelAsync(HboneRequest request, SpiffeId peerId, IPEndPoint peer, CancellationToken ct)
     {
+        Interlocked.Increment(ref _opening);
+        var opened = false;
+        try
+        {
+            await OpenTunnelAsync(request, peerId, peer, () =>
+            {
+                opened = true;
+                Interlocked.Decrement(ref _opening);
+            }, ct);
+        }
+        finally
+        {
+            if (!opened)
+            {
+                Interlocked.Decrement(ref _opening);
+            }
+        }
+    }
+
+    /// <summary>Checks and accepts one CONNECT and serves its tunnel; <paramref name="handedOff"/> runs once the tunnel reached Kestrel or its relay.</summary>
+    private async Task OpenTunnelAsync(HboneRequest request, SpiffeId peerId, IPEndPoint peer, Action handedOff, CancellationToken ct)
+    {
         if (!trust.Bundles.TryGetRoots(peerId.TrustDomain, out _))
         {
             // The caller's trust domain was unfederated after this connection's handshake: its SVID no longer counts.
@@ -185,12 +277,15 @@ public sealed class WaypointInbound(
         connection.Features.Set(new Observability.TunnelPeerFeature(peerId, ForwardedFor(request.GetHeader("forwarded"))));
         if (binding.Listeners[0].Proto.StreamRoutes.Count > 0 && binding.Listeners[0].Proto.HttpRoutes.Count == 0)
         {
+            handedOff();
             await streams.RelayAsync(connection, binding.Listeners[0], destination.Port, ct);
             return;
         }
 
         var http2 = await Http2Preface.DetectAsync(connection.Transport.Input, ct);
-        if (!_injected.TryInject(http2 ? _http2 : _http1, connection))
+        var injected = _injected.TryInject(http2 ? _http2 : _http1, connection);
+        handedOff();
+        if (!injected)
         {
             await connection.DisposeAsync();
             return;
