@@ -115,12 +115,14 @@ internal static class ProxyCommand
     /// <summary>
     /// How to invoke a parsed command line: a proxy handles SIGTERM and Ctrl-C itself (its host drains for up to
     /// --drain-timeout, in every role), so System.CommandLine's own handling, which ends the process two seconds after
-    /// the signal, is off for it.
+    /// the signal, is off for it. The demo keeps that handling (the signal cancels it) but with more time: its stop gives
+    /// each child up to 5 s and then kills it, and ended after two seconds it left draining proxies and the control plane behind.
     /// </summary>
     public static InvocationConfiguration Invocation(ParseResult parse) =>
-        parse.Errors.Count == 0 && parse.CommandResult.Command.Options.Any(o => o.Name == "--drain-timeout")
-            ? new() { ProcessTerminationTimeout = null }
-            : new();
+        parse.Errors.Count > 0 ? new()
+        : parse.CommandResult.Command.Options.Any(o => o.Name == "--drain-timeout") ? new() { ProcessTerminationTimeout = null }
+        : parse.CommandResult.Command.Name == "demo" ? new() { ProcessTerminationTimeout = TimeSpan.FromSeconds(20) }
+        : new();
 
     private static TimeSpan ParseDuration(System.CommandLine.Parsing.ArgumentResult result)
     {
