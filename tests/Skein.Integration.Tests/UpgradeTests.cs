@@ -22,7 +22,7 @@ public sealed class UpgradeTests
     {
         await using var mesh = new TestMesh();
         await using var nodes = await TwoNodes.StartAsync(mesh, drainTimeout: "60s");
-        await using var load = Load.Start(new Uri($"http://{nodes.Client}:{HttpPort}/load"), workers: 4);
+        await using var load = RequestLoad.Start("echo-1", [.. Enumerable.Repeat((new Uri($"http://{nodes.Client}:{HttpPort}/load"), (Func<HttpClient>)RequestLoad.FreshConnections), 4)]);
         await load.WaitForMoreAsync(20);
 
         // The destination side first: node-b's inbound HBONE connections get GOAWAY, node-a opens new ones to the successor.
@@ -50,7 +50,7 @@ public sealed class UpgradeTests
         var native = await NativeProxyBuild.PathAsync();
         await using var mesh = new TestMesh();
         await using var nodes = await TwoNodes.StartAsync(mesh, drainTimeout: "60s", nodeBExecutable: native);
-        await using var load = Load.Start(new Uri($"http://{nodes.Client}:{HttpPort}/load"), workers: 4);
+        await using var load = RequestLoad.Start("echo-1", [.. Enumerable.Repeat((new Uri($"http://{nodes.Client}:{HttpPort}/load"), (Func<HttpClient>)RequestLoad.FreshConnections), 4)]);
         await load.WaitForMoreAsync(20);
 
         await nodes.UpgradeAsync(mesh, "node-b");
@@ -308,73 +308,6 @@ public sealed class UpgradeTests
         private string[] Args(string node) => [.. _args, "--handover-socket", Path.Combine(Root, $"{node}.sock")];
 
         public ValueTask DisposeAsync() => _tcpEcho.DisposeAsync();
-    }
-
-    /// <summary>HTTP requests in a loop from a few workers, each on a fresh connection, counting every failure.</summary>
-    private sealed class Load : IAsyncDisposable
-    {
-        private readonly CancellationTokenSource _stop = new();
-        private readonly ConcurrentQueue<string> _errors = new();
-        private Task[] _workers = [];
-        private int _ok;
-        private int _failed;
-
-        public static Load Start(Uri url, int workers)
-        {
-            var load = new Load();
-            load._workers = [.. Enumerable.Range(0, workers).Select(_ => Task.Run(() => load.RunAsync(url)))];
-            return load;
-        }
-
-        private async Task RunAsync(Uri url)
-        {
-            using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero }) { Timeout = TimeSpan.FromSeconds(20) };
-            while (!_stop.IsCancellationRequested)
-            {
-                try
-                {
-                    using var response = await http.GetAsync(url);
-                    var body = await response.Content.ReadAsStringAsync();
-                    if (response.StatusCode == HttpStatusCode.OK && body.Contains("echo-1", StringComparison.Ordinal))
-                    {
-                        Interlocked.Increment(ref _ok);
-                    }
-                    else
-                    {
-                        Interlocked.Increment(ref _failed);
-                        _errors.Enqueue($"{(int)response.StatusCode}: {body}");
-                    }
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
-                {
-                    Interlocked.Increment(ref _failed);
-                    _errors.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {e.GetType().Name}: {e.Message} {e.InnerException?.Message}");
-                }
-            }
-        }
-
-        public async Task WaitForMoreAsync(int count)
-        {
-            var target = Volatile.Read(ref _ok) + count;
-            await TestMesh.EventuallyAsync(() => Task.FromResult(Volatile.Read(ref _ok) >= target), TimeSpan.FromSeconds(60), $"{count} more successful requests");
-        }
-
-        public async Task<(int Ok, int Failed, IReadOnlyList<string> Errors)> StopAsync()
-        {
-            await _stop.CancelAsync();
-            await Task.WhenAll(_workers);
-            return (_ok, _failed, [.. _errors]);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!_stop.IsCancellationRequested)
-            {
-                await StopAsync();
-            }
-
-            _stop.Dispose();
-        }
     }
 
     /// <summary>A client connection to the TCP echo through the mesh: lines out, the same lines back.</summary>
