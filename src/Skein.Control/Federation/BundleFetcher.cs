@@ -74,15 +74,7 @@ public static class BundleFetcher
     /// <summary>Null when the presented certificate is an SVID of <paramref name="expected"/> under the peer's bundle, else why not.</summary>
     public static string? CheckEndpoint(X509Certificate? certificate, X509Chain? chain, TrustBundleSet peer, string expected)
     {
-        if (certificate is null)
-        {
-            return "no certificate was presented";
-        }
-
-        var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        var intermediates = chain?.ChainPolicy.ExtraStore.Cast<X509Certificate2>()
-            .Where(c => !c.RawDataMemory.Span.SequenceEqual(leaf.RawDataMemory.Span)).ToList() ?? [];
-        var result = SvidValidator.Validate(leaf, intermediates, peer, DateTimeOffset.UtcNow);
+        var result = SvidValidator.ValidatePresented(certificate, chain, peer);
         if (!result.IsValid)
         {
             return result.Message;

@@ -16,6 +16,21 @@ public static class SvidValidator
         return SvidCertificateFields.TryReadSpiffeId(cert, out id, out _, out error);
     }
 
+    /// <summary>Validates what a TLS peer presented (the certificate and chain a validation callback receives), now.</summary>
+    /// <remarks>The chain's extra store holds the peer's intermediates; trust comes only from <paramref name="bundles"/>.</remarks>
+    public static SvidValidationResult ValidatePresented(X509Certificate? certificate, X509Chain? chain, TrustBundleSet bundles)
+    {
+        if (certificate is null)
+        {
+            return SvidValidationResult.Fail(SvidFailureReason.NoUriSan, "no certificate was presented");
+        }
+
+        var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        var intermediates = chain?.ChainPolicy.ExtraStore.Cast<X509Certificate2>()
+            .Where(c => !c.RawDataMemory.Span.SequenceEqual(leaf.RawDataMemory.Span)).ToList() ?? [];
+        return Validate(leaf, intermediates, bundles, DateTimeOffset.UtcNow);
+    }
+
     /// <summary>Validates a leaf SVID and its presented intermediates at time <paramref name="now"/>, returning the verified SPIFFE ID or the reason it was rejected.</summary>
     public static SvidValidationResult Validate(
         X509Certificate2 leaf,

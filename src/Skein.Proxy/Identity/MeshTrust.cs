@@ -37,16 +37,6 @@ public sealed class MeshTrust
     public const SslProtocols Protocols = SslProtocols.Tls13;
 
     /// <summary>Validates a presented certificate chain as an SVID; returns the verified ID or the reason it is refused.</summary>
-    public SvidValidationResult Validate(X509Certificate? certificate, X509Chain? chain)
-    {
-        if (certificate is null)
-        {
-            return SvidValidationResult.Fail(SvidFailureReason.NoUriSan, "no certificate was presented");
-        }
-
-        var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        var intermediates = chain?.ChainPolicy.ExtraStore.Cast<X509Certificate2>()
-            .Where(c => !c.RawDataMemory.Span.SequenceEqual(leaf.RawDataMemory.Span)).ToList() ?? [];
-        return SvidValidator.Validate(leaf, intermediates, Bundles, DateTimeOffset.UtcNow);
-    }
+    public SvidValidationResult Validate(X509Certificate? certificate, X509Chain? chain) =>
+        SvidValidator.ValidatePresented(certificate, chain, Bundles);
 }
