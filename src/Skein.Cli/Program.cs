@@ -19,6 +19,7 @@ var root = new RootCommand("Skein: a service mesh with SPIFFE identities, HBONE 
     DemoCommand.Create(),
     TopCommand.Create(),
     ExplainCommand.Create(),
+    CaptureCommand.Create(),
 };
 
 var parsed = root.Parse(args);

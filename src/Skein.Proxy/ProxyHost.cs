@@ -87,6 +87,7 @@ public static class ProxyHost
             services.AddSingleton<IXdsHandler, UpstreamHandler>();
             services.AddHostedService(sp => sp.GetRequiredService<ProxyProtocolListener>());
             services.AddHostedService(sp => sp.GetRequiredService<WorkloadListeners>());
+            services.AddTransparentCapture(options);
         }
         else if (L7Services.IsSupported)
         {

@@ -1,4 +1,5 @@
 using System.Net;
+using Skein.Proxy.Capture;
 
 namespace Skein.Proxy;
 
@@ -16,6 +17,9 @@ public sealed class ProxyOptions
     public IPAddress Address { get; init; } = IPAddress.Loopback;
 
     public int SocksPort { get; init; } = 15080;
+
+    /// <summary>Transparent capture: off, on with the proxy's own nftables rules, or on with rules installed by someone else.</summary>
+    public CaptureMode Capture { get; init; } = CaptureMode.None;
 
     /// <summary>PEM root certificate(s) of the mesh: the control plane's certificate must chain to it.</summary>
     public required string RootCertFile { get; init; }

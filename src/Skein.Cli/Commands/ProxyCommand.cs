@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using Skein.Proxy;
+using Skein.Proxy.Capture;
 
 namespace Skein.Cli.Commands;
 
@@ -38,6 +39,14 @@ internal static class ProxyCommand
         var accessLog = new Option<string?>("--access-log-format") { Description = "Access log lines on stdout: text (Envoy's shape), json, or off. Default: text for a node proxy, off for a gateway or waypoint (records still stream to the control plane; a Telemetry resource can turn lines on)." };
         accessLog.AcceptOnlyFromAmong("text", "json", "off");
         var otlpEndpoint = new Option<string?>("--otlp-endpoint") { Description = "Gateways and waypoints export request spans here over OTLP (gRPC; OTLP/HTTP when the URL ends in /v1/traces)." };
+        var capture = new Option<string>("--capture")
+        {
+            Description = "Transparent capture (Linux): none; nftables (listen on 15001 outbound, 15006 inbound plaintext and 15008 on --address, apply " +
+                "`table inet skein` in this network namespace on start and remove it on stop; needs root and nft); external (the same listeners, rules " +
+                "installed by someone else: `skein capture rules`).",
+            DefaultValueFactory = _ => "none",
+        };
+        capture.AcceptOnlyFromAmong("none", "nftables", "external");
         var trustDomain = new Option<string>("--trust-domain") { Description = "The mesh trust domain.", DefaultValueFactory = _ => "cluster.local" };
 
         var drainTimeout = new Option<TimeSpan>("--drain-timeout")
@@ -55,7 +64,7 @@ internal static class ProxyCommand
                 "(gateway-… or waypoint-… for those roles); off disables it.",
         };
 
-        foreach (var option in new Option[] { role, node, control, address, socksPort, adminPort, metricsPort, rootCert, tokenFile, trustDomain, accessLog, otlpEndpoint, drainTimeout, handoverSocket })
+        foreach (var option in new Option[] { role, node, control, address, socksPort, adminPort, metricsPort, rootCert, tokenFile, trustDomain, accessLog, otlpEndpoint, drainTimeout, handoverSocket, capture })
         {
             command.Add(option);
         }
@@ -84,8 +93,27 @@ internal static class ProxyCommand
                 return 2;
             }
 
+            var captureMode = parse.GetValue(capture) switch
+            {
+                "nftables" => CaptureMode.Nftables,
+                "external" => CaptureMode.External,
+                _ => CaptureMode.None,
+            };
+            if (captureMode != CaptureMode.None && parse.GetRequiredValue(role) != "node")
+            {
+                Console.Error.WriteLine("error: --capture is for the node role (gateways and waypoints are reached by address)");
+                return 2;
+            }
+
+            if (captureMode == CaptureMode.Nftables && await Nft.ProblemAsync(ct) is { } problem)
+            {
+                Console.Error.WriteLine($"error: --capture nftables: {problem}");
+                return 2;
+            }
+
             var options = new ProxyOptions
             {
+                Capture = captureMode,
                 RootCertFile = rootPath,
                 Token = token,
                 TrustDomain = parse.GetRequiredValue(trustDomain),

@@ -118,6 +118,14 @@ public sealed class WorkloadListeners(
                 {
                     // Draining: no new listeners.
                 }
+                catch (SocketException e) when (options.Capture != CaptureMode.None && e.SocketErrorCode == SocketError.AddressNotAvailable)
+                {
+                    // The workload's address lives in its own network namespace: its traffic arrives through capture instead.
+                    if (_reportedFailures.Add(ep))
+                    {
+                        logger.LogDebug("{EndPoint} for {Workload} is not local: served through transparent capture", ep, uid);
+                    }
+                }
                 catch (SocketException e)
                 {
                     if (_reportedFailures.Add(ep))

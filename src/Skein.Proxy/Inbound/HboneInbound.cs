@@ -203,44 +203,17 @@ public sealed class HboneInbound(
             return;
         }
 
-        if (peerId is null && mesh.MtlsModeFor(workload, authority.Port) == MtlsMode.Strict)
-        {
-            stats.Increment("inbound.denied_plaintext");
-            await RejectAsync(request, 401, $"{workload.Name}.{workload.Namespace} port {authority.Port} requires mTLS (PeerAuthentication STRICT)", caller, destination: workload);
-            return;
-        }
-
         var target = new IPEndPoint(authority.Ip, authority.Port);
-        AuthorizationDecision decision;
-        if (WaypointRedirect.GoverningWaypoint(mesh, workload, authority.Port) is { } waypoint)
+        var verdict = InboundAdmission.Decide(mesh, workload, authority.Port, peerId, peer.Address, authority.Ip, options.TrustDomain);
+        if (verdict.Audited.Count > 0)
         {
-            // Traffic for a waypoint-governed destination must come through that waypoint: anything else skipped its L7 policy.
-            var waypointId = WorkloadIdentity.Of(waypoint, options.TrustDomain);
-            if (peerId != waypointId)
-            {
-                stats.Increment("inbound.denied_waypoint_bypass");
-                await RejectAsync(request, 401, $"bypassed waypoint {waypoint.Namespace}/{waypoint.Name}", caller, destination: workload);
-                return;
-            }
-
-            // The waypoint already checked this destination's policies against the original client (L4 on the tunnel, L7 per
-            // request); checking them again against the waypoint's own identity would deny what they allow.
-            decision = AuthorizationDecision.Allow($"checked by waypoint {waypoint.Namespace}/{waypoint.Name}", null, []);
-        }
-        else
-        {
-            decision = AuthorizationEvaluator.Evaluate(mesh, workload, new ConnectionAttributes(peerId, peer.Address, authority.Ip, authority.Port));
+            logger.LogInformation("audit: {Source} -> {Workload}:{Port} matched {Policies}", caller, workload.Name, authority.Port, string.Join(", ", verdict.Audited));
         }
 
-        if (decision.Audited.Count > 0)
+        if (!verdict.Allowed)
         {
-            logger.LogInformation("audit: {Source} -> {Workload}:{Port} matched {Policies}", caller, workload.Name, authority.Port, string.Join(", ", decision.Audited));
-        }
-
-        if (!decision.Allowed)
-        {
-            stats.Increment("inbound.denied_policy");
-            await RejectAsync(request, 401, decision.Reason, caller, destination: workload, denial: decision);
+            stats.Increment(verdict.Counter!);
+            await RejectAsync(request, 401, verdict.Reason, caller, destination: workload, denial: verdict.Denial);
             return;
         }
 
@@ -259,51 +232,58 @@ public sealed class HboneInbound(
         await using (upstream)
         {
             await using var tunnel = await request.AcceptAsync(cancellationToken: ct);
-            stats.Increment("inbound.connections_total");
-            var counters = stats.InboundWorkload(workload.Namespace, workload.Name);
-            (peerId is null ? counters.Plaintext : counters.Mtls).Add(1);
-            // The source workload is the one the verified identity and (bound) source address agree on.
-            var sourceWorkload = mesh.WorkloadsByIp.GetValueOrDefault(peer.Address) is { } byIp &&
-                                 (peerId is null || WorkloadIdentity.Of(byIp, options.TrustDomain) == peerId) ? byIp : null;
-            // The service this port serves, from the workload's own few service entries (not a scan of the mesh).
-            var service = workload.Services.Where(p => p.Value.Ports.Any(port => port.TargetPort == authority.Port))
-                .Select(p => mesh.Services.GetValueOrDefault(p.Key)).FirstOrDefault(s => s is not null);
-            var sourcePrincipal = peerId?.ToString();
-            var destinationPrincipal = peerId is null ? null : WorkloadIdentity.Of(workload, options.TrustDomain).ToString();
-            var series = metrics.Series(TcpLabels.For("destination", sourceWorkload, sourcePrincipal, workload, destinationPrincipal, service, peerId is not null));
-            series.Opened.Add(1);
-            var start = DateTimeOffset.UtcNow;
-            var timer = System.Diagnostics.Stopwatch.StartNew();
-            long sent = 0, received = 0;
-            try
+            await RelayAsync(tunnel, upstream, mesh, workload, target, peerId, peer, request.Authority, ct);
+        }
+    }
+
+    /// <summary>Copies bytes between an admitted downstream (an HBONE tunnel, or captured plaintext) and the workload, with counters, metrics and the access log record.</summary>
+    /// <param name="peerId">The peer's verified identity; null for plaintext.</param>
+    internal async Task RelayAsync(Stream downstream, NetworkStream upstream, MeshState mesh, Workload workload, IPEndPoint target, SpiffeId? peerId, IPEndPoint peer, string requested, CancellationToken ct)
+    {
+        stats.Increment("inbound.connections_total");
+        var counters = stats.InboundWorkload(workload.Namespace, workload.Name);
+        (peerId is null ? counters.Plaintext : counters.Mtls).Add(1);
+        // The source workload is the one the verified identity and (bound) source address agree on.
+        var sourceWorkload = mesh.WorkloadsByIp.GetValueOrDefault(peer.Address) is { } byIp &&
+                             (peerId is null || WorkloadIdentity.Of(byIp, options.TrustDomain) == peerId) ? byIp : null;
+        // The service this port serves, from the workload's own few service entries (not a scan of the mesh).
+        var service = workload.Services.Where(p => p.Value.Ports.Any(port => port.TargetPort == target.Port))
+            .Select(p => mesh.Services.GetValueOrDefault(p.Key)).FirstOrDefault(s => s is not null);
+        var sourcePrincipal = peerId?.ToString();
+        var destinationPrincipal = peerId is null ? null : WorkloadIdentity.Of(workload, options.TrustDomain).ToString();
+        var series = metrics.Series(TcpLabels.For("destination", sourceWorkload, sourcePrincipal, workload, destinationPrincipal, service, peerId is not null));
+        series.Opened.Add(1);
+        var start = DateTimeOffset.UtcNow;
+        var timer = System.Diagnostics.Stopwatch.StartNew();
+        long sent = 0, received = 0;
+        try
+        {
+            (sent, received) = await BidirectionalCopy.RunAsync(downstream, upstream,
+                new Tally(counters.RxBytes, series.Sent), new Tally(counters.TxBytes, series.Received), ct);
+        }
+        finally
+        {
+            series.Closed.Add(1);
+            accessLog.Write(new AccessLogRecord
             {
-                (sent, received) = await BidirectionalCopy.RunAsync(tunnel, upstream,
-                    new Tally(counters.RxBytes, series.Sent), new Tally(counters.TxBytes, series.Received), ct);
-            }
-            finally
-            {
-                series.Closed.Add(1);
-                accessLog.Write(new AccessLogRecord
-                {
-                    Start = start,
-                    Direction = "inbound",
-                    Node = options.Node,
-                    SourceWorkload = sourceWorkload?.Name,
-                    SourceNamespace = sourceWorkload?.Namespace,
-                    SourcePrincipal = sourcePrincipal,
-                    SourceAddress = peer.ToString(),
-                    DestinationWorkload = workload.Name,
-                    DestinationNamespace = workload.Namespace,
-                    DestinationPrincipal = destinationPrincipal,
-                    DestinationService = service?.Hostname,
-                    UpstreamHost = target.ToString(),
-                    Requested = request.Authority,
-                    BytesSent = sent,
-                    BytesReceived = received,
-                    Duration = timer.Elapsed,
-                    Security = peerId is null ? "plaintext" : "mutual_tls",
-                });
-            }
+                Start = start,
+                Direction = "inbound",
+                Node = options.Node,
+                SourceWorkload = sourceWorkload?.Name,
+                SourceNamespace = sourceWorkload?.Namespace,
+                SourcePrincipal = sourcePrincipal,
+                SourceAddress = peer.ToString(),
+                DestinationWorkload = workload.Name,
+                DestinationNamespace = workload.Namespace,
+                DestinationPrincipal = destinationPrincipal,
+                DestinationService = service?.Hostname,
+                UpstreamHost = target.ToString(),
+                Requested = requested,
+                BytesSent = sent,
+                BytesReceived = received,
+                Duration = timer.Elapsed,
+                Security = peerId is null ? "plaintext" : "mutual_tls",
+            });
         }
     }
 
