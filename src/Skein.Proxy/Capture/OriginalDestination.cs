@@ -9,7 +9,7 @@ namespace Skein.Proxy.Capture;
 /// The kernel answers from the connection's conntrack entry with a <c>sockaddr_in</c> (level SOL_IP) or
 /// <c>sockaddr_in6</c> (level SOL_IPV6, <c>IP6T_SO_ORIGINAL_DST</c>, the same number). <see cref="Socket.GetRawSocketOption"/>
 /// reads it without P/Invoke, so the ahead-of-time node proxy has it too. A connection that was not rewritten
-/// has no original destination (ENOENT).
+/// has no original destination: ENOENT without a conntrack entry, and its own address with one (both give null here).
 /// </remarks>
 public static class OriginalDestination
 {
@@ -19,7 +19,7 @@ public static class OriginalDestination
     private const ushort AfInet = 2;
     private const ushort AfInet6 = 10;
 
-    /// <summary>The original destination of an accepted socket, or null when the connection was not redirected.</summary>
+    /// <summary>The original destination of an accepted socket, or null when the connection was not redirected (made to the listener itself).</summary>
     public static IPEndPoint? Of(Socket socket)
     {
         // sockaddr_in6 is 28 bytes; sockaddr_in 16.
@@ -28,13 +28,18 @@ public static class OriginalDestination
         try
         {
             var length = socket.GetRawSocketOption(ipv6 ? SolIpv6 : SolIp, SoOriginalDst, buffer);
-            return Parse(buffer[..length]);
+            var original = Parse(buffer[..length]);
+            // Conntrack answers for connections that were not rewritten too, with the address they were made to.
+            return original is not null && socket.LocalEndPoint is IPEndPoint local && Same(original, local) ? null : original;
         }
         catch (SocketException)
         {
             return null;
         }
     }
+
+    private static bool Same(IPEndPoint a, IPEndPoint b) =>
+        a.Port == b.Port && (a.Address.IsIPv4MappedToIPv6 ? a.Address.MapToIPv4() : a.Address).Equals(b.Address.IsIPv4MappedToIPv6 ? b.Address.MapToIPv4() : b.Address);
 
     /// <summary>Reads a Linux <c>sockaddr_in</c> or <c>sockaddr_in6</c> (family in host byte order, port and address in network order).</summary>
     public static IPEndPoint? Parse(ReadOnlySpan<byte> sockaddr)

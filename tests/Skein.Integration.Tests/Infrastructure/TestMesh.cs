@@ -10,8 +10,12 @@ public sealed class TestMesh : IAsyncDisposable
     private readonly List<TestProcess> _processes = [];
     private readonly Dictionary<string, TestProcess> _proxies = new(StringComparer.Ordinal);
 
-    public TestMesh()
+    private readonly IPAddress? _controlAddress;
+
+    /// <param name="controlAddress">Where the control plane listens; default the block's first address (a test whose proxies run in other network namespaces passes one they can reach).</param>
+    public TestMesh(IPAddress? controlAddress = null)
     {
+        _controlAddress = controlAddress;
         Block = Loopback.NextBlock();
         Root = Directory.CreateTempSubdirectory("skein-test-").FullName;
         ConfigDir = Path.Combine(Root, "config");
@@ -24,7 +28,7 @@ public sealed class TestMesh : IAsyncDisposable
 
     public string ConfigDir { get; }
 
-    public IPAddress ControlAddress => Block.Host(1);
+    public IPAddress ControlAddress => _controlAddress ?? Block.Host(1);
 
     public TestProcess? Control { get; private set; }
 
