@@ -39,10 +39,13 @@ public sealed class TransparentCaptureTests
         await WaitForRecordAsync(mesh, proxyA, r => r["direction"]?.GetValue<string>() == "outbound" && r["upstream_host"]?.GetValue<string>() == $"{lab.EchoB1Address}:8080"
             && r["destination_service"] is null && r["connection_security_policy"]?.GetValue<string>() == "mutual_tls",
             "node-a's outbound record for the pod-IP connection");
-        // ... and node-b terminated them, having verified that identity.
+        // ... and node-b terminated them, having verified that identity; the tunnel left node-a from node-a's address, and the
+        // client is client-a1 because node-a named it (forwarded) for the identity that owns it.
         await WaitForRecordAsync(mesh, proxyB, r => r["direction"]?.GetValue<string>() == "inbound" && r["source_principal"]?.GetValue<string>() == Client
+            && r["source_workload"]?.GetValue<string>() == "client-a1"
+            && r["downstream_remote_address"]?.GetValue<string>()?.StartsWith($"{lab.NodeAAddress}:", StringComparison.Ordinal) == true
             && r["destination_workload"]?.GetValue<string>() == "echo-b1" && r["connection_security_policy"]?.GetValue<string>() == "mutual_tls",
-            "node-b's inbound record (mutual_tls from client's identity)");
+            "node-b's inbound record (mutual_tls from client-a1's identity)");
         Assert.True(await CaptureLab.StatAsync(lab.NodeA, "capture.outbound.downstream_cx_total") >= 2);
         Assert.True(await CaptureLab.StatAsync(lab.NodeB, "inbound.mtls_cx_total") >= 1);
         Assert.True(await CaptureLab.StatAsync(lab.NodeB, "inbound.workload.default.echo-b1.cx_mtls") >= 2);
@@ -70,6 +73,47 @@ public sealed class TransparentCaptureTests
         await WaitForRecordAsync(mesh, proxyB, r => r["direction"]?.GetValue<string>() == "inbound" && r["policy"]?.GetValue<string>() == "default/no-client"
             && r["response_code_details"]?.GetValue<string>() == "rbac_access_denied_matched_policy[default/no-client]",
             "node-b's denial record naming the policy");
+
+        // ipBlocks see client-a1's own address, not node-a's: an ALLOW for node-a's address alone refuses client-a1.
+        mesh.WriteConfig("deny.yaml", $$"""
+            apiVersion: skein.dev/v1alpha1
+            kind: AuthorizationPolicy
+            metadata:
+              name: only-from-node-a
+              namespace: default
+            spec:
+              selector:
+                matchLabels:
+                  app: echo
+              action: ALLOW
+              rules:
+              - from:
+                - source:
+                    ipBlocks: ["{{lab.NodeAAddress}}/32"]
+            """);
+        await TestMesh.EventuallyAsync(async () =>
+        {
+            await CaptureLab.CurlAsync(lab.ClientA1, $"http://{lab.ServiceVip}/ip-blocks");
+            return Records(proxyB).Any(r => r["response_code_details"]?.GetValue<string>() == "rbac_access_denied_matched_policy[none]");
+        }, TimeSpan.FromSeconds(15), "an ALLOW for node-a's address to refuse client-a1 (no ALLOW matched)");
+        mesh.WriteConfig("deny.yaml", $$"""
+            apiVersion: skein.dev/v1alpha1
+            kind: AuthorizationPolicy
+            metadata:
+              name: only-from-client-a1
+              namespace: default
+            spec:
+              selector:
+                matchLabels:
+                  app: echo
+              action: ALLOW
+              rules:
+              - from:
+                - source:
+                    ipBlocks: ["{{lab.ClientA1Address}}/32"]
+            """);
+        await TestMesh.EventuallyAsync(async () => (await CaptureLab.CurlAsync(lab.ClientA1, $"http://{lab.ServiceVip}/ip-blocks")).ExitCode == 0,
+            TimeSpan.FromSeconds(15), "an ALLOW for client-a1's address to let it through");
     }
 
     [CaptureLabFact]

@@ -204,7 +204,9 @@ public sealed class HboneInbound(
         }
 
         var target = new IPEndPoint(authority.Ip, authority.Port);
-        var verdict = InboundAdmission.Decide(mesh, workload, authority.Port, peerId, peer.Address, authority.Ip, options.TrustDomain);
+        var client = ClientAddress(request, peerId, peer.Address, mesh);
+        caller = caller with { Client = client };
+        var verdict = InboundAdmission.Decide(mesh, workload, authority.Port, peerId, client, authority.Ip, options.TrustDomain);
         if (verdict.Audited.Count > 0)
         {
             logger.LogInformation("audit: {Source} -> {Workload}:{Port} matched {Policies}", caller, workload.Name, authority.Port, string.Join(", ", verdict.Audited));
@@ -232,19 +234,21 @@ public sealed class HboneInbound(
         await using (upstream)
         {
             await using var tunnel = await request.AcceptAsync(cancellationToken: ct);
-            await RelayAsync(tunnel, upstream, mesh, workload, target, peerId, peer, request.Authority, ct);
+            await RelayAsync(tunnel, upstream, mesh, workload, target, peerId, peer, client, request.Authority, ct);
         }
     }
 
     /// <summary>Copies bytes between an admitted downstream (an HBONE tunnel, or captured plaintext) and the workload, with counters, metrics and the access log record.</summary>
     /// <param name="peerId">The peer's verified identity; null for plaintext.</param>
-    internal async Task RelayAsync(Stream downstream, NetworkStream upstream, MeshState mesh, Workload workload, IPEndPoint target, SpiffeId? peerId, IPEndPoint peer, string requested, CancellationToken ct)
+    /// <param name="client">The client's address (<see cref="ClientAddress"/>): which workload the connection is attributed to.</param>
+    internal async Task RelayAsync(Stream downstream, NetworkStream upstream, MeshState mesh, Workload workload, IPEndPoint target, SpiffeId? peerId, IPEndPoint peer,
+        IPAddress client, string requested, CancellationToken ct)
     {
         stats.Increment("inbound.connections_total");
         var counters = stats.InboundWorkload(workload.Namespace, workload.Name);
         (peerId is null ? counters.Plaintext : counters.Mtls).Add(1);
         // The source workload is the one the verified identity and (bound) source address agree on.
-        var sourceWorkload = mesh.WorkloadsByIp.GetValueOrDefault(peer.Address) is { } byIp &&
+        var sourceWorkload = mesh.WorkloadsByIp.GetValueOrDefault(client) is { } byIp &&
                              (peerId is null || WorkloadIdentity.Of(byIp, options.TrustDomain) == peerId) ? byIp : null;
         // The service this port serves, from the workload's own few service entries (not a scan of the mesh).
         var service = workload.Services.Where(p => p.Value.Ports.Any(port => port.TargetPort == target.Port))
@@ -287,6 +291,33 @@ public sealed class HboneInbound(
         }
     }
 
+    /// <summary>
+    /// The client's address for policy and attribution: the TCP peer's, or the workload address the source node names in
+    /// <c>forwarded: for=</c> when the peer's verified identity is that workload's. A captured workload's tunnel leaves its
+    /// node from the node's address (the workload's own address lives in its network namespace), so only the header
+    /// carries it; it is believed only for the identity it belongs to.
+    /// </summary>
+    private IPAddress ClientAddress(HboneRequest request, SpiffeId? peerId, IPAddress peer, MeshState mesh)
+    {
+        if (peerId is null || mesh.WorkloadsByIp.ContainsKey(peer) || request.GetHeader("forwarded") is not { } forwarded)
+        {
+            return peer;
+        }
+
+        foreach (var element in forwarded.Split([';', ','], StringSplitOptions.TrimEntries))
+        {
+            if (element.StartsWith("for=", StringComparison.OrdinalIgnoreCase)
+                && IPAddress.TryParse(element[4..].Trim('"').TrimStart('[').TrimEnd(']'), out var claimed)
+                && mesh.WorkloadsByIp.TryGetValue(claimed, out var named)
+                && WorkloadIdentity.Of(named, options.TrustDomain) == peerId)
+            {
+                return claimed;
+            }
+        }
+
+        return peer;
+    }
+
     private async Task RejectAsync(HboneRequest request, int status, string reason, Caller caller, string flags = "-", Workload? destination = null,
         AuthorizationDecision? denial = null)
     {
@@ -294,7 +325,7 @@ public sealed class HboneInbound(
         stats.Increment($"inbound.rejected_{status}");
         // The caller's workload, when its verified identity and address agree, so the record lands on the right edge.
         var mesh = state.Current;
-        var source = mesh.WorkloadsByIp.GetValueOrDefault(caller.Address.Address) is { } byIp &&
+        var source = mesh.WorkloadsByIp.GetValueOrDefault(caller.Client ?? caller.Address.Address) is { } byIp &&
                      caller.Identity is { } id && WorkloadIdentity.Of(byIp, options.TrustDomain) == id ? byIp : null;
         // The service the refused port belongs to, so the refusal lands on the same edge as the caller's record.
         var service = destination is not null && ProxyProtocolListener.TryParseAuthority(request.Authority, out var authority)
@@ -323,7 +354,7 @@ public sealed class HboneInbound(
     }
 
     /// <summary>Who is calling: the verified identity (none over plaintext) and the TCP peer.</summary>
-    private readonly record struct Caller(SpiffeId? Identity, IPEndPoint Address)
+    private readonly record struct Caller(SpiffeId? Identity, IPEndPoint Address, IPAddress? Client = null)
     {
         public override string ToString() => Identity?.ToString() ?? $"plaintext {Address.Address}";
     }
