@@ -190,6 +190,10 @@ public sealed class TransparentCaptureTests
                 Assert.Contains(lab.ClientA1Address.ToString(), listed);
                 Assert.Contains($"dnat ip to {lab.NodeAAddress}:15001", listed);
 
+                var (_, dump) = await CaptureLab.ExecAsync(lab.NodeA, "curl", "--silent", "--max-time", "5", "http://127.0.0.1:15000/config_dump");
+                Assert.Contains($"{lab.NodeAAddress}:15001 (outbound capture)", dump);
+                Assert.Contains($"{lab.NodeAAddress}:15006 (inbound plaintext)", dump);
+
                 // A connection made to 15001 directly (not redirected) has no original destination: closed and counted.
                 var (direct, _) = await CaptureLab.ExecAsync(lab.NodeA, "curl", "--silent", "--max-time", "5", $"http://{lab.NodeAAddress}:15001/");
                 Assert.NotEqual(0, direct);
@@ -215,6 +219,26 @@ public sealed class TransparentCaptureTests
         }
 
         Assert.Empty(await lab.NamespacesAsync());
+    }
+
+    [CaptureLabFact]
+    public async Task The_native_node_proxy_captures_and_tunnels_the_same_way()
+    {
+        // SO_ORIGINAL_DST goes through Socket.GetRawSocketOption, and nft through Process: both must survive NativeAOT.
+        var native = await NativeProxyBuild.PathAsync();
+        await using var lab = await CaptureLab.CreateAsync();
+        await using var mesh = new TestMesh(lab.HostAddress);
+        var (proxyA, proxyB) = await StartAsync(lab, mesh, native);
+
+        var (code, output) = await CaptureLab.CurlAsync(lab.ClientA1, $"http://{lab.ServiceVip}/native");
+        Assert.True(code == 0, $"curl through the native proxies failed ({code}): {output}\n{mesh.Logs}");
+        Assert.Equal("echo-b1", JsonNode.Parse(output)!["pod"]!.GetValue<string>());
+        await WaitForRecordAsync(mesh, proxyA, r => r["direction"]?.GetValue<string>() == "outbound" && r["source_principal"]?.GetValue<string>() == Client
+            && r["connection_security_policy"]?.GetValue<string>() == "mutual_tls", "the native node-a's outbound mutual_tls record");
+        await WaitForRecordAsync(mesh, proxyB, r => r["direction"]?.GetValue<string>() == "inbound" && r["source_workload"]?.GetValue<string>() == "client-a1"
+            && r["connection_security_policy"]?.GetValue<string>() == "mutual_tls", "the native node-b's inbound mutual_tls record");
+        Assert.NotEqual(0, (await CaptureLab.CurlAsync(lab.Outside, $"http://{lab.EchoB1Address}:8080/")).ExitCode);
+        Assert.True(await CaptureLab.StatAsync(lab.NodeB, "inbound.denied_plaintext") >= 1);
     }
 
     [Fact]
@@ -292,7 +316,8 @@ public sealed class TransparentCaptureTests
     }
 
     /// <summary>The mesh of every test: Service echo (VIP, 80 → 8080) on echo-b1 (node-b), client-a1 on node-a, both proxies capturing.</summary>
-    private static async Task<(TestProcess ProxyA, TestProcess ProxyB)> StartAsync(CaptureLab lab, TestMesh mesh)
+    /// <param name="native">The ahead-of-time <c>skein-proxy</c> to run as both node proxies instead of <c>skein proxy</c>.</param>
+    private static async Task<(TestProcess ProxyA, TestProcess ProxyB)> StartAsync(CaptureLab lab, TestMesh mesh, string? native = null)
     {
         mesh.WriteConfig("mesh.yaml", $"""
             apiVersion: v1
@@ -319,17 +344,19 @@ public sealed class TransparentCaptureTests
         await TestMesh.EventuallyAsync(async () => (await CaptureLab.ExecAsync(lab.EchoB1, "curl", "--silent", "--fail", $"http://{lab.EchoB1Address}:8080/healthz")).ExitCode == 0,
             TimeSpan.FromSeconds(30), "echo-b1 to answer in its namespace");
         await mesh.StartControlAsync();
-        var proxyA = await StartProxyAsync(mesh, "node-a", lab.NodeA, lab.NodeAAddress);
-        var proxyB = await StartProxyAsync(mesh, "node-b", lab.NodeB, lab.NodeBAddress);
+        var proxyA = await StartProxyAsync(mesh, "node-a", lab.NodeA, lab.NodeAAddress, native);
+        var proxyB = await StartProxyAsync(mesh, "node-b", lab.NodeB, lab.NodeBAddress, native);
         return (proxyA, proxyB);
     }
 
-    private static async Task<TestProcess> StartProxyAsync(TestMesh mesh, string node, string netns, IPAddress address)
+    private static async Task<TestProcess> StartProxyAsync(TestMesh mesh, string node, string netns, IPAddress address, string? native)
     {
-        var proxy = mesh.Track(CaptureLab.Start(netns, $"proxy-{node}", TestProcess.DotnetHost,
-            [Path.Combine(AppContext.BaseDirectory, "skein.dll"), "proxy", "--role", "node", "--node", node, "--address", address.ToString(),
-             "--control", $"{mesh.ControlAddress}:15012", "--capture", "nftables", "--access-log-format", "json", "--handover-socket", "off"],
-            new Dictionary<string, string> { ["SKEIN_ROOT_CERT"] = mesh.RootCertPath, ["SKEIN_TOKEN"] = mesh.TokenFor(node) }));
+        string[] args = ["--role", "node", "--node", node, "--address", address.ToString(), "--control", $"{mesh.ControlAddress}:15012",
+            "--capture", "nftables", "--access-log-format", "json", "--handover-socket", "off"];
+        var env = new Dictionary<string, string> { ["SKEIN_ROOT_CERT"] = mesh.RootCertPath, ["SKEIN_TOKEN"] = mesh.TokenFor(node) };
+        var proxy = mesh.Track(native is null
+            ? CaptureLab.Start(netns, $"proxy-{node}", TestProcess.DotnetHost, [Path.Combine(AppContext.BaseDirectory, "skein.dll"), "proxy", .. args], env)
+            : CaptureLab.Start(netns, $"proxy-{node}", native, args, env));
         // The rules hold the node's workload once the proxy has its config.
         await proxy.WaitForOutputAsync("capture rules: 1 workload addresses", TimeSpan.FromSeconds(30));
         return proxy;

@@ -21,6 +21,11 @@ internal static class HostRunner
             Console.Error.WriteLine($"error: cannot listen: {e.Message}");
             return 2;
         }
+        catch (Skein.Proxy.Capture.NftException e)
+        {
+            Console.Error.WriteLine($"error: --capture nftables: {e.Message}");
+            return 2;
+        }
 
         using var registration = ct.Register(lifetime.StopApplication);
         await app.WaitForShutdownAsync(CancellationToken.None);

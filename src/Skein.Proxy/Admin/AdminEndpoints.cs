@@ -156,7 +156,7 @@ internal sealed class AdminEndpoints(IServiceProvider services)
                 ["port"] = p.Value.ServicePort,
             }),
             ["policies"] = Strings(mesh.Policies.Keys.Order(StringComparer.Ordinal)),
-            ["listeners"] = Strings(upstreams.Describe().Concat(workloadListeners.Describe())),
+            ["listeners"] = Strings(upstreams.Describe().Concat(workloadListeners.Describe()).Concat(services.GetService<Capture.CaptureListeners>()?.Describe() ?? [])),
             ["l7"] = L7.L7Services.IsSupported && services.GetService<L7.Configuration.L7ConfigStore>() is { } l7 ? L7.Configuration.L7ConfigDump.Describe(l7, services.GetRequiredService<L7.Listeners.ListenerManager>()) : null,
             ["certificates"] = Array(certificates.All, c => new JsonObject
             {

@@ -22,6 +22,20 @@ public static class Nft
         }
     }
 
+    /// <summary>Whether Skein's table exists in this network namespace.</summary>
+    public static async Task<bool> TableExistsAsync(CancellationToken ct)
+    {
+        try
+        {
+            await RunAsync($"list table {NftablesRules.Family} {NftablesRules.Table}\n", ct);
+            return true;
+        }
+        catch (NftException)
+        {
+            return false;
+        }
+    }
+
     public static async Task RunAsync(string script, CancellationToken ct)
     {
         var info = new ProcessStartInfo("nft", ["-f", "-"])

@@ -20,14 +20,32 @@ public sealed class NftablesCapture(
     ILogger<NftablesCapture> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _changed = new(0);
-    private IReadOnlyList<IPAddress> _applied = [];
+
+    /// <summary>The workload addresses the table holds; null while it is a predecessor's, replaced once this process has its config.</summary>
+    private IReadOnlyList<IPAddress>? _applied;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        _applied = Workloads(state.Current);
-        await Nft.RunAsync(NftablesRules.Script(new CapturePorts(options.Address), _applied), cancellationToken);
-        logger.LogInformation("capture rules applied: table {Family} {Table} ({Count} workload addresses)", NftablesRules.Family, NftablesRules.Table, _applied.Count);
+        if (await Nft.TableExistsAsync(cancellationToken))
+        {
+            // A predecessor's (an upgrade, or a proxy that was killed): its workload set is still right, where an empty
+            // one applied now would let the workloads' traffic through uncaptured until the config arrives.
+            logger.LogInformation("capture rules: keeping the existing table {Family} {Table} until the config arrives", NftablesRules.Family, NftablesRules.Table);
+        }
+        else
+        {
+            await ApplyAsync(cancellationToken);
+        }
+
         await base.StartAsync(cancellationToken);
+    }
+
+    private async Task ApplyAsync(CancellationToken ct)
+    {
+        var workloads = Workloads(state.Current);
+        await Nft.RunAsync(NftablesRules.Script(new CapturePorts(options.Address), workloads), ct);
+        _applied = workloads;
+        logger.LogInformation("capture rules applied: table {Family} {Table} ({Count} workload addresses)", NftablesRules.Family, NftablesRules.Table, workloads.Count);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -39,10 +57,16 @@ public sealed class NftablesCapture(
             while (!stoppingToken.IsCancellationRequested)
             {
                 var wanted = Workloads(state.Current);
-                if (!wanted.SequenceEqual(_applied))
+                if (_applied is null ? state.LastUpdate is not null : !wanted.SequenceEqual(_applied))
                 {
                     try
                     {
+                        if (_applied is null)
+                        {
+                            await ApplyAsync(stoppingToken);
+                            continue;
+                        }
+
                         await Nft.RunAsync(NftablesRules.WorkloadsUpdate(wanted), stoppingToken);
                         _applied = wanted;
                         logger.LogInformation("capture rules: {Count} workload addresses ({Addresses})", wanted.Count, string.Join(", ", wanted));
