@@ -241,6 +241,31 @@ public sealed class TransparentCaptureTests
         Assert.True(await CaptureLab.StatAsync(lab.NodeB, "inbound.denied_plaintext") >= 1);
     }
 
+    [CaptureLabFact]
+    public async Task An_upgraded_proxy_takes_over_the_capture_listeners_and_keeps_the_rules()
+    {
+        await using var lab = await CaptureLab.CreateAsync();
+        await using var mesh = new TestMesh(lab.HostAddress);
+        var handover = Path.Combine(mesh.Root, "node-a.sock");
+        var (oldA, _) = await StartAsync(lab, mesh, handover: handover);
+        Assert.Equal(0, (await CaptureLab.CurlAsync(lab.ClientA1, $"http://{lab.ServiceVip}/before")).ExitCode);
+
+        // The same command again: the successor takes the listening sockets (15001/15006/15008 too) and keeps the table
+        // (an empty workload set applied before its config arrives would let client-a1's traffic out uncaptured).
+        var newA = await StartProxyAsync(mesh, "node-a", lab.NodeA, lab.NodeAAddress, null, handover, waitForRules: false);
+        await newA.WaitForOutputAsync("took over from pid", TimeSpan.FromSeconds(60));
+        Assert.Contains("keeping the existing table inet skein", newA.Output);
+        Assert.Equal(0, await oldA.WaitForExitAsync(TimeSpan.FromSeconds(40)));
+        Assert.Contains("capture rules left to the successor", oldA.Output);
+
+        var (_, listed) = await CaptureLab.ExecAsync(lab.NodeA, "nft", "list", "table", "inet", "skein");
+        Assert.Contains(lab.ClientA1Address.ToString(), listed);
+        var (code, output) = await CaptureLab.CurlAsync(lab.ClientA1, $"http://{lab.ServiceVip}/after");
+        Assert.True(code == 0, $"curl after the upgrade failed ({code}): {output}\n{mesh.Logs}");
+        await WaitForRecordAsync(mesh, newA, r => r["direction"]?.GetValue<string>() == "outbound" && r["source_workload"]?.GetValue<string>() == "client-a1"
+            && r["connection_security_policy"]?.GetValue<string>() == "mutual_tls", "the successor's outbound record");
+    }
+
     [Fact]
     public async Task Skein_capture_rules_prints_the_nft_script_for_a_nodes_workloads()
     {
@@ -317,7 +342,8 @@ public sealed class TransparentCaptureTests
 
     /// <summary>The mesh of every test: Service echo (VIP, 80 → 8080) on echo-b1 (node-b), client-a1 on node-a, both proxies capturing.</summary>
     /// <param name="native">The ahead-of-time <c>skein-proxy</c> to run as both node proxies instead of <c>skein proxy</c>.</param>
-    private static async Task<(TestProcess ProxyA, TestProcess ProxyB)> StartAsync(CaptureLab lab, TestMesh mesh, string? native = null)
+    /// <param name="handover">node-a's hand-over socket (none: off).</param>
+    private static async Task<(TestProcess ProxyA, TestProcess ProxyB)> StartAsync(CaptureLab lab, TestMesh mesh, string? native = null, string? handover = null)
     {
         mesh.WriteConfig("mesh.yaml", $"""
             apiVersion: v1
@@ -344,21 +370,25 @@ public sealed class TransparentCaptureTests
         await TestMesh.EventuallyAsync(async () => (await CaptureLab.ExecAsync(lab.EchoB1, "curl", "--silent", "--fail", $"http://{lab.EchoB1Address}:8080/healthz")).ExitCode == 0,
             TimeSpan.FromSeconds(30), "echo-b1 to answer in its namespace");
         await mesh.StartControlAsync();
-        var proxyA = await StartProxyAsync(mesh, "node-a", lab.NodeA, lab.NodeAAddress, native);
+        var proxyA = await StartProxyAsync(mesh, "node-a", lab.NodeA, lab.NodeAAddress, native, handover);
         var proxyB = await StartProxyAsync(mesh, "node-b", lab.NodeB, lab.NodeBAddress, native);
         return (proxyA, proxyB);
     }
 
-    private static async Task<TestProcess> StartProxyAsync(TestMesh mesh, string node, string netns, IPAddress address, string? native)
+    private static async Task<TestProcess> StartProxyAsync(TestMesh mesh, string node, string netns, IPAddress address, string? native, string? handover = null, bool waitForRules = true)
     {
         string[] args = ["--role", "node", "--node", node, "--address", address.ToString(), "--control", $"{mesh.ControlAddress}:15012",
-            "--capture", "nftables", "--access-log-format", "json", "--handover-socket", "off"];
+            "--capture", "nftables", "--access-log-format", "json", "--handover-socket", handover ?? "off"];
         var env = new Dictionary<string, string> { ["SKEIN_ROOT_CERT"] = mesh.RootCertPath, ["SKEIN_TOKEN"] = mesh.TokenFor(node) };
         var proxy = mesh.Track(native is null
             ? CaptureLab.Start(netns, $"proxy-{node}", TestProcess.DotnetHost, [Path.Combine(AppContext.BaseDirectory, "skein.dll"), "proxy", .. args], env)
             : CaptureLab.Start(netns, $"proxy-{node}", native, args, env));
-        // The rules hold the node's workload once the proxy has its config.
-        await proxy.WaitForOutputAsync("capture rules: 1 workload addresses", TimeSpan.FromSeconds(30));
+        if (waitForRules)
+        {
+            // The rules hold the node's workload once the proxy has its config.
+            await proxy.WaitForOutputAsync("capture rules: 1 workload addresses", TimeSpan.FromSeconds(30));
+        }
+
         return proxy;
     }
 
