@@ -290,17 +290,22 @@ public sealed class TransparentCaptureTests
     }
 
     [Fact]
-    public async Task A_proxy_asked_to_apply_rules_without_nft_stops_with_a_clear_error()
+    public async Task A_proxy_asked_to_capture_without_nft_or_on_loopback_stops_with_a_clear_error()
     {
         var empty = Directory.CreateTempSubdirectory("skein-nopath-").FullName;
         try
         {
             var root = Path.Combine(empty, "root.pem");
             File.WriteAllText(root, "");
-            await using var proxy = TestProcess.Skein("proxy", ["proxy", "--node", "n", "--control", "127.0.0.1:15012", "--capture", "nftables", "--handover-socket", "off"],
-                new Dictionary<string, string> { ["PATH"] = empty, ["SKEIN_ROOT_CERT"] = root, ["SKEIN_TOKEN"] = "t" });
+            var env = new Dictionary<string, string> { ["PATH"] = empty, ["SKEIN_ROOT_CERT"] = root, ["SKEIN_TOKEN"] = "t" };
+            await using var proxy = TestProcess.Skein("proxy", ["proxy", "--node", "n", "--address", "192.0.2.10", "--control", "127.0.0.1:15012", "--capture", "nftables", "--handover-socket", "off"], env);
             Assert.Equal(2, await proxy.WaitForExitAsync(TimeSpan.FromSeconds(30)));
             Assert.Contains("error: --capture nftables: nft was not found on PATH: install nftables", proxy.Output);
+
+            // Redirected connections cannot be DNATed to a loopback address: the default --address is refused.
+            await using var loopback = TestProcess.Skein("proxy", ["proxy", "--node", "n", "--control", "127.0.0.1:15012", "--capture", "external", "--handover-socket", "off"], env);
+            Assert.Equal(2, await loopback.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Contains("error: --capture needs --address to be the node's own non-loopback address", loopback.Output);
         }
         finally
         {

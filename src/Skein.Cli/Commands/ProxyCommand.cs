@@ -105,6 +105,13 @@ internal static class ProxyCommand
                 return 2;
             }
 
+            if (captureMode != CaptureMode.None && IPAddress.IsLoopback(parse.GetRequiredValue(address)))
+            {
+                // The kernel drops packets from other interfaces DNATed to a loopback address (route_localnet is off).
+                Console.Error.WriteLine("error: --capture needs --address to be the node's own non-loopback address (captured connections are redirected to it)");
+                return 2;
+            }
+
             if (captureMode == CaptureMode.Nftables && await Nft.ProblemAsync(ct) is { } problem)
             {
                 Console.Error.WriteLine($"error: --capture nftables: {problem}");
