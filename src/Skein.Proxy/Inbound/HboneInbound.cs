@@ -25,7 +25,7 @@ namespace Skein.Proxy.Inbound;
 /// Status codes follow DESIGN §4: 400 bad method or authority, 401 denied, 503 unknown destination or
 /// connect failure; 200 only once the workload accepted the connection.
 /// </remarks>
-public sealed class HboneInbound(
+public sealed partial class HboneInbound(
     ProxyOptions options,
     ProxyStateStore state,
     WorkloadCertificates certificates,
@@ -191,6 +191,13 @@ public sealed class HboneInbound(
         }
 
         var mesh = state.Current;
+        if (mesh.Workloads.TryGetValue(workloadUid, out var entered) && entered.IsNetworkGateway() && !IsAddressOf(entered, authority.Ip))
+        {
+            // The connection came in through an east-west gateway and names another workload: relay it (double HBONE).
+            await RelayAsync(request, entered, authority.Ip, authority.Port, peerId, peer, ct);
+            return;
+        }
+
         if (!mesh.WorkloadsByIp.TryGetValue(authority.Ip, out var workload) || !workload.IsServedBy(options.Node))
         {
             await RejectAsync(request, 503, $"no workload at {authority.Ip} on node {options.Node}", caller, "NR");
