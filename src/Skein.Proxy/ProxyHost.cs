@@ -69,6 +69,7 @@ public static class ProxyHost
         services.AddSingleton<MeshTrust>();
         services.AddSingleton<HbonePool>();
         services.AddSingleton<HboneInbound>();
+        services.AddSingleton<ConnectionGuard>();
         services.AddSingleton<DestinationResolver>();
         services.AddSingleton<OutboundProxy>();
         services.AddSingleton<UpstreamListeners>();

@@ -45,7 +45,7 @@ public sealed partial class HboneInbound
         }
 
         var gatewayIp = new IPAddress(gateway.Addresses[0].Span);
-        var decision = AuthorizationEvaluator.Evaluate(mesh, gateway, new ConnectionAttributes(peerId, peer.Address, gatewayIp, targetPort));
+        var decision = CrossingDecision(mesh, gateway, gatewayIp, peerId.Value, peer);
         if (!decision.Allowed)
         {
             stats.Increment("inbound.denied_policy");
@@ -70,6 +70,8 @@ public sealed partial class HboneInbound
         await using (upstream)
         {
             await using var tunnel = await request.AcceptAsync(cancellationToken: ct);
+            var gatewayUid = gateway.Uid;
+            using var guarded = guard.Track($"relay {caller} -> {request.Authority}", now => RecheckRelay(now, gatewayUid, gatewayIp, peerId.Value, peer), ct);
             stats.Increment("inbound.network_gateway_relayed_total");
             var start = DateTimeOffset.UtcNow;
             var timer = System.Diagnostics.Stopwatch.StartNew();
@@ -77,7 +79,7 @@ public sealed partial class HboneInbound
             try
             {
                 (sent, received) = await BidirectionalCopy.RunAsync(tunnel, upstream,
-                    new Tally(stats.Get("inbound.network_gateway_rx_bytes")), new Tally(stats.Get("inbound.network_gateway_tx_bytes")), ct);
+                    new Tally(stats.Get("inbound.network_gateway_rx_bytes")), new Tally(stats.Get("inbound.network_gateway_tx_bytes")), guarded.Token);
             }
             finally
             {
@@ -96,10 +98,32 @@ public sealed partial class HboneInbound
                     BytesReceived = received,
                     Duration = timer.Elapsed,
                     Security = "mutual_tls",
-                    Details = $"relayed_by_network_gateway_{gateway.Namespace}/{gateway.Name}",
+                    Details = guarded.Revoked is { } revoked ? RevokedDetails(revoked) : $"relayed_by_network_gateway_{gateway.Namespace}/{gateway.Name}",
+                    FailedHop = guarded.Revoked is null ? null : $"destination-proxy/{options.Node}",
                 });
             }
         }
+    }
+
+    /// <summary>Whether the caller may cross at this gateway: the AuthorizationPolicies that select the gateway workload, on the HBONE port.</summary>
+    private static AuthorizationDecision CrossingDecision(MeshState mesh, Workload gateway, IPAddress gatewayIp, SpiffeId peerId, IPEndPoint peer) =>
+        AuthorizationEvaluator.Evaluate(mesh, gateway, new ConnectionAttributes(peerId, peer.Address, gatewayIp, HboneConnector.HbonePort));
+
+    /// <summary>Why an open relay may no longer run: the caller's trust domain dropped, the workload no longer a gateway here, or its policy now denies.</summary>
+    private string? RecheckRelay(MeshState mesh, string gatewayUid, IPAddress gatewayIp, SpiffeId peerId, IPEndPoint peer)
+    {
+        if (!trust.Bundles.TryGetRoots(peerId.TrustDomain, out _))
+        {
+            return $"trust domain {peerId.TrustDomain} is no longer trusted";
+        }
+
+        if (!mesh.Workloads.TryGetValue(gatewayUid, out var gateway) || !gateway.IsServedBy(options.Node) || !gateway.IsNetworkGateway())
+        {
+            return $"workload {gatewayUid} is no longer a network gateway on node {options.Node}";
+        }
+
+        var decision = CrossingDecision(mesh, gateway, gatewayIp, peerId, peer);
+        return decision.Allowed ? null : decision.Reason;
     }
 
     private bool IsLocalTrustDomain(Workload workload) => workload.TrustDomain.Length == 0 || workload.TrustDomain == options.TrustDomain;

@@ -33,6 +33,7 @@ public sealed partial class HboneInbound(
     ProxyStats stats,
     TcpMetrics metrics,
     AccessLog accessLog,
+    ConnectionGuard guard,
     ILogger<HboneInbound> logger)
 {
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
@@ -210,47 +211,20 @@ public sealed partial class HboneInbound(
             return;
         }
 
-        if (peerId is null && mesh.MtlsModeFor(workload, authority.Port) == MtlsMode.Strict)
+        var admission = Admit(mesh, workload, authority.Ip, authority.Port, peerId, peer);
+        if (admission.Decision is { Audited.Count: > 0 } audited)
         {
-            stats.Increment("inbound.denied_plaintext");
-            await RejectAsync(request, 401, $"{workload.Name}.{workload.Namespace} port {authority.Port} requires mTLS (PeerAuthentication STRICT)", caller, destination: workload);
+            logger.LogInformation("audit: {Source} -> {Workload}:{Port} matched {Policies}", caller, workload.Name, authority.Port, string.Join(", ", audited.Audited));
+        }
+
+        if (admission.Refusal is { } refusal)
+        {
+            stats.Increment(admission.Counter!);
+            await RejectAsync(request, 401, refusal, caller, destination: workload, denial: admission.Decision is { Allowed: false } ? admission.Decision : null);
             return;
         }
 
         var target = new IPEndPoint(authority.Ip, authority.Port);
-        AuthorizationDecision decision;
-        if (WaypointRedirect.GoverningWaypoint(mesh, workload, authority.Port) is { } waypoint)
-        {
-            // Traffic for a waypoint-governed destination must come through that waypoint: anything else skipped its L7 policy.
-            var waypointId = WorkloadIdentity.Of(waypoint, options.TrustDomain);
-            if (peerId != waypointId)
-            {
-                stats.Increment("inbound.denied_waypoint_bypass");
-                await RejectAsync(request, 401, $"bypassed waypoint {waypoint.Namespace}/{waypoint.Name}", caller, destination: workload);
-                return;
-            }
-
-            // The waypoint already checked this destination's policies against the original client (L4 on the tunnel, L7 per
-            // request); checking them again against the waypoint's own identity would deny what they allow.
-            decision = AuthorizationDecision.Allow($"checked by waypoint {waypoint.Namespace}/{waypoint.Name}", null, []);
-        }
-        else
-        {
-            decision = AuthorizationEvaluator.Evaluate(mesh, workload, new ConnectionAttributes(peerId, peer.Address, authority.Ip, authority.Port));
-        }
-
-        if (decision.Audited.Count > 0)
-        {
-            logger.LogInformation("audit: {Source} -> {Workload}:{Port} matched {Policies}", caller, workload.Name, authority.Port, string.Join(", ", decision.Audited));
-        }
-
-        if (!decision.Allowed)
-        {
-            stats.Increment("inbound.denied_policy");
-            await RejectAsync(request, 401, decision.Reason, caller, destination: workload, denial: decision);
-            return;
-        }
-
         NetworkStream upstream;
         try
         {
@@ -266,6 +240,8 @@ public sealed partial class HboneInbound(
         await using (upstream)
         {
             await using var tunnel = await request.AcceptAsync(cancellationToken: ct);
+            using var guarded = guard.Track($"tunnel {caller} -> {request.Authority}",
+                now => Recheck(now, workloadUid, authority.Ip, authority.Port, peerId, peer), ct);
             stats.Increment("inbound.connections_total");
             var counters = stats.InboundWorkload(workload.Namespace, workload.Name);
             (peerId is null ? counters.Plaintext : counters.Mtls).Add(1);
@@ -285,7 +261,7 @@ public sealed partial class HboneInbound(
             try
             {
                 (sent, received) = await BidirectionalCopy.RunAsync(tunnel, upstream,
-                    new Tally(counters.RxBytes, series.Sent), new Tally(counters.TxBytes, series.Received), ct);
+                    new Tally(counters.RxBytes, series.Sent), new Tally(counters.TxBytes, series.Received), guarded.Token);
             }
             finally
             {
@@ -309,9 +285,62 @@ public sealed partial class HboneInbound(
                     BytesReceived = received,
                     Duration = timer.Elapsed,
                     Security = peerId is null ? "plaintext" : "mutual_tls",
+                    Details = guarded.Revoked is { } revoked ? RevokedDetails(revoked) : "-",
+                    FailedHop = guarded.Revoked is null ? null : $"destination-proxy/{options.Node}",
                 });
             }
         }
+    }
+
+    /// <summary>What admits a tunnel to a local workload, in order: PeerAuthentication (plaintext under STRICT), the waypoint the
+    /// destination requires, then AuthorizationPolicy. Checked at CONNECT and again by <see cref="ConnectionGuard"/> on every change.</summary>
+    private Admission Admit(MeshState mesh, Workload workload, IPAddress ip, int port, SpiffeId? peerId, IPEndPoint peer)
+    {
+        if (peerId is null && mesh.MtlsModeFor(workload, port) == MtlsMode.Strict)
+        {
+            return Admission.Refuse($"{workload.Name}.{workload.Namespace} port {port} requires mTLS (PeerAuthentication STRICT)", "inbound.denied_plaintext");
+        }
+
+        if (WaypointRedirect.GoverningWaypoint(mesh, workload, port) is { } waypoint)
+        {
+            // Traffic for a waypoint-governed destination must come through that waypoint: anything else skipped its L7 policy.
+            if (peerId != WorkloadIdentity.Of(waypoint, options.TrustDomain))
+            {
+                return Admission.Refuse($"bypassed waypoint {waypoint.Namespace}/{waypoint.Name}", "inbound.denied_waypoint_bypass");
+            }
+
+            // The waypoint already checked this destination's policies against the original client (L4 on the tunnel, L7 per
+            // request); checking them again against the waypoint's own identity would deny what they allow.
+            return new Admission(AuthorizationDecision.Allow($"checked by waypoint {waypoint.Namespace}/{waypoint.Name}", null, []), null, null);
+        }
+
+        var decision = AuthorizationEvaluator.Evaluate(mesh, workload, new ConnectionAttributes(peerId, peer.Address, ip, port));
+        return decision.Allowed ? new Admission(decision, null, null) : new Admission(decision, decision.Reason, "inbound.denied_policy");
+    }
+
+    /// <summary>Why an open tunnel may no longer run under the current config and trust; null while it may.</summary>
+    private string? Recheck(MeshState mesh, string workloadUid, IPAddress ip, int port, SpiffeId? peerId, IPEndPoint peer)
+    {
+        if (peerId is { } verified && !trust.Bundles.TryGetRoots(verified.TrustDomain, out _))
+        {
+            return $"trust domain {verified.TrustDomain} is no longer trusted";
+        }
+
+        if (!mesh.Workloads.TryGetValue(workloadUid, out var workload) || !workload.IsServedBy(options.Node))
+        {
+            return $"workload {workloadUid} is no longer served by node {options.Node}";
+        }
+
+        return Admit(mesh, workload, ip, port, peerId, peer).Refusal;
+    }
+
+    /// <summary>The access log details of a tunnel closed by a change, with the reason it may no longer run.</summary>
+    private static string RevokedDetails(string reason) => AccessLogRecord.ToDetails($"closed_by_config_change: {reason}");
+
+    /// <summary>A verdict on a tunnel: the decision when policy was evaluated, and the refusal (with its stats counter) when it may not run.</summary>
+    private readonly record struct Admission(AuthorizationDecision? Decision, string? Refusal, string? Counter)
+    {
+        public static Admission Refuse(string reason, string counter) => new(null, reason, counter);
     }
 
     private async Task RejectAsync(HboneRequest request, int status, string reason, Caller caller, string flags = "-", Workload? destination = null,
