@@ -66,6 +66,7 @@ public static class ProxyHost
         services.AddSingleton<WorkloadCertificates>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkloadCertificates>());
         services.AddSingleton<PeakEwmaBalancer>();
+        services.AddSingleton<EndpointPicker>();
         services.AddSingleton<MeshTrust>();
         services.AddSingleton<HbonePool>();
         services.AddSingleton<HboneInbound>();

@@ -89,10 +89,12 @@ public sealed class MeshCompiler(ControlPlaneOptions options, ILogger<MeshCompil
         var gatewayApi = CompileGatewayApi(snapshot);
         var outsideMesh = DataplaneMode.OutsideMeshTest(snapshot.Resources.Values);
         var peerGateways = PeerNetworkGateways(snapshot);
+        var trafficPolicies = new TrafficPolicies(snapshot.OfType<TrafficPolicyResource>());
 
         foreach (var service in services)
         {
             var proto = ToProto(service, vips[service.Key]);
+            ApplyLoadBalancer(proto, trafficPolicies.For($"{proto.Namespace}/{proto.Hostname}")?.Spec.LoadBalancer);
             if (gatewayApi.ServiceWaypoints.TryGetValue(service.Key, out var serviceWaypoint))
             {
                 proto.Waypoint = WaypointAddress(serviceWaypoint);
@@ -171,6 +173,38 @@ public sealed class MeshCompiler(ControlPlaneOptions options, ILogger<MeshCompil
         {
             logger?.LogError(e, "compiling the Gateway API resources of config version {Version} failed; gateways keep the previous config", snapshot.Version);
             return _lastGatewayApi;
+        }
+    }
+
+    /// <summary>
+    /// A Service's endpoint choice for every proxy: locality preference (Skein's default, unless the TrafficPolicy turns it off)
+    /// as Istio's <c>load_balancing</c> (FAILOVER over region, zone, subzone: what ztunnel reads too), and an algorithm other
+    /// than P2C over peak EWMA as a Skein extension.
+    /// </summary>
+    private static void ApplyLoadBalancer(Proto.Service proto, LoadBalancerSettings? settings)
+    {
+        if (settings?.LocalityPreference != false)
+        {
+            proto.LoadBalancing = new Proto.LoadBalancing
+            {
+                Mode = Proto.LoadBalancing.Types.Mode.Failover,
+                RoutingPreference = { Proto.LoadBalancing.Types.Scope.Region, Proto.LoadBalancing.Types.Scope.Zone, Proto.LoadBalancing.Types.Scope.Subzone },
+            };
+        }
+
+        if (settings is { Type: not LoadBalancerType.P2cEwma } chosen)
+        {
+            var algorithm = chosen.Type switch
+            {
+                LoadBalancerType.RoundRobin => SkeinProto.ServiceLoadBalancer.Types.Algorithm.RoundRobin,
+                LoadBalancerType.Random => SkeinProto.ServiceLoadBalancer.Types.Algorithm.Random,
+                _ => SkeinProto.ServiceLoadBalancer.Types.Algorithm.LeastRequest,
+            };
+            proto.Extensions.Add(new Proto.Extension
+            {
+                Name = "skein.dev/load-balancer",
+                Config = Google.Protobuf.WellKnownTypes.Any.Pack(new SkeinProto.ServiceLoadBalancer { Algorithm = algorithm }),
+            });
         }
     }
 
