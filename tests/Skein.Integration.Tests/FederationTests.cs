@@ -92,8 +92,34 @@ public sealed class FederationTests
             l => l.Contains("spiffe://mesh-b.test/ns/default/sa/intruder", StringComparison.Ordinal) && l.Contains("rbac_access_denied", StringComparison.Ordinal),
             "mesh-a's policy denying mesh-b's intruder");
 
+        // A connection held open across the unfederation: mesh-a's proxy closes its tunnel once mesh-b's bundle is gone.
+        using var held = new System.Net.Sockets.TcpClient();
+        await held.ConnectAsync(client, UpstreamPort);
+        var heldStream = held.GetStream();
+        await heldStream.WriteAsync("GET /held HTTP/1.1\r\nHost: server\r\n\r\n"u8.ToArray());
+        var buffer = new byte[4096];
+        Assert.True(await heldStream.ReadAsync(buffer) > 0);
+
         // mesh-a stops federating: its proxy withdraws mesh-b's bundle and refuses mesh-b's client again.
         File.Delete(Path.Combine(a.ConfigDir, "federation.yaml"));
+        await TestMesh.EventuallyAsync(async () =>
+        {
+            try
+            {
+                using var wait = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+                return await heldStream.ReadAsync(buffer, wait.Token) == 0;
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+            catch (IOException)
+            {
+                return true;
+            }
+        }, TimeSpan.FromSeconds(30), "the open cross-mesh connection to be closed after unfederation");
+        await a.WaitForLogLineAsync(l => l.Contains("closed_by_config_change:_trust_domain_mesh-b.test_is_no_longer_trusted", StringComparison.Ordinal),
+            "mesh-a's access log naming why the tunnel was closed");
         await TestMesh.EventuallyAsync(async () => !await ReachesAsync(client), TimeSpan.FromSeconds(30), "mesh-a refusing mesh-b after the MeshFederation is removed");
         var afterwards = await a.GetJsonAsync(new Uri(a.Api, "api/v1/resources?kind=MeshFederation"));
         Assert.Empty(afterwards["items"]!.AsArray());
