@@ -66,9 +66,11 @@ public static class ProxyHost
         services.AddSingleton<WorkloadCertificates>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkloadCertificates>());
         services.AddSingleton<PeakEwmaBalancer>();
+        services.AddSingleton<EndpointPicker>();
         services.AddSingleton<MeshTrust>();
         services.AddSingleton<HbonePool>();
         services.AddSingleton<HboneInbound>();
+        services.AddSingleton<ConnectionGuard>();
         services.AddSingleton<DestinationResolver>();
         services.AddSingleton<OutboundProxy>();
         services.AddSingleton<UpstreamListeners>();

@@ -29,6 +29,12 @@ public sealed class ProxyOptions
 
     public string TrustDomain { get; init; } = "cluster.local";
 
+    /// <summary>
+    /// Where this proxy runs (<c>--locality region/zone/subzone</c>): the caller's locality for a gateway's or waypoint's
+    /// picks, and a node proxy's for its workloads that declare none. Null: unknown, so no locality preference applies.
+    /// </summary>
+    public Skein.Core.Protos.Workload.Locality? Locality { get; init; }
+
     public int AdminPort { get; init; } = 15000;
 
     /// <summary>Access log line format: <c>text</c> (Envoy's shape) or <c>json</c>; <c>off</c> disables it.</summary>

@@ -201,6 +201,79 @@ public sealed class HboneInboundTests
     }
 
     [Fact]
+    public async Task An_open_tunnel_is_closed_when_a_new_policy_denies_it_and_others_keep_running()
+    {
+        await using var s = await StartAsync();
+        await using var clientConnection = await ConnectAsync(s, s.Pki.Issue(ClientId));
+        await using var otherConnection = await ConnectAsync(s, s.Pki.Issue("spiffe://cluster.local/ns/default/sa/other"));
+        await using var denied = await clientConnection.OpenTunnelAsync(s.Authority);
+        await using var kept = await otherConnection.OpenTunnelAsync(s.Authority);
+        await RequestAsync(denied, "/before");
+        await RequestAsync(kept, "/before");
+
+        s.Mesh.WriteConfig("deny.yaml", """
+            apiVersion: skein.dev/v1alpha1
+            kind: AuthorizationPolicy
+            metadata:
+              name: no-client
+              namespace: default
+            spec:
+              selector:
+                matchLabels:
+                  app: echo
+              action: DENY
+              rules:
+              - from:
+                - source:
+                    principals: [cluster.local/ns/default/sa/client]
+            """);
+
+        // Nothing is sent on the denied tunnel: the proxy ends it on its own once the policy arrives.
+        var buffer = new byte[256];
+        await TestMesh.EventuallyAsync(async () =>
+        {
+            try
+            {
+                using var wait = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+                return await denied.ReadAsync(buffer, wait.Token) == 0;
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+            catch (IOException)
+            {
+                return true;
+            }
+        }, TimeSpan.FromSeconds(15), "the denied tunnel to be closed by the proxy");
+
+        await RequestAsync(kept, "/after");
+        Assert.Equal(1, await s.Mesh.StatAsync(s.Mesh.Block.Host(2), "inbound.closed_by_config_change"));
+        await s.Mesh.WaitForLogLineAsync(
+            l => l.Contains("closed_by_config_change:", StringComparison.Ordinal) && l.Contains("default/no-client", StringComparison.Ordinal) &&
+                 l.Contains(ClientId, StringComparison.Ordinal) && l.Contains("failed_hop=destination-proxy/node-1", StringComparison.Ordinal),
+            "the closed tunnel's access log line naming the policy");
+        // A new tunnel for the denied identity is refused as before.
+        var refused = await Assert.ThrowsAsync<HboneConnectException>(() => clientConnection.OpenTunnelAsync(s.Authority));
+        Assert.Equal(401, refused.Status);
+    }
+
+    /// <summary>One keep-alive HTTP/1.1 request over a tunnel, read until the echo names the path.</summary>
+    private static async Task RequestAsync(Stream tunnel, string path)
+    {
+        await tunnel.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: echo\r\n\r\n"));
+        var seen = new System.Text.StringBuilder();
+        var buffer = new byte[4096];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!seen.ToString().Contains(path, StringComparison.Ordinal))
+        {
+            var n = await tunnel.ReadAsync(buffer, timeout.Token);
+            Assert.True(n > 0, $"the tunnel ended before the response to {path}: {seen}");
+            seen.Append(System.Text.Encoding.ASCII.GetString(buffer, 0, n));
+        }
+    }
+
+    [Fact]
     public async Task Plaintext_h2c_is_refused_under_strict_and_accepted_under_disable()
     {
         await using var s = await StartAsync();

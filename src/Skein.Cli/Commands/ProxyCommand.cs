@@ -48,6 +48,13 @@ internal static class ProxyCommand
         };
         capture.AcceptOnlyFromAmong("none", "nftables", "external");
         var trustDomain = new Option<string>("--trust-domain") { Description = "The mesh trust domain.", DefaultValueFactory = _ => "cluster.local" };
+        var locality = new Option<Skein.Core.Protos.Workload.Locality?>("--locality")
+        {
+            HelpName = "region[/zone[/subzone]]",
+            Description = "Where this proxy runs. Endpoints in the same region, then zone, then subzone are preferred while any are left " +
+                "(a Service's TrafficPolicy can turn that off): for a gateway's or waypoint's requests, and for a node's workloads that declare no locality.",
+            CustomParser = ParseLocality,
+        };
 
         var drainTimeout = new Option<TimeSpan>("--drain-timeout")
         {
@@ -64,7 +71,7 @@ internal static class ProxyCommand
                 "(gateway-… or waypoint-… for those roles); off disables it.",
         };
 
-        foreach (var option in new Option[] { role, node, control, address, socksPort, adminPort, metricsPort, rootCert, tokenFile, trustDomain, accessLog, otlpEndpoint, drainTimeout, handoverSocket, capture })
+        foreach (var option in new Option[] { role, node, control, address, socksPort, adminPort, metricsPort, rootCert, tokenFile, trustDomain, locality, accessLog, otlpEndpoint, drainTimeout, handoverSocket, capture })
         {
             command.Add(option);
         }
@@ -124,6 +131,7 @@ internal static class ProxyCommand
                 RootCertFile = rootPath,
                 Token = token,
                 TrustDomain = parse.GetRequiredValue(trustDomain),
+                Locality = parse.GetValue(locality),
                 Role = parse.GetRequiredValue(role),
                 Node = parse.GetRequiredValue(node),
                 ControlPlane = parse.GetRequiredValue(control),
@@ -158,6 +166,24 @@ internal static class ProxyCommand
         : parse.CommandResult.Command.Options.Any(o => o.Name == "--drain-timeout") ? new() { ProcessTerminationTimeout = null }
         : parse.CommandResult.Command.Name == "demo" ? new() { ProcessTerminationTimeout = TimeSpan.FromSeconds(20) }
         : new();
+
+    private static Skein.Core.Protos.Workload.Locality? ParseLocality(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        var text = result.Tokens.Count == 0 ? "" : result.Tokens[0].Value.Trim();
+        var parts = text.Split('/');
+        if (text.Length == 0 || parts.Length > 3 || parts.Any(p => p.Length == 0))
+        {
+            result.AddError($"--locality {text}: expected region, region/zone or region/zone/subzone (e.g. eu-west/eu-west-1a)");
+            return null;
+        }
+
+        return new Skein.Core.Protos.Workload.Locality
+        {
+            Region = parts[0],
+            Zone = parts.Length > 1 ? parts[1] : "",
+            Subzone = parts.Length > 2 ? parts[2] : "",
+        };
+    }
 
     private static TimeSpan ParseDuration(System.CommandLine.Parsing.ArgumentResult result)
     {

@@ -88,10 +88,13 @@ public sealed class MeshCompiler(ControlPlaneOptions options, ILogger<MeshCompil
         var addresses = new Dictionary<string, XdsResource>(StringComparer.Ordinal);
         var gatewayApi = CompileGatewayApi(snapshot);
         var outsideMesh = DataplaneMode.OutsideMeshTest(snapshot.Resources.Values);
+        var peerGateways = PeerNetworkGateways(snapshot);
+        var trafficPolicies = new TrafficPolicies(snapshot.OfType<TrafficPolicyResource>());
 
         foreach (var service in services)
         {
             var proto = ToProto(service, vips[service.Key]);
+            ApplyLoadBalancer(proto, trafficPolicies.For($"{proto.Namespace}/{proto.Hostname}")?.Spec.LoadBalancer);
             if (gatewayApi.ServiceWaypoints.TryGetValue(service.Key, out var serviceWaypoint))
             {
                 proto.Waypoint = WaypointAddress(serviceWaypoint);
@@ -110,6 +113,17 @@ public sealed class MeshCompiler(ControlPlaneOptions options, ILogger<MeshCompil
             if (!outside && gatewayApi.WorkloadWaypoints.TryGetValue(workload.Key, out var workloadWaypoint))
             {
                 proto.Waypoint = WaypointAddress(workloadWaypoint);
+            }
+
+            // A federated peer's workload behind its network gateway: proxies tunnel to it through the gateway (double HBONE).
+            if (workload.Spec.TrustDomain is { } peerDomain && peerGateways.TryGetValue(peerDomain, out var peerGateway))
+            {
+                proto.NetworkGateway = peerGateway;
+            }
+
+            if (!outside && NetworkGatewayLabel.IsSet(workload))
+            {
+                proto.Extensions.Add(new Proto.Extension { Name = NetworkGatewayLabel.ExtensionName });
             }
 
             proto.AuthorizationPolicies.AddRange(selectorScoped
@@ -160,6 +174,65 @@ public sealed class MeshCompiler(ControlPlaneOptions options, ILogger<MeshCompil
             logger?.LogError(e, "compiling the Gateway API resources of config version {Version} failed; gateways keep the previous config", snapshot.Version);
             return _lastGatewayApi;
         }
+    }
+
+    /// <summary>
+    /// A Service's endpoint choice for every proxy: locality preference (Skein's default, unless the TrafficPolicy turns it off)
+    /// as Istio's <c>load_balancing</c> (FAILOVER over region, zone, subzone: what ztunnel reads too), and an algorithm other
+    /// than P2C over peak EWMA as a Skein extension.
+    /// </summary>
+    private static void ApplyLoadBalancer(Proto.Service proto, LoadBalancerSettings? settings)
+    {
+        if (settings?.LocalityPreference != false)
+        {
+            proto.LoadBalancing = new Proto.LoadBalancing
+            {
+                Mode = Proto.LoadBalancing.Types.Mode.Failover,
+                RoutingPreference = { Proto.LoadBalancing.Types.Scope.Region, Proto.LoadBalancing.Types.Scope.Zone, Proto.LoadBalancing.Types.Scope.Subzone },
+            };
+        }
+
+        if (settings is { Type: not LoadBalancerType.P2cEwma } chosen)
+        {
+            var algorithm = chosen.Type switch
+            {
+                LoadBalancerType.RoundRobin => SkeinProto.ServiceLoadBalancer.Types.Algorithm.RoundRobin,
+                LoadBalancerType.Random => SkeinProto.ServiceLoadBalancer.Types.Algorithm.Random,
+                _ => SkeinProto.ServiceLoadBalancer.Types.Algorithm.LeastRequest,
+            };
+            proto.Extensions.Add(new Proto.Extension
+            {
+                Name = "skein.dev/load-balancer",
+                Config = Google.Protobuf.WellKnownTypes.Any.Pack(new SkeinProto.ServiceLoadBalancer { Algorithm = algorithm }),
+            });
+        }
+    }
+
+    /// <summary>The network gateway of each federated peer trust domain that has one (the first MeshFederation by name wins a tie).</summary>
+    private Dictionary<string, Proto.GatewayAddress> PeerNetworkGateways(ConfigSnapshot snapshot)
+    {
+        var gateways = new Dictionary<string, Proto.GatewayAddress>(StringComparer.Ordinal);
+        foreach (var federation in snapshot.OfType<MeshFederationResource>().OrderBy(f => f.Key.ToString(), StringComparer.Ordinal))
+        {
+            if (federation.Spec.NetworkGateway is not { } gateway || federation.Spec.TrustDomain == options.TrustDomain)
+            {
+                continue;
+            }
+
+            var address = new Proto.GatewayAddress { HboneMtlsPort = (uint)gateway.Port };
+            if (IPAddress.TryParse(gateway.Address, out var ip))
+            {
+                address.Address = new Proto.NetworkAddress { Address = ByteString.CopyFrom(ip.GetAddressBytes()) };
+            }
+            else
+            {
+                address.Hostname = new Proto.NamespacedHostname { Hostname = gateway.Address };
+            }
+
+            gateways.TryAdd(federation.Spec.TrustDomain, address);
+        }
+
+        return gateways;
     }
 
     /// <summary>Where node proxies send traffic for a destination that uses a waypoint: its address, HBONE port.</summary>

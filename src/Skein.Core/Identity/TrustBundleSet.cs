@@ -15,6 +15,9 @@ public sealed class TrustBundleSet
     private ImmutableDictionary<string, ImmutableArray<X509Certificate2>> _bundles =
         ImmutableDictionary.Create<string, ImmutableArray<X509Certificate2>>(StringComparer.Ordinal);
 
+    /// <summary>Raised after a trust domain's bundle was dropped (its SVIDs are no longer trusted), with the trust domain.</summary>
+    public event Action<string>? Removed;
+
     /// <summary>The trust domains that currently have a bundle.</summary>
     public IReadOnlyCollection<string> TrustDomains => Volatile.Read(ref _bundles).Keys.ToArray();
 
@@ -64,8 +67,10 @@ public sealed class TrustBundleSet
             }
 
             Volatile.Write(ref _bundles, next);
-            return true;
         }
+
+        Removed?.Invoke(trustDomain);
+        return true;
     }
 
     /// <summary>Gets the roots trusted for <paramref name="trustDomain"/>; false when the trust domain is unknown.</summary>

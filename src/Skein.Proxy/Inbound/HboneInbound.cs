@@ -25,7 +25,7 @@ namespace Skein.Proxy.Inbound;
 /// Status codes follow DESIGN §4: 400 bad method or authority, 401 denied, 503 unknown destination or
 /// connect failure; 200 only once the workload accepted the connection.
 /// </remarks>
-public sealed class HboneInbound(
+public sealed partial class HboneInbound(
     ProxyOptions options,
     ProxyStateStore state,
     WorkloadCertificates certificates,
@@ -33,6 +33,7 @@ public sealed class HboneInbound(
     ProxyStats stats,
     TcpMetrics metrics,
     AccessLog accessLog,
+    ConnectionGuard guard,
     ILogger<HboneInbound> logger)
 {
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
@@ -191,6 +192,13 @@ public sealed class HboneInbound(
         }
 
         var mesh = state.Current;
+        if (mesh.Workloads.TryGetValue(workloadUid, out var entered) && entered.IsNetworkGateway() && !IsAddressOf(entered, authority.Ip))
+        {
+            // The connection came in through an east-west gateway and names another workload: relay it (double HBONE).
+            await RelayAsync(request, entered, authority.Ip, authority.Port, peerId, peer, ct);
+            return;
+        }
+
         if (!mesh.WorkloadsByIp.TryGetValue(authority.Ip, out var workload) || !workload.IsServedBy(options.Node))
         {
             await RejectAsync(request, 503, $"no workload at {authority.Ip} on node {options.Node}", caller, "NR");
@@ -203,22 +211,22 @@ public sealed class HboneInbound(
             return;
         }
 
-        var target = new IPEndPoint(authority.Ip, authority.Port);
         var client = ClientAddress(request, peerId, peer.Address, mesh);
         caller = caller with { Client = client };
-        var verdict = InboundAdmission.Decide(mesh, workload, authority.Port, peerId, client, authority.Ip, options.TrustDomain);
-        if (verdict.Audited.Count > 0)
+        var admission = Admit(mesh, workload, authority.Ip, authority.Port, peerId, client);
+        if (admission.Decision is { Audited.Count: > 0 } audited)
         {
-            logger.LogInformation("audit: {Source} -> {Workload}:{Port} matched {Policies}", caller, workload.Name, authority.Port, string.Join(", ", verdict.Audited));
+            logger.LogInformation("audit: {Source} -> {Workload}:{Port} matched {Policies}", caller, workload.Name, authority.Port, string.Join(", ", audited.Audited));
         }
 
-        if (!verdict.Allowed)
+        if (admission.Refusal is { } refusal)
         {
-            stats.Increment(verdict.Counter!);
-            await RejectAsync(request, 401, verdict.Reason, caller, destination: workload, denial: verdict.Denial);
+            stats.Increment(admission.Counter!);
+            await RejectAsync(request, 401, refusal, caller, destination: workload, denial: admission.Decision is { Allowed: false } ? admission.Decision : null);
             return;
         }
 
+        var target = new IPEndPoint(authority.Ip, authority.Port);
         NetworkStream upstream;
         try
         {
@@ -234,16 +242,19 @@ public sealed class HboneInbound(
         await using (upstream)
         {
             await using var tunnel = await request.AcceptAsync(cancellationToken: ct);
-            await RelayAsync(tunnel, upstream, mesh, workload, target, peerId, peer, client, request.Authority, ct);
+            await RelayToWorkloadAsync(tunnel, upstream, mesh, workload, target, peerId, peer, client, request.Authority, ct);
         }
     }
 
-    /// <summary>Copies bytes between an admitted downstream (an HBONE tunnel, or captured plaintext) and the workload, with counters, metrics and the access log record.</summary>
+    /// <summary>Copies bytes between an admitted downstream (an HBONE tunnel, or captured plaintext) and the workload, guarded by
+    /// <see cref="ConnectionGuard"/>, with counters, metrics and the access log record.</summary>
     /// <param name="peerId">The peer's verified identity; null for plaintext.</param>
-    /// <param name="client">The client's address (<see cref="ClientAddress"/>): which workload the connection is attributed to.</param>
-    internal async Task RelayAsync(Stream downstream, NetworkStream upstream, MeshState mesh, Workload workload, IPEndPoint target, SpiffeId? peerId, IPEndPoint peer,
-        IPAddress client, string requested, CancellationToken ct)
+    /// <param name="client">The client's address (<see cref="ClientAddress"/>): policy re-checks and which workload the connection is attributed to.</param>
+    internal async Task RelayToWorkloadAsync(Stream downstream, NetworkStream upstream, MeshState mesh, Workload workload, IPEndPoint target, SpiffeId? peerId,
+        IPEndPoint peer, IPAddress client, string requested, CancellationToken ct)
     {
+        using var guarded = guard.Track($"tunnel {(peerId?.ToString() ?? $"plaintext {peer.Address}")} -> {requested}",
+            now => Recheck(now, workload.Uid, target.Address, target.Port, peerId, client), ct);
         stats.Increment("inbound.connections_total");
         var counters = stats.InboundWorkload(workload.Namespace, workload.Name);
         (peerId is null ? counters.Plaintext : counters.Mtls).Add(1);
@@ -263,7 +274,7 @@ public sealed class HboneInbound(
         try
         {
             (sent, received) = await BidirectionalCopy.RunAsync(downstream, upstream,
-                new Tally(counters.RxBytes, series.Sent), new Tally(counters.TxBytes, series.Received), ct);
+                new Tally(counters.RxBytes, series.Sent), new Tally(counters.TxBytes, series.Received), guarded.Token);
         }
         finally
         {
@@ -287,6 +298,8 @@ public sealed class HboneInbound(
                 BytesReceived = received,
                 Duration = timer.Elapsed,
                 Security = peerId is null ? "plaintext" : "mutual_tls",
+                Details = guarded.Revoked is { } revoked ? RevokedDetails(revoked) : "-",
+                FailedHop = guarded.Revoked is null ? null : $"destination-proxy/{options.Node}",
             });
         }
     }
@@ -316,6 +329,41 @@ public sealed class HboneInbound(
         }
 
         return peer;
+    }
+
+    /// <summary>What admits a tunnel to a local workload, in order: PeerAuthentication (plaintext under STRICT), the waypoint the
+    /// destination requires, then AuthorizationPolicy. Checked at CONNECT and again by <see cref="ConnectionGuard"/> on every change.</summary>
+    private Admission Admit(MeshState mesh, Workload workload, IPAddress ip, int port, SpiffeId? peerId, IPAddress client)
+    {
+        var verdict = InboundAdmission.Decide(mesh, workload, port, peerId, client, ip, options.TrustDomain);
+        return verdict.Allowed
+            ? new Admission(AuthorizationDecision.Allow(verdict.Reason, null, verdict.Audited), null, null)
+            : new Admission(verdict.Denial, verdict.Reason, verdict.Counter);
+    }
+
+    /// <summary>Why an open tunnel may no longer run under the current config and trust; null while it may.</summary>
+    private string? Recheck(MeshState mesh, string workloadUid, IPAddress ip, int port, SpiffeId? peerId, IPAddress client)
+    {
+        if (peerId is { } verified && !trust.Bundles.TryGetRoots(verified.TrustDomain, out _))
+        {
+            return $"trust domain {verified.TrustDomain} is no longer trusted";
+        }
+
+        if (!mesh.Workloads.TryGetValue(workloadUid, out var workload) || !workload.IsServedBy(options.Node))
+        {
+            return $"workload {workloadUid} is no longer served by node {options.Node}";
+        }
+
+        return Admit(mesh, workload, ip, port, peerId, client).Refusal;
+    }
+
+    /// <summary>The access log details of a tunnel closed by a change, with the reason it may no longer run.</summary>
+    private static string RevokedDetails(string reason) => AccessLogRecord.ToDetails($"closed_by_config_change: {reason}");
+
+    /// <summary>A verdict on a tunnel: the decision when policy was evaluated, and the refusal (with its stats counter) when it may not run.</summary>
+    private readonly record struct Admission(AuthorizationDecision? Decision, string? Refusal, string? Counter)
+    {
+        public static Admission Refuse(string reason, string counter) => new(null, reason, counter);
     }
 
     private async Task RejectAsync(HboneRequest request, int status, string reason, Caller caller, string flags = "-", Workload? destination = null,

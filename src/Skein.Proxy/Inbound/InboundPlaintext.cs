@@ -76,7 +76,7 @@ public sealed class InboundPlaintext(
         await using (upstream)
         {
             await using var client = new NetworkStream(socket, ownsSocket: false);
-            await inbound.RelayAsync(client, upstream, mesh, workload, target, null, peer, peer.Address, target.ToString(), ct);
+            await inbound.RelayToWorkloadAsync(client, upstream, mesh, workload, target, null, peer, peer.Address, target.ToString(), ct);
         }
     }
 

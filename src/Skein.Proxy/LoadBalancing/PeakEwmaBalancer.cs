@@ -43,6 +43,24 @@ public sealed class PeakEwmaBalancer
         return Cost(candidates[a]) <= Cost(candidates[b]) ? candidates[a] : candidates[b];
     }
 
+    /// <summary>Power of two choices over outstanding connections or requests alone (Envoy's least request).</summary>
+    public UpstreamEndpoint PickLeastOutstanding(IReadOnlyList<UpstreamEndpoint> candidates)
+    {
+        if (candidates.Count == 1)
+        {
+            return candidates[0];
+        }
+
+        var a = Random.Shared.Next(candidates.Count);
+        var b = Random.Shared.Next(candidates.Count - 1);
+        if (b >= a)
+        {
+            b++;
+        }
+
+        return Volatile.Read(ref Load(candidates[a]).Outstanding) <= Volatile.Read(ref Load(candidates[b]).Outstanding) ? candidates[a] : candidates[b];
+    }
+
     public void Begin(UpstreamEndpoint endpoint) => Interlocked.Increment(ref Load(endpoint).Outstanding);
 
     public void End(UpstreamEndpoint endpoint) => Interlocked.Decrement(ref Load(endpoint).Outstanding);

@@ -12,6 +12,7 @@ namespace Skein.Proxy.Outbound;
 public sealed class OutboundProxy(
     DestinationResolver resolver,
     PeakEwmaBalancer balancer,
+    EndpointPicker picker,
     IDestinationConnector connector,
     ProxyStats stats,
     TcpMetrics metrics,
@@ -41,7 +42,8 @@ public sealed class OutboundProxy(
         Exception? last = null;
         for (var attempt = 0; attempt < Math.Min(MaxConnectAttempts, resolved.Endpoints.Count); attempt++)
         {
-            var endpoint = balancer.Pick(resolved.Endpoints, tried);
+            // The caller's own locality, else this node's (a workload without one is where its node is).
+            var endpoint = picker.Pick(resolved.Service, resolved.Endpoints, source?.Locality ?? options.Locality, tried);
             tried.Add(endpoint.Key);
             var started = Stopwatch.GetTimestamp();
             try

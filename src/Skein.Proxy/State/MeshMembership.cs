@@ -10,4 +10,18 @@ public static class MeshMembership
 
     /// <summary>Whether the node proxy of <paramref name="node"/> serves <paramref name="workload"/> (placed there and in the mesh).</summary>
     public static bool IsServedBy(this Workload workload, string node) => workload.Node == node && !workload.IsOutsideMesh();
+
+    /// <summary>Whether <paramref name="workload"/> is an east-west gateway: its node proxy relays federated peers' tunnels (label <c>skein.dev/network-gateway</c>).</summary>
+    public static bool IsNetworkGateway(this Workload workload)
+    {
+        foreach (var extension in workload.Extensions)
+        {
+            if (extension.Name == Skein.Core.Resources.NetworkGatewayLabel.ExtensionName)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

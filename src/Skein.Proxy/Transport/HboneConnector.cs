@@ -82,10 +82,21 @@ public sealed class HboneConnector(
             throw new HopException($"no trust bundle for trust domain {destinationId.TrustDomain}: {destinationId} cannot be verified", retryable: false);
         }
 
-        var key = new HbonePoolKey(sourceId?.ToString() ?? "", useTls ? destinationId.ToString() : "", sourceIp, hboneAddress);
+        // A federated peer's workload behind its mesh's network gateway: the tunnel to it runs inside a tunnel to the gateway.
+        var via = destination.NetworkGateway is { } gateway ? await GatewayEndpointAsync(gateway, ct) : null;
+        if (via is not null && !useTls)
+        {
+            throw new HopException(
+                $"{destination.Name}.{destination.Namespace} is reached through network gateway {via}, which carries mTLS tunnels only; " +
+                "a PeerAuthentication that allows plaintext does not apply across meshes", retryable: false);
+        }
+
+        var key = new HbonePoolKey(sourceId?.ToString() ?? "", useTls ? destinationId.ToString() : "", sourceIp, hboneAddress, via);
         for (var attempt = 1; ; attempt++)
         {
-            var connection = await pool.GetAsync(key, c => DialAsync(hboneAddress, sourceIp, certificate, destinationId, c), ct);
+            var connection = await pool.GetAsync(key, c => via is null
+                ? DialAsync(hboneAddress, sourceIp, certificate, destinationId, c)
+                : DialThroughGatewayAsync(via, hboneAddress, sourceIp, certificate!, sourceId!.Value, destinationId, headers, c), ct);
             try
             {
                 var stream = await connection.OpenTunnelAsync(endpoint.Authority ?? endpoint.Address.ToString(), headers, ct);
@@ -115,7 +126,68 @@ public sealed class HboneConnector(
             return await HboneClientConnection.StartAsync(network, ConnectionOptions, ct);
         }
 
-        var tls = new SslStream(network, leaveInnerStreamOpen: false);
+        return await StartTlsAsync(network, address, certificate, expected, ct);
+    }
+
+    /// <summary>
+    /// Double HBONE (as Istio's multi-network ambient does it): an outer mTLS tunnel to the peer mesh's network gateway, which
+    /// relays it to the destination's node proxy (authority <c>ip:15008</c>), and inside it the ordinary HBONE connection,
+    /// whose TLS authenticates the destination end to end. The gateway only has to prove it belongs to the peer's trust domain.
+    /// </summary>
+    private async Task<HboneClientConnection> DialThroughGatewayAsync(IPEndPoint gateway, IPEndPoint destination, IPAddress? sourceIp, WorkloadCertificate certificate,
+        SpiffeId sourceId, SpiffeId destinationId, IReadOnlyList<KeyValuePair<string, string>> headers, CancellationToken ct)
+    {
+        var gatewayDomain = SpiffeId.Parse($"spiffe://{destinationId.TrustDomain}");
+        var outerKey = new HbonePoolKey(sourceId.ToString(), gatewayDomain.ToString(), sourceIp, gateway);
+        var outer = await pool.GetAsync(outerKey, c => DialAsync(gateway, sourceIp, certificate, gatewayDomain, c), ct);
+        HboneStream relayed;
+        try
+        {
+            relayed = await outer.OpenTunnelAsync(destination.ToString(), headers, ct);
+        }
+        catch (HboneConnectException e)
+        {
+            throw new HopException($"network gateway {gateway} answered {e.Status}{(e.Reason is null ? "" : $": {e.Reason}")}", retryable: e.Status == 503, e.Status);
+        }
+
+        try
+        {
+            return await StartTlsAsync(relayed, destination, certificate, destinationId, ct);
+        }
+        catch
+        {
+            await relayed.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>A network gateway's HBONE endpoint: its address, or its DNS name resolved now.</summary>
+    private static async ValueTask<IPEndPoint> GatewayEndpointAsync(GatewayAddress gateway, CancellationToken ct)
+    {
+        var port = gateway.HboneMtlsPort == 0 ? HbonePort : (int)gateway.HboneMtlsPort;
+        if (gateway.Address is { Address.Length: 4 or 16 } network)
+        {
+            return new IPEndPoint(new IPAddress(network.Address.Span), port);
+        }
+
+        var name = gateway.Hostname?.Hostname ?? "";
+        try
+        {
+            var resolved = name.Length == 0 ? [] : await Dns.GetHostAddressesAsync(name, ct);
+            return resolved.Length > 0
+                ? new IPEndPoint(resolved[0], port)
+                : throw new HopException($"network gateway \"{name}\" has no address", retryable: false);
+        }
+        catch (SocketException e)
+        {
+            throw new HopException($"network gateway \"{name}\" could not be resolved: {e.Message}", retryable: false);
+        }
+    }
+
+    /// <summary>mTLS (ALPN h2, no SNI) over <paramref name="transport"/>, then HTTP/2; the peer must present <paramref name="expected"/> (or, for a trust domain alone, any identity in it).</summary>
+    private async Task<HboneClientConnection> StartTlsAsync(Stream transport, IPEndPoint address, WorkloadCertificate certificate, SpiffeId expected, CancellationToken ct)
+    {
+        var tls = new SslStream(transport, leaveInnerStreamOpen: false);
         string? refusal = null;
         try
         {
@@ -128,7 +200,7 @@ public sealed class HboneConnector(
                 RemoteCertificateValidationCallback = (_, cert, chain, _) =>
                 {
                     var result = trust.Validate(cert, chain);
-                    refusal = !result.IsValid ? result.Message : result.Id != expected ? $"it presented {result.Id}, expected {expected}" : null;
+                    refusal = !result.IsValid ? result.Message : !Matches(result.Id, expected) ? $"it presented {result.Id}, expected {expected}" : null;
                     return refusal is null;
                 },
             }, ct);
@@ -153,6 +225,9 @@ public sealed class HboneConnector(
             throw;
         }
     }
+
+    private static bool Matches(SpiffeId presented, SpiffeId expected) =>
+        expected.Path.Length == 0 ? presented.TrustDomain == expected.TrustDomain : presented == expected;
 
     // The headers depend only on the source workload (an immutable xDS snapshot object): formatted once per workload,
     // not per connection.

@@ -51,6 +51,15 @@ public class MetadataValidationTests
     }
 
     [Fact]
+    public void NetworkGatewayLabelIsABoolean()
+    {
+        Assert.Empty(Yaml.Errors("apiVersion: skein.dev/v1alpha1\nkind: Workload\nmetadata: {name: w, labels: {skein.dev/network-gateway: \"true\"}}\nspec: {addresses: [10.0.0.1], node: n}\n"));
+        Assert.Equal(
+            ["bad.yaml:5:39: metadata.labels[\"skein.dev/network-gateway\"]: \"always\" is not a boolean: use \"true\" (this workload relays federated peers' tunnels) or \"false\""],
+            Yaml.Errors("apiVersion: skein.dev/v1alpha1\nkind: Workload\nmetadata:\n  name: w\n  labels: {skein.dev/network-gateway: always}\nspec: {addresses: [10.0.0.1], node: n}\n"));
+    }
+
+    [Fact]
     public void EmptyNameIsRejected()
     {
         Assert.Equal(["bad.yaml:3:18: metadata.name: must not be empty"], Yaml.Errors("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: \"\"}\n"));

@@ -82,6 +82,54 @@ public sealed class TrustBundleDistributionTests : IDisposable
     }
 
     [Fact]
+    public void A_peer_workload_is_reached_through_its_mesh_network_gateway_and_a_labelled_workload_is_one()
+    {
+        var compiler = new MeshCompiler(new ControlPlaneOptions { ConfigDirectory = ".", TrustDomain = "mesh-b.test" });
+        var yaml = """
+            apiVersion: skein.dev/v1alpha1
+            kind: MeshFederation
+            metadata: {name: mesh-a, namespace: skein-system}
+            spec: {trustDomain: mesh-a.test, bundleEndpointURL: "https://10.9.0.1:20002/", networkGateway: {address: 10.9.0.2, port: 15009}}
+            ---
+            apiVersion: skein.dev/v1alpha1
+            kind: MeshFederation
+            metadata: {name: mesh-c, namespace: skein-system}
+            spec: {trustDomain: mesh-c.test, bundleEndpointURL: "https://10.9.0.3:20002/", networkGateway: {address: east.mesh-c.test, port: 15008}}
+            ---
+            apiVersion: skein.dev/v1alpha1
+            kind: Workload
+            metadata: {name: server, namespace: default}
+            spec: {node: mesh-a, serviceAccount: server, trustDomain: mesh-a.test, addresses: [10.1.0.1]}
+            ---
+            apiVersion: skein.dev/v1alpha1
+            kind: Workload
+            metadata: {name: far, namespace: default}
+            spec: {node: mesh-c, serviceAccount: far, trustDomain: mesh-c.test, addresses: [10.3.0.1]}
+            ---
+            apiVersion: skein.dev/v1alpha1
+            kind: Workload
+            metadata: {name: eastwest, namespace: skein-system, labels: {skein.dev/network-gateway: "true"}}
+            spec: {node: edge, serviceAccount: eastwest, addresses: [10.2.0.9]}
+            ---
+            apiVersion: skein.dev/v1alpha1
+            kind: Workload
+            metadata: {name: client, namespace: default}
+            spec: {node: n, serviceAccount: client, addresses: [10.2.0.1]}
+            """;
+
+        var addresses = compiler.Compile(TestConfig.Store(yaml).Current, "n").Get(TypeUrls.Address);
+        Workload Get(string ns, string name) => addresses[$"embedded/skein.dev/Workload/{ns}/{name}"].Body.Unpack<Address>().Workload;
+
+        var server = Get("default", "server").NetworkGateway;
+        Assert.Equal(System.Net.IPAddress.Parse("10.9.0.2").GetAddressBytes(), server.Address.Address.ToByteArray());
+        Assert.Equal(15009u, server.HboneMtlsPort);
+        Assert.Equal("east.mesh-c.test", Get("default", "far").NetworkGateway.Hostname.Hostname);
+        Assert.Null(Get("default", "client").NetworkGateway);
+        Assert.Equal("skein.dev/network-gateway", Assert.Single(Get("skein-system", "eastwest").Extensions).Name);
+        Assert.Empty(Get("default", "client").Extensions);
+    }
+
+    [Fact]
     public async Task The_proxy_adds_replaces_and_removes_federated_bundles_but_never_its_own()
     {
         var trust = new MeshTrust(new ProxyOptions { Node = "n", ControlPlane = new Uri("https://127.0.0.1:1"), RootCertFile = _rootFile, Token = "t", TrustDomain = "mesh-b.test" });

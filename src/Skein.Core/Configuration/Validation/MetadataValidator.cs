@@ -34,6 +34,12 @@ internal static class MetadataValidator
                 $"{YamlScalars.Quote(mode)} is not a dataplane mode: use {DataplaneMode.None} (outside the mesh) or {DataplaneMode.Hbone} (in the mesh, the default)");
         }
 
+        if (meta.Labels.TryGetValue(NetworkGatewayLabel.Label, out var gateway) && !NetworkGatewayLabel.IsValid(gateway))
+        {
+            context.Error(FieldPath.Key("metadata.labels", NetworkGatewayLabel.Label),
+                $"{YamlScalars.Quote(gateway)} is not a boolean: use \"true\" (this workload relays federated peers' tunnels) or \"false\"");
+        }
+
         ValidateAnnotations(meta.Annotations, context);
     }
 

@@ -7,8 +7,8 @@ using Skein.Proxy.State;
 
 namespace Skein.Proxy.L7.Forwarding;
 
-/// <summary>Resolves a backendRef (mesh Service and port) to one endpoint, chosen by P2C over peak EWMA.</summary>
-public sealed class BackendResolver(ProxyStateStore state, DestinationResolver destinations, PeakEwmaBalancer balancer)
+/// <summary>Resolves a backendRef (mesh Service and port) to one endpoint, chosen by locality and the Service's algorithm (P2C over peak EWMA by default).</summary>
+public sealed class BackendResolver(ProxyStateStore state, DestinationResolver destinations, EndpointPicker picker, ProxyOptions options)
 {
     /// <summary>The chosen endpoint and its service, or why there is none.</summary>
     /// <param name="backend">The backendRef.</param>
@@ -29,7 +29,7 @@ public sealed class BackendResolver(ProxyStateStore state, DestinationResolver d
         }
 
         var candidates = outliers is null ? resolved.Endpoints : outliers.Healthy(resolved.Endpoints, e => e.Key);
-        return new BackendResolution(service, balancer.Pick(candidates, exclude), "", resolved.Endpoints.Count);
+        return new BackendResolution(service, picker.Pick(service, candidates, options.Locality, exclude), "", resolved.Endpoints.Count);
     }
 }
 

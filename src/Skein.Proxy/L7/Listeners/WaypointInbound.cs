@@ -36,6 +36,7 @@ public sealed class WaypointInbound(
     StreamEndpointFactory streams,
     ProxyStats stats,
     Lifecycle.ListenerRegistry registry,
+    Inbound.ConnectionGuard guard,
     ILoggerFactory loggerFactory,
     ILogger<WaypointInbound> logger) : IAsyncDisposable
 {
@@ -156,9 +157,14 @@ public sealed class WaypointInbound(
 
         await using var server = new HboneServerConnection(tls.Value.Stream);
         _open[server] = 0;
+        // The connection's identity was verified against its trust domain's bundle: if that domain is unfederated, the
+        // connection (and every request on it) ends; each request is still authorized on its own as it arrives.
+        var peerId = tls.Value.PeerId;
+        using var guarded = guard.Track($"waypoint connection from {peerId} at {peer}",
+            mesh => trust.Bundles.TryGetRoots(peerId.TrustDomain, out _) ? null : $"trust domain {peerId.TrustDomain} is no longer trusted", ct);
         try
         {
-            var run = server.RunAsync(request => HandleTunnelAsync(request, tls.Value.PeerId, peer, ct), ct);
+            var run = server.RunAsync(request => HandleTunnelAsync(request, tls.Value.PeerId, peer, guarded.Token), guarded.Token);
             if (_draining)
             {
                 // Accepted just before the listener closed: drain it like the others.
