@@ -29,7 +29,7 @@ var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.ClearProviders();
 builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
 builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-var certificate = ServingCertificate.Create(address);
+var certificate = ServingCertificate.LoadOrCreate(address, dataFile.Length > 0 ? dataFile + ".pfx" : null);
 var server = $"https://{(address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString())}:{port}";
 var kubeconfig = Arg("kubeconfig-out", "");
 if (kubeconfig.Length > 0)

@@ -8,6 +8,23 @@ namespace Skein.KubeApi.Emulator;
 /// <remarks>HTTPS is not optional: kubectl (client-go) never sends a bearer token over plain HTTP.</remarks>
 public static class ServingCertificate
 {
+    /// <summary>Reuses the certificate saved at <paramref name="path"/> (so a restarted emulator is still trusted by the kubeconfig its clients hold), or creates and saves one.</summary>
+    public static X509Certificate2 LoadOrCreate(IPAddress address, string? path)
+    {
+        if (path is not null && File.Exists(path))
+        {
+            return X509CertificateLoader.LoadPkcs12FromFile(path, null);
+        }
+
+        var created = Create(address);
+        if (path is not null)
+        {
+            File.WriteAllBytes(path, created.Export(X509ContentType.Pkcs12));
+        }
+
+        return created;
+    }
+
     public static X509Certificate2 Create(IPAddress address)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
