@@ -12,6 +12,7 @@ command -v promtool >/dev/null 2>&1 || need+=(prometheus)   # promtool checks th
 command -v chromium >/dev/null 2>&1 || need+=(chromium)   # the dashboard's browser tests drive Debian's Chromium with Playwright
 command -v clang >/dev/null 2>&1 || need+=(clang)   # NativeAOT links the ahead-of-time node proxy (skein-proxy) with clang
 [ -f /usr/include/zlib.h ] || need+=(zlib1g-dev)      # ... against zlib
+command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client)   # the Kubernetes source tests drive the API server emulator with kubectl
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo

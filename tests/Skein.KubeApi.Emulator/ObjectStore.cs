@@ -18,7 +18,7 @@ public sealed class ApiException(int code, string reason, string message) : Exce
 /// <summary>Objects by type, namespace and name with one global resourceVersion counter, an event history for watch resumption and an optional file to survive restarts.</summary>
 /// <remarks>
 /// Like etcd, the history is finite: a watch that asks for a resourceVersion older than the oldest kept
-/// event gets 410 Gone and must relist. A restart keeps the objects and the counter but not the history.
+/// event gets 410 Gone and must relist. A restart keeps the objects but not the history, and counts as a compaction.
 /// </remarks>
 public sealed class ObjectStore
 {
@@ -43,6 +43,13 @@ public sealed class ObjectStore
             {
                 _objects[key] = value!.DeepClone().AsObject();
             }
+        }
+
+        // A restart loses the history and moves past every version handed out before it (like a compaction):
+        // clients resuming a watch from an older resourceVersion get 410 Gone and must list again.
+        if (_objects.Count > 0)
+        {
+            _version++;
         }
 
         _oldestWatchable = _version;

@@ -68,6 +68,13 @@ public sealed class KubernetesClientApi(IKubernetes client) : IKubernetesApi, ID
             yield return new KubernetesWatchEvent(type.ToString().ToUpperInvariant(), ToObject(body));
         }
 
+        if (failure is KubernetesException { Status.Code: 410 } gone)
+        {
+            // The client reports the server's ERROR event as an exception; hand it on as the event it was, so the informer relists.
+            yield return new KubernetesWatchEvent("ERROR", new JsonObject { ["kind"] = "Status", ["code"] = 410, ["message"] = gone.Status.Message });
+            yield break;
+        }
+
         if (failure is not null)
         {
             throw new IOException($"watch of {kind.Plural} failed: {failure.Message}", failure);
