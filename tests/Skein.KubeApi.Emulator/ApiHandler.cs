@@ -48,7 +48,10 @@ public sealed class ApiHandler(ObjectStore store, Tokens tokens, string serverAd
         {
             await WriteJsonAsync(context, 200, new JsonObject
             {
-                ["major"] = "1", ["minor"] = "32", ["gitVersion"] = "v1.32.0-skein-emulator", ["platform"] = "linux/amd64",
+                ["major"] = "1",
+                ["minor"] = "32",
+                ["gitVersion"] = "v1.32.0-skein-emulator",
+                ["platform"] = "linux/amd64",
             });
             return;
         }
@@ -256,7 +259,8 @@ public sealed class ApiHandler(ObjectStore store, Tokens tokens, string serverAd
                             ["type"] = "BOOKMARK",
                             ["object"] = new JsonObject
                             {
-                                ["kind"] = type.Kind, ["apiVersion"] = type.GroupVersion(version),
+                                ["kind"] = type.Kind,
+                                ["apiVersion"] = type.GroupVersion(version),
                                 ["metadata"] = new JsonObject { ["resourceVersion"] = store.Version.ToString() },
                             },
                         });
@@ -404,7 +408,12 @@ public sealed class ApiHandler(ObjectStore store, Tokens tokens, string serverAd
 
     private static JsonObject StatusObject(int code, string reason, string message) => new()
     {
-        ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(),
-        ["status"] = "Failure", ["message"] = message, ["reason"] = reason, ["code"] = code,
+        ["kind"] = "Status",
+        ["apiVersion"] = "v1",
+        ["metadata"] = new JsonObject(),
+        ["status"] = "Failure",
+        ["message"] = message,
+        ["reason"] = reason,
+        ["code"] = code,
     };
 }

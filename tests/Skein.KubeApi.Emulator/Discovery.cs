@@ -53,16 +53,22 @@ public static class Discovery
         {
             resources.Add(new JsonObject
             {
-                ["name"] = type.Plural, ["singularName"] = type.Kind.ToLowerInvariant(), ["namespaced"] = type.Namespaced,
-                ["kind"] = type.Kind, ["verbs"] = new JsonArray([.. type.Verbs.Select(v => (JsonNode)v)]),
+                ["name"] = type.Plural,
+                ["singularName"] = type.Kind.ToLowerInvariant(),
+                ["namespaced"] = type.Namespaced,
+                ["kind"] = type.Kind,
+                ["verbs"] = new JsonArray([.. type.Verbs.Select(v => (JsonNode)v)]),
                 ["shortNames"] = new JsonArray([.. type.ShortNames.Select(v => (JsonNode)v)]),
             });
             if (type.HasStatus)
             {
                 resources.Add(new JsonObject
                 {
-                    ["name"] = type.Plural + "/status", ["singularName"] = "", ["namespaced"] = type.Namespaced,
-                    ["kind"] = type.Kind, ["verbs"] = new JsonArray("get", "patch", "update"),
+                    ["name"] = type.Plural + "/status",
+                    ["singularName"] = "",
+                    ["namespaced"] = type.Namespaced,
+                    ["kind"] = type.Kind,
+                    ["verbs"] = new JsonArray("get", "patch", "update"),
                 });
             }
 
@@ -70,8 +76,13 @@ public static class Discovery
             {
                 resources.Add(new JsonObject
                 {
-                    ["name"] = "serviceaccounts/token", ["singularName"] = "", ["namespaced"] = true,
-                    ["group"] = "authentication.k8s.io", ["version"] = "v1", ["kind"] = "TokenRequest", ["verbs"] = new JsonArray("create"),
+                    ["name"] = "serviceaccounts/token",
+                    ["singularName"] = "",
+                    ["namespaced"] = true,
+                    ["group"] = "authentication.k8s.io",
+                    ["version"] = "v1",
+                    ["kind"] = "TokenRequest",
+                    ["verbs"] = new JsonArray("create"),
                 });
             }
         }
