@@ -85,6 +85,7 @@ public static class ControlPlaneHost
             builder.Services.AddSingleton<IKubernetesApi>(Sources.Kubernetes.KubernetesClientApi.Connect(options.Kubeconfig));
             builder.Services.AddHostedService<KubernetesConfigSource>();
             builder.Services.AddHostedService<KubernetesStatusWriter>();
+            builder.Services.AddSingleton<ServiceAccountNodeTokens>();
         }
         else
         {

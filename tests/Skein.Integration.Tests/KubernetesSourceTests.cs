@@ -81,12 +81,65 @@ public sealed class KubernetesSourceTests
             await ReportPodIpAsync(kubelet, "client-1", client);
         }
 
+        // The node proxy authenticates with its DaemonSet pod's ServiceAccount token (audience skein, bound to the pod), not a join token:
+        // the control plane checks it with TokenReview and takes the node from the pod the token is bound to.
+        await kube.KubectlAsync("""
+            apiVersion: v1
+            kind: Namespace
+            metadata:
+              name: skein-system
+            ---
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata:
+              name: skein-node
+              namespace: skein-system
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: skein-node-x7k2p
+              namespace: skein-system
+            spec:
+              nodeName: node-1
+              hostNetwork: true
+              serviceAccountName: skein-node
+              containers:
+              - name: proxy
+                image: skein/skein
+
+            """, "create", "--validate=false", "-f", "-");
+        // TokenRequest through KubernetesClient: `kubectl create token` speaks protobuf, which the emulator does not.
+        string saToken;
+        using (var kubelet = kube.Client())
+        {
+            var request = await kubelet.CoreV1.CreateNamespacedServiceAccountTokenAsync(
+                new Authenticationv1TokenRequest
+                {
+                    Spec = new V1TokenRequestSpec
+                    {
+                        Audiences = ["skein"],
+                        BoundObjectRef = new V1BoundObjectReference { Kind = "Pod", ApiVersion = "v1", Name = "skein-node-x7k2p" },
+                    },
+                },
+                "skein-node", "skein-system");
+            saToken = request.Status.Token;
+        }
+
+        var tokenFile = Path.Combine(mesh.Root, "node-1.sa-token");
+        await File.WriteAllTextAsync(tokenFile, saToken);
+
         await mesh.StartEchoAsync("echo-1", new IPEndPoint(echo, 8080));
         await mesh.StartKubernetesControlAsync(kube.Kubeconfig);
-        await mesh.StartProxyAsync("node-1", node);
+        await mesh.StartProxyAsync("node-1", node, extraArgs: ["--token-file", tokenFile]);
         await mesh.WaitListeningAsync(new IPEndPoint(client, 15080));
         using var http = TestMesh.SocksClient(client);
         Assert.True(await AllowedAsync(http, "before"), $"echo is not reachable through the node proxy\n{mesh.Logs}");
+
+        // The same token cannot speak for another node.
+        await mesh.StartProxyAsync("node-2", mesh.Block.Host(3), waitReady: false, extraArgs: ["--token-file", tokenFile]);
+        await TestMesh.EventuallyAsync(() => Task.FromResult(mesh.Control!.Output.Contains("node node-1 tried to subscribe as node-2; refused", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(20), "the control plane to refuse node-1's token for node-2");
 
         var pods = (await mesh.GetJsonAsync(new Uri(mesh.Api, "api/v1/resources?kind=Workload&namespace=default&name=echo-1")))["items"]!.AsArray();
         var workload = Assert.Single(pods)!;

@@ -12,6 +12,18 @@ internal static class ControlCommand
         var config = new Option<DirectoryInfo?>("--config") { Description = "Directory of YAML resources to serve (watched for changes)." };
         var kubernetes = new Option<bool>("--kubernetes") { Description = "Read configuration from a Kubernetes API server (list + watch) instead of --config." };
         var kubeconfig = new Option<FileInfo?>("--kubeconfig") { Description = "Kubeconfig for --kubernetes; without it, the pod's in-cluster ServiceAccount is used." };
+        var nodeServiceAccount = new Option<string>("--node-proxy-service-account")
+        {
+            Description = "With --kubernetes: the ServiceAccount (NAMESPACE/NAME) whose pod-bound tokens (audience skein) node proxies may present instead of a join token.",
+            DefaultValueFactory = _ => "skein-system/skein-node",
+        };
+        nodeServiceAccount.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && r.Tokens[0].Value.Split('/') is not [{ Length: > 0 }, { Length: > 0 }])
+            {
+                r.AddError($"--node-proxy-service-account \"{r.Tokens[0].Value}\" is not NAMESPACE/NAME");
+            }
+        });
         var state = new Option<DirectoryInfo>("--state") { Description = "Directory for persistent state (CA, tokens).", DefaultValueFactory = _ => new DirectoryInfo(".skein/state") };
         var address = new Option<IPAddress>("--address") { Description = "Address to listen on.", CustomParser = CommonOptions.ParseAddress, DefaultValueFactory = _ => IPAddress.Loopback };
         var xdsPort = CommonOptions.Port("--xds-port", 15012, "xDS (gRPC) port.");
@@ -54,7 +66,7 @@ internal static class ControlCommand
 
         var command = new Command("control", "Run the control plane: config store, xDS server, REST API.")
         {
-            config, kubernetes, kubeconfig, state, address, xdsPort, apiPort, metricsPort, bundlePort, trustDomain, certTtl, caCert, caKey, caChain, gatewayPool,
+            config, kubernetes, kubeconfig, nodeServiceAccount, state, address, xdsPort, apiPort, metricsPort, bundlePort, trustDomain, certTtl, caCert, caKey, caChain, gatewayPool,
         };
         command.Validators.Add(r =>
         {
@@ -76,6 +88,7 @@ internal static class ControlCommand
                 ConfigDirectory = parse.GetValue(config)?.FullName ?? "",
                 Kubernetes = fromKubernetes,
                 Kubeconfig = parse.GetValue(kubeconfig)?.FullName,
+                NodeProxyServiceAccount = parse.GetRequiredValue(nodeServiceAccount),
                 StateDirectory = parse.GetRequiredValue(state).FullName,
                 Address = parse.GetRequiredValue(address),
                 XdsPort = parse.GetValue(xdsPort),

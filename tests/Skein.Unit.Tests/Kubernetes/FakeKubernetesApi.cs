@@ -46,6 +46,17 @@ internal sealed class FakeKubernetesApi : IKubernetesApi
 
     public Task PatchStatusAsync(KubernetesKind kind, string? ns, string name, JsonNode status, CancellationToken ct) => Task.CompletedTask;
 
+    /// <summary>Token → what TokenReview answers; unknown tokens are not authenticated.</summary>
+    public Dictionary<string, TokenReviewResult> Reviews { get; } = new(StringComparer.Ordinal);
+
+    public int ReviewCount { get; private set; }
+
+    public Task<TokenReviewResult> ReviewTokenAsync(string token, string audience, CancellationToken ct)
+    {
+        ReviewCount++;
+        return Task.FromResult(Reviews.GetValueOrDefault(token) ?? new TokenReviewResult(false, null, new Dictionary<string, IReadOnlyList<string>>(), "invalid bearer token"));
+    }
+
     public static KubernetesWatchEvent Event(string type, string name, string resourceVersion, string action = "ALLOW") => new(type, Policy(name, resourceVersion, action));
 
     public static JsonObject Policy(string name, string resourceVersion, string action = "ALLOW") => new()

@@ -94,6 +94,16 @@ public sealed class KubernetesClientApi(IKubernetes client) : IKubernetesApi, ID
         }
     }
 
+    public async Task<TokenReviewResult> ReviewTokenAsync(string token, string audience, CancellationToken ct)
+    {
+        var review = await client.AuthenticationV1.CreateTokenReviewAsync(
+            new V1TokenReview { Spec = new V1TokenReviewSpec { Token = token, Audiences = [audience] } }, cancellationToken: ct);
+        var status = review.Status;
+        var extra = status?.User?.Extra?.ToDictionary(p => p.Key, p => (IReadOnlyList<string>)p.Value.ToList(), StringComparer.Ordinal)
+            ?? new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        return new TokenReviewResult(status?.Authenticated == true, status?.User?.Username, extra, status?.Error);
+    }
+
     public void Dispose() => client.Dispose();
 
     private static JsonObject ToObject(object body) => body switch
