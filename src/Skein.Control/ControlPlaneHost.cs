@@ -83,6 +83,7 @@ public static class ControlPlaneHost
         {
             // Connect up front so a bad kubeconfig (or no cluster) is a clear start-up error, not a crashed service.
             builder.Services.AddSingleton<IKubernetesApi>(Sources.Kubernetes.KubernetesClientApi.Connect(options.Kubeconfig));
+            builder.Services.AddSingleton<ObservedStatuses>();
             builder.Services.AddHostedService<KubernetesConfigSource>();
             builder.Services.AddHostedService<KubernetesStatusWriter>();
             builder.Services.AddSingleton<ServiceAccountNodeTokens>();

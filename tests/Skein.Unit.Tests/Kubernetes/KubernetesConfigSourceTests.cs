@@ -80,6 +80,6 @@ public sealed class KubernetesConfigSourceTests
     private static (ConfigStore Store, KubernetesConfigSource Source) Create()
     {
         var store = new ConfigStore(NullLogger<ConfigStore>.Instance);
-        return (store, new KubernetesConfigSource(store, new FakeKubernetesApi(), NullLogger<KubernetesConfigSource>.Instance));
+        return (store, new KubernetesConfigSource(store, new FakeKubernetesApi(), new ObservedStatuses(), NullLogger<KubernetesConfigSource>.Instance));
     }
 }

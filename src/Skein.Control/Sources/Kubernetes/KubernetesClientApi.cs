@@ -63,8 +63,27 @@ public sealed class KubernetesClientApi(IKubernetes client) : IKubernetesApi, ID
         var events = client.CustomObjects.WatchListClusterCustomObjectAsync(
             kind.Group, kind.Version, kind.Plural, allowWatchBookmarks: true, resourceVersion: resourceVersion,
             timeoutSeconds: WatchTimeoutSeconds, onError: e => failure ??= e, cancellationToken: ct);
-        await foreach (var (type, body) in events.WithCancellation(ct))
+        await using var enumerator = events.GetAsyncEnumerator(ct);
+        while (true)
         {
+            bool more;
+            try
+            {
+                more = await enumerator.MoveNextAsync();
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Gone)
+            {
+                // Some servers refuse the watch request itself with 410 rather than sending an ERROR event.
+                failure = new KubernetesException(new V1Status { Code = 410, Message = e.Message });
+                break;
+            }
+
+            if (!more)
+            {
+                break;
+            }
+
+            var (type, body) = enumerator.Current;
             yield return new KubernetesWatchEvent(type.ToString().ToUpperInvariant(), ToObject(body));
         }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Skein.Control.Store;
 using Skein.Core.Configuration;
+using Skein.Core.Resources;
 
 namespace Skein.Control.Sources.Kubernetes;
 
@@ -12,7 +13,7 @@ namespace Skein.Control.Sources.Kubernetes;
 /// store per object, so an invalid object is reported (kind, namespace/name, field, reason) and never served while the
 /// rest, and that object's last good version, keep serving. Pods become Workloads (<see cref="PodWorkloads"/>).
 /// </remarks>
-public sealed class KubernetesConfigSource(ConfigStore store, IKubernetesApi api, ILogger<KubernetesConfigSource> logger) : BackgroundService, IKubernetesObjectSink
+public sealed class KubernetesConfigSource(ConfigStore store, IKubernetesApi api, ObservedStatuses statuses, ILogger<KubernetesConfigSource> logger) : BackgroundService, IKubernetesObjectSink
 {
     private readonly Lock _gate = new();
 
@@ -56,6 +57,7 @@ public sealed class KubernetesConfigSource(ConfigStore store, IKubernetesApi api
             {
                 applied.Remove(gone);
                 changes.Add((gone, null));
+                statuses.Forget(KeyOf(kind, gone));
             }
 
             store.ApplyMany(changes);
@@ -69,7 +71,10 @@ public sealed class KubernetesConfigSource(ConfigStore store, IKubernetesApi api
             if (Translate(kind, item, Applied(kind)) is { } change)
             {
                 store.ApplyMany([change]);
-                logger.LogInformation("applied {Object} (config version {Version})", KubernetesDocuments.DisplayName(kind, item), store.Current.Version);
+                if (change.Item2 is not { Ok: false })
+                {
+                    logger.LogInformation("applied {Object} (config version {Version})", KubernetesDocuments.DisplayName(kind, item), store.Current.Version);
+                }
             }
         }
     }
@@ -79,6 +84,7 @@ public sealed class KubernetesConfigSource(ConfigStore store, IKubernetesApi api
         lock (_gate)
         {
             var source = KubernetesDocuments.SourceName(kind, item);
+            statuses.Forget(KeyOf(kind, source));
             if (Applied(kind).Remove(source))
             {
                 store.ApplyMany([(source, null)]);
@@ -88,9 +94,14 @@ public sealed class KubernetesConfigSource(ConfigStore store, IKubernetesApi api
     }
 
     /// <summary>The store change an object makes, or null when its document is what was applied last (e.g. only status or resourceVersion moved).</summary>
-    private static (string, LoadResult?)? Translate(KubernetesKind kind, JsonObject item, Dictionary<string, string?> applied)
+    private (string, LoadResult?)? Translate(KubernetesKind kind, JsonObject item, Dictionary<string, string?> applied)
     {
         var source = KubernetesDocuments.SourceName(kind, item);
+        if (kind.WritesStatus)
+        {
+            statuses.Record(KeyOf(kind, source), item["status"]);
+        }
+
         var document = KubernetesDocuments.ToDocument(kind, item);
         var hash = document is null ? null : KubernetesDocuments.Hash(document);
         if (applied.TryGetValue(source, out var previous) && previous == hash)
@@ -102,6 +113,13 @@ public sealed class KubernetesConfigSource(ConfigStore store, IKubernetesApi api
         return document is null
             ? (source, null)
             : (source, KubernetesDocuments.Load(KubernetesDocuments.DisplayName(kind, item), document));
+    }
+
+    /// <summary>The store key of a source name (<c>kubernetes:Kind/ns/name</c> or <c>kubernetes:Kind/name</c>).</summary>
+    private static ResourceKey KeyOf(KubernetesKind kind, string source)
+    {
+        var parts = source["kubernetes:".Length..].Split('/');
+        return kind.Namespaced ? new ResourceKey(kind.Kind, parts[1], parts[2]) : new ResourceKey(kind.Kind, "", parts[1]);
     }
 
     private Dictionary<string, string?> Applied(KubernetesKind kind)

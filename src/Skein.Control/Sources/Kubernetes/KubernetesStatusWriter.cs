@@ -13,7 +13,7 @@ namespace Skein.Control.Sources.Kubernetes;
 /// <c>skein get</c> agree. Only changed statuses are written; a failed write (API server away, object just deleted)
 /// is retried on the next round. Federation status changes without a config change, hence the periodic round.
 /// </remarks>
-public sealed class KubernetesStatusWriter(ConfigStore store, ResourceStatusView view, IKubernetesApi api, ILogger<KubernetesStatusWriter> logger) : BackgroundService
+public sealed class KubernetesStatusWriter(ConfigStore store, ResourceStatusView view, IKubernetesApi api, ObservedStatuses observed, ILogger<KubernetesStatusWriter> logger) : BackgroundService
 {
     private static readonly TimeSpan Period = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(100);
@@ -72,7 +72,7 @@ public sealed class KubernetesStatusWriter(ConfigStore store, ResourceStatusView
 
             try
             {
-                await api.PatchStatusAsync(kind, ns, name, status, ct);
+                await api.PatchStatusAsync(kind, ns, name, observed.Merge(key, status), ct);
                 _written[key] = json;
                 logger.LogInformation("wrote status of {Kind} {Name}", kind.Kind, ns is null ? name : $"{ns}/{name}");
             }
