@@ -94,40 +94,11 @@ public sealed class KubernetesSourceTests
             metadata:
               name: skein-node
               namespace: skein-system
-            ---
-            apiVersion: v1
-            kind: Pod
-            metadata:
-              name: skein-node-x7k2p
-              namespace: skein-system
-            spec:
-              nodeName: node-1
-              hostNetwork: true
-              serviceAccountName: skein-node
-              containers:
-              - name: proxy
-                image: skein/skein
 
             """, "create", "--validate=false", "-f", "-");
-        // TokenRequest through KubernetesClient: `kubectl create token` speaks protobuf, which the emulator does not.
-        string saToken;
-        using (var kubelet = kube.Client())
-        {
-            var request = await kubelet.CoreV1.CreateNamespacedServiceAccountTokenAsync(
-                new Authenticationv1TokenRequest
-                {
-                    Spec = new V1TokenRequestSpec
-                    {
-                        Audiences = ["skein"],
-                        BoundObjectRef = new V1BoundObjectReference { Kind = "Pod", ApiVersion = "v1", Name = "skein-node-x7k2p" },
-                    },
-                },
-                "skein-node", "skein-system");
-            saToken = request.Status.Token;
-        }
-
+        await kube.KubectlAsync(NodeProxyPod, "create", "--validate=false", "-f", "-");
         var tokenFile = Path.Combine(mesh.Root, "node-1.sa-token");
-        await File.WriteAllTextAsync(tokenFile, saToken);
+        await File.WriteAllTextAsync(tokenFile, await NodeProxyTokenAsync(kube));
 
         await mesh.StartEchoAsync("echo-1", new IPEndPoint(echo, 8080));
         await mesh.StartKubernetesControlAsync(kube.Kubeconfig);
@@ -180,6 +151,26 @@ public sealed class KubernetesSourceTests
         await TestMesh.EventuallyAsync(() => AllowedAsync(http, "allowed-again"), TimeSpan.FromSeconds(20), "traffic to be allowed after the delete");
         Assert.Empty((await mesh.GetJsonAsync(new Uri(mesh.Api, "api/v1/config-errors")))["errors"]!.AsArray());
 
+        // The kubelet rotates the projected token (here the pod is recreated, which also kills the old token): the proxy
+        // re-reads its token file, so after a control plane restart it reconnects with the new token.
+        await kube.KubectlAsync(null, "delete", "pod", "skein-node-x7k2p", "-n", "skein-system");
+        await kube.KubectlAsync(NodeProxyPod, "create", "--validate=false", "-f", "-");
+        await File.WriteAllTextAsync(tokenFile, await NodeProxyTokenAsync(kube));
+        mesh.Control!.KillHard();
+        await mesh.Control.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        await mesh.StartKubernetesControlAsync(kube.Kubeconfig);
+        try
+        {
+            await TestMesh.EventuallyAsync(async () =>
+                (await mesh.GetJsonAsync(new Uri(mesh.Api, "api/v1/proxies")))["proxies"]!.AsArray().Any(p => p!["node"]!.GetValue<string>() == "node-1"),
+                TimeSpan.FromSeconds(20), "node-1's proxy to reconnect with its rotated token");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\n{mesh.Logs}", e);
+        }
+        Assert.True(await AllowedAsync(http, "after-rotation"));
+
         // The API server goes away: the control plane keeps serving its last config.
         await kube.StopAsync();
         await TestMesh.EventuallyAsync(() => Task.FromResult(mesh.Control!.Output.Contains("last good config keeps serving", StringComparison.Ordinal)),
@@ -203,6 +194,40 @@ public sealed class KubernetesSourceTests
             throw new TimeoutException($"{e.Message}\n{mesh.Logs}", e);
         }
         Assert.Contains("listing again", mesh.Control!.Output, StringComparison.Ordinal);
+    }
+
+    private const string NodeProxyPod = """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: skein-node-x7k2p
+          namespace: skein-system
+        spec:
+          nodeName: node-1
+          hostNetwork: true
+          serviceAccountName: skein-node
+          containers:
+          - name: proxy
+            image: skein/skein
+
+        """;
+
+    /// <summary>A token for the node proxies' ServiceAccount, audience skein, bound to the node proxy's pod.</summary>
+    /// <remarks>TokenRequest goes through KubernetesClient: <c>kubectl create token</c> speaks protobuf, which the emulator does not.</remarks>
+    private static async Task<string> NodeProxyTokenAsync(KubeApiEmulator kube)
+    {
+        using var client = kube.Client();
+        var request = await client.CoreV1.CreateNamespacedServiceAccountTokenAsync(
+            new Authenticationv1TokenRequest
+            {
+                Spec = new V1TokenRequestSpec
+                {
+                    Audiences = ["skein"],
+                    BoundObjectRef = new V1BoundObjectReference { Kind = "Pod", ApiVersion = "v1", Name = "skein-node-x7k2p" },
+                },
+            },
+            "skein-node", "skein-system");
+        return request.Status.Token;
     }
 
     private static string Pod(string name, string app, string serviceAccount, bool withPort) => $"""

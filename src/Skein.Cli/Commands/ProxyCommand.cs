@@ -88,6 +88,7 @@ internal static class ProxyCommand
             {
                 RootCertFile = rootPath,
                 Token = token,
+                TokenFile = parse.GetValue(tokenFile)?.FullName,
                 TrustDomain = parse.GetRequiredValue(trustDomain),
                 Role = parse.GetRequiredValue(role),
                 Node = parse.GetRequiredValue(node),
