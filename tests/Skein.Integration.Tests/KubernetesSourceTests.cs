@@ -71,6 +71,19 @@ public sealed class KubernetesSourceTests
               - name: http
                 port: 8080
                 protocol: HTTP
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata:
+              name: web-echo
+              namespace: default
+            spec:
+              parentRefs:
+              - name: web
+              rules:
+              - backendRefs:
+                - name: echo
+                  port: 80
 
             """, "create", "--validate=false", "-f", "-");
 
@@ -122,6 +135,10 @@ public sealed class KubernetesSourceTests
         await TestMesh.EventuallyAsync(async () =>
             (await kube.KubectlAsync(null, "get", "gateways", "web", "-n", "default", "-o", "jsonpath={.status.conditions[?(@.type==\"Accepted\")].status}")).Trim() == "True",
             TimeSpan.FromSeconds(20), "the Gateway's Accepted condition in the API server");
+        await TestMesh.EventuallyAsync(async () =>
+            (await kube.KubectlAsync(null, "get", "httproutes", "web-echo", "-n", "default", "-o", "jsonpath={.status.parents[0].controllerName} {.status.parents[0].conditions[?(@.type==\"Accepted\")].status}")).Trim()
+                == "skein.dev/gateway-controller True",
+            TimeSpan.FromSeconds(20), "the HTTPRoute's parent status in the API server");
 
         // An edit through the API server takes effect: DENY refuses the client.
         await kube.ApplyAsync(DenyClient);
