@@ -14,6 +14,7 @@ command -v clang >/dev/null 2>&1 || need+=(clang)   # NativeAOT links the ahead-
 [ -f /usr/include/zlib.h ] || need+=(zlib1g-dev)      # ... against zlib
 command -v nft >/dev/null 2>&1 || need+=(nftables)   # transparent capture tests apply Skein's nftables rules in network namespaces
 command -v ip >/dev/null 2>&1 || need+=(iproute2)    # ... made with `ip netns`
+command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client)   # the Kubernetes source tests drive the API server emulator with kubectl
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo

@@ -9,6 +9,7 @@ using Skein.Control.Compiler;
 using Skein.Control.Dashboard;
 using Skein.Control.Federation;
 using Skein.Control.Sources;
+using Skein.Control.Sources.Kubernetes;
 using Skein.Control.Store;
 using Skein.Control.Telemetry;
 using Skein.Control.Xds;
@@ -78,7 +79,20 @@ public static class ControlPlaneHost
         builder.Services.AddSingleton<MeshCompiler>();
         builder.Services.AddSingleton<ResourceStatusView>();
         builder.Services.AddSingleton<ProxyRegistry>();
-        builder.Services.AddHostedService<FileConfigSource>();
+        if (options.Kubernetes)
+        {
+            // Connect up front so a bad kubeconfig (or no cluster) is a clear start-up error, not a crashed service.
+            builder.Services.AddSingleton<IKubernetesApi>(Sources.Kubernetes.KubernetesClientApi.Connect(options.Kubeconfig));
+            builder.Services.AddSingleton<ObservedStatuses>();
+            builder.Services.AddHostedService<KubernetesConfigSource>();
+            builder.Services.AddHostedService<KubernetesStatusWriter>();
+            builder.Services.AddSingleton<ServiceAccountNodeTokens>();
+        }
+        else
+        {
+            builder.Services.AddHostedService<FileConfigSource>();
+        }
+
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TopologyAggregator>();
         builder.Services.AddSingleton<TelemetryStatistics>();

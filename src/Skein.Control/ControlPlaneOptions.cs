@@ -7,6 +7,15 @@ public sealed class ControlPlaneOptions
 {
     public required string ConfigDirectory { get; init; }
 
+    /// <summary>Read configuration from a Kubernetes API server instead of <see cref="ConfigDirectory"/>.</summary>
+    public bool Kubernetes { get; init; }
+
+    /// <summary>The kubeconfig for <see cref="Kubernetes"/>; null uses the pod's in-cluster ServiceAccount.</summary>
+    public string? Kubeconfig { get; init; }
+
+    /// <summary>On Kubernetes, the ServiceAccount (namespace/name) whose pod-bound tokens node proxies may present instead of a join token.</summary>
+    public string NodeProxyServiceAccount { get; init; } = "skein-system/skein-node";
+
     public string StateDirectory { get; init; } = ".skein/state";
 
     /// <summary>Address every listener binds; loopback by default so nothing is exposed unless asked.</summary>

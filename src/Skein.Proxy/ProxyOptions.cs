@@ -27,6 +27,9 @@ public sealed class ProxyOptions
     /// <summary>This node's join token, presented as a bearer token on every control plane call.</summary>
     public required string Token { get; init; }
 
+    /// <summary>The file <see cref="Token"/> came from, re-read when it changes (a projected ServiceAccount token is rotated by the kubelet).</summary>
+    public string? TokenFile { get; init; }
+
     public string TrustDomain { get; init; } = "cluster.local";
 
     /// <summary>

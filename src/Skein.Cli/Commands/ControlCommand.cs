@@ -9,7 +9,21 @@ internal static class ControlCommand
 {
     public static Command Create()
     {
-        var config = new Option<DirectoryInfo>("--config") { Description = "Directory of YAML resources to serve (watched for changes).", Required = true };
+        var config = new Option<DirectoryInfo?>("--config") { Description = "Directory of YAML resources to serve (watched for changes)." };
+        var kubernetes = new Option<bool>("--kubernetes") { Description = "Read configuration from a Kubernetes API server (list + watch) instead of --config." };
+        var kubeconfig = new Option<FileInfo?>("--kubeconfig") { Description = "Kubeconfig for --kubernetes; without it, the pod's in-cluster ServiceAccount is used." };
+        var nodeServiceAccount = new Option<string>("--node-proxy-service-account")
+        {
+            Description = "With --kubernetes: the ServiceAccount (NAMESPACE/NAME) whose pod-bound tokens (audience skein) node proxies may present instead of a join token.",
+            DefaultValueFactory = _ => "skein-system/skein-node",
+        };
+        nodeServiceAccount.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && r.Tokens[0].Value.Split('/') is not [{ Length: > 0 }, { Length: > 0 }])
+            {
+                r.AddError($"--node-proxy-service-account \"{r.Tokens[0].Value}\" is not NAMESPACE/NAME");
+            }
+        });
         var state = new Option<DirectoryInfo>("--state") { Description = "Directory for persistent state (CA, tokens).", DefaultValueFactory = _ => new DirectoryInfo(".skein/state") };
         var address = new Option<IPAddress>("--address") { Description = "Address to listen on.", CustomParser = CommonOptions.ParseAddress, DefaultValueFactory = _ => IPAddress.Loopback };
         var xdsPort = CommonOptions.Port("--xds-port", 15012, "xDS (gRPC) port.");
@@ -52,13 +66,29 @@ internal static class ControlCommand
 
         var command = new Command("control", "Run the control plane: config store, xDS server, REST API.")
         {
-            config, state, address, xdsPort, apiPort, metricsPort, bundlePort, trustDomain, certTtl, caCert, caKey, caChain, gatewayPool,
+            config, kubernetes, kubeconfig, nodeServiceAccount, state, address, xdsPort, apiPort, metricsPort, bundlePort, trustDomain, certTtl, caCert, caKey, caChain, gatewayPool,
         };
+        command.Validators.Add(r =>
+        {
+            var fromKubernetes = r.GetValue(kubernetes);
+            if (fromKubernetes == (r.GetValue(config) is not null))
+            {
+                r.AddError("give either --config DIR or --kubernetes (with an optional --kubeconfig)");
+            }
+            else if (!fromKubernetes && r.GetValue(kubeconfig) is not null)
+            {
+                r.AddError("--kubeconfig needs --kubernetes");
+            }
+        });
         command.SetAction(async (parse, ct) =>
         {
+            var fromKubernetes = parse.GetValue(kubernetes);
             var options = new ControlPlaneOptions
             {
-                ConfigDirectory = parse.GetRequiredValue(config).FullName,
+                ConfigDirectory = parse.GetValue(config)?.FullName ?? "",
+                Kubernetes = fromKubernetes,
+                Kubeconfig = parse.GetValue(kubeconfig)?.FullName,
+                NodeProxyServiceAccount = parse.GetRequiredValue(nodeServiceAccount),
                 StateDirectory = parse.GetRequiredValue(state).FullName,
                 Address = parse.GetRequiredValue(address),
                 XdsPort = parse.GetValue(xdsPort),
@@ -72,7 +102,7 @@ internal static class ControlCommand
                 CaChainFile = parse.GetValue(caChain)?.FullName,
                 GatewayAddressPool = parse.GetRequiredValue(gatewayPool),
             };
-            if (!Directory.Exists(options.ConfigDirectory))
+            if (!fromKubernetes && !Directory.Exists(options.ConfigDirectory))
             {
                 Console.Error.WriteLine($"error: config directory {options.ConfigDirectory} does not exist");
                 return 2;

@@ -130,6 +130,7 @@ internal static class ProxyCommand
                 Capture = captureMode,
                 RootCertFile = rootPath,
                 Token = token,
+                TokenFile = parse.GetValue(tokenFile)?.FullName,
                 TrustDomain = parse.GetRequiredValue(trustDomain),
                 Locality = parse.GetValue(locality),
                 Role = parse.GetRequiredValue(role),

@@ -23,9 +23,9 @@ public sealed class CertificateService(
     ControlPlaneOptions options,
     ILogger<CertificateService> logger) : IstioCertificateService.IstioCertificateServiceBase
 {
-    public override Task<IstioCertificateResponse> CreateCertificate(IstioCertificateRequest request, ServerCallContext context)
+    public override async Task<IstioCertificateResponse> CreateCertificate(IstioCertificateRequest request, ServerCallContext context)
     {
-        var node = authenticator.Authenticate(context);
+        var node = await authenticator.AuthenticateAsync(context);
         CertificateRequest csr;
         try
         {
@@ -69,7 +69,7 @@ public sealed class CertificateService(
         logger.LogInformation("issued {Id} to node {Node}, valid until {NotAfter:u}", id, node, leaf.NotAfter.ToUniversalTime());
         var response = new IstioCertificateResponse();
         response.CertChain.AddRange(ca.ChainPem(leaf));
-        return Task.FromResult(response);
+        return response;
     }
 
     private RpcException Deny(StatusCode code, string node, string requested, string reason)

@@ -42,6 +42,9 @@ public sealed class JoinTokens
         return new JoinTokens(Convert.FromBase64String(File.ReadAllText(path).Trim()));
     }
 
+    /// <summary>True for strings shaped like a join token (whether or not genuine), so they are never sent to TokenReview.</summary>
+    public static bool LooksLikeJoinToken(string token) => token.StartsWith(Prefix + ".", StringComparison.Ordinal);
+
     public string TokenFor(string node) => $"{Prefix}.{node}.{Mac(node)}";
 
     /// <summary>Returns the node a token was made for, or null when the token is malformed or forged.</summary>

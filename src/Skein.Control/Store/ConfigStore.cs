@@ -50,6 +50,48 @@ public sealed class ConfigStore(ILogger<ConfigStore> logger)
         }
     }
 
+    /// <summary>Applies many sources' new input (null removes the source) as one change: one rebuild, one snapshot.</summary>
+    /// <remarks>An informer's (re)list delivers every object of a kind at once; one snapshot per object would recompile the mesh N times.</remarks>
+    public void ApplyMany(IReadOnlyList<(string Source, LoadResult? Result)> changes)
+    {
+        if (changes.Count == 0)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            foreach (var (source, result) in changes)
+            {
+                if (result is null)
+                {
+                    _bySource.Remove(source);
+                    _errorsBySource.Remove(source);
+                }
+                else if (result.Ok)
+                {
+                    Generations.Assign(result.Resources, _current.Resources);
+                    _bySource[source] = result.Resources;
+                    _errorsBySource.Remove(source);
+                }
+                else
+                {
+                    foreach (var error in result.Errors)
+                    {
+                        logger.LogWarning("rejected configuration: {Error}", error);
+                    }
+
+                    _bySource[source] = _bySource.GetValueOrDefault(source) ?? [];
+                    _errorsBySource[source] = result.Errors;
+                }
+            }
+
+            Rebuild();
+        }
+
+        Publish();
+    }
+
     public void Remove(string source)
     {
         lock (_gate)

@@ -16,7 +16,7 @@ public sealed class AccessLogReceiver(NodeAuthenticator authenticator, TopologyA
 {
     public override async Task<StreamAccessLogsResponse> StreamAccessLogs(IAsyncStreamReader<StreamAccessLogsMessage> requestStream, ServerCallContext context)
     {
-        var node = authenticator.Authenticate(context);
+        var node = await authenticator.AuthenticateAsync(context);
         string? reporter = null;
         statistics.StreamOpened();
         try

@@ -32,7 +32,7 @@ public sealed class DeltaAdsService(
         ServerCallContext context)
     {
         var ct = context.CancellationToken;
-        var authenticated = authenticator.Authenticate(context);
+        var authenticated = await authenticator.AuthenticateAsync(context);
         if (!await requestStream.MoveNext(ct))
         {
             return;

@@ -43,10 +43,10 @@ public sealed class ControlPlaneChannel
                 RemoteCertificateValidationCallback = ValidateServer,
             },
         };
-        var token = _options.Token;
+        var token = new CurrentToken(_options.Token, _options.TokenFile);
         var credentials = CallCredentials.FromInterceptor((_, metadata) =>
         {
-            metadata.Add("authorization", $"Bearer {token}");
+            metadata.Add("authorization", $"Bearer {token.Value}");
             return Task.CompletedTask;
         });
         return GrpcChannel.ForAddress(_options.ControlPlane, new GrpcChannelOptions
@@ -72,5 +72,44 @@ public sealed class ControlPlaneChannel
         }
 
         return true;
+    }
+
+    /// <summary>The bearer token, re-read from its file when the file changes, so a rotated token is presented on the next call.</summary>
+    private sealed class CurrentToken(string initial, string? file)
+    {
+        private readonly Lock _gate = new();
+        private string _value = initial;
+        // Unset, so the first call reads the file: a channel created after a rotation must not present the start-up token.
+        private DateTime _written;
+
+        public string Value
+        {
+            get
+            {
+                if (file is null)
+                {
+                    return _value;
+                }
+
+                lock (_gate)
+                {
+                    try
+                    {
+                        var written = File.GetLastWriteTimeUtc(file);
+                        if (written != _written && File.ReadAllText(file).Trim() is { Length: > 0 } fresh)
+                        {
+                            _value = fresh;
+                            _written = written;
+                        }
+                    }
+                    catch (IOException)
+                    {
+                        // Mid-rotation (the kubelet swaps a symlink): keep presenting the previous token.
+                    }
+
+                    return _value;
+                }
+            }
+        }
     }
 }

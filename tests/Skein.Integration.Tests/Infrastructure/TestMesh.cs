@@ -53,6 +53,14 @@ public sealed class TestMesh : IAsyncDisposable
         return Control;
     }
 
+    /// <summary>Starts the control plane reading its configuration from a Kubernetes API server (<c>--kubernetes --kubeconfig</c>).</summary>
+    public async Task<TestProcess> StartKubernetesControlAsync(string kubeconfig)
+    {
+        Control = Track(TestProcess.Skein("control", ["control", "--kubernetes", "--kubeconfig", kubeconfig, "--state", StateDir, "--address", ControlAddress.ToString()]));
+        await WaitOkAsync(Control, new Uri(Api, "readyz"));
+        return Control;
+    }
+
     /// <summary>Starts a node proxy: <c>skein proxy</c>, or the ahead-of-time <c>skein-proxy</c> at <paramref name="nativeExecutable"/>.</summary>
     public async Task<TestProcess> StartProxyAsync(string node, IPAddress address, bool waitReady = true, string? nativeExecutable = null, IEnumerable<string>? extraArgs = null)
     {
