@@ -21,6 +21,7 @@ public sealed class ServiceAccountNodeTokens(IKubernetesApi api, ControlPlaneOpt
     public const string NodeNameExtra = "authentication.kubernetes.io/node-name";
 
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(60);
+    private const int MaxCached = 1024;
     private readonly ConcurrentDictionary<string, (string Node, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
 
     /// <summary>Returns the caller's node, or the reason the token is refused.</summary>
@@ -58,7 +59,20 @@ public sealed class ServiceAccountNodeTokens(IKubernetesApi api, ControlPlaneOpt
             return (null, $"the token is not bound to a pod on a node (no {NodeNameExtra}): mount a projected ServiceAccount token with audience {Audience}");
         }
 
-        _cache[key] = (node, time.GetUtcNow() + CacheFor);
+        var now = time.GetUtcNow();
+        if (_cache.Count >= MaxCached)
+        {
+            // Projected tokens rotate (hourly by default): without pruning, every token ever seen would stay.
+            foreach (var (stale, entry) in _cache)
+            {
+                if (entry.Until <= now)
+                {
+                    _cache.TryRemove(stale, out _);
+                }
+            }
+        }
+
+        _cache[key] = (node, now + CacheFor);
         return (node, null);
     }
 }
