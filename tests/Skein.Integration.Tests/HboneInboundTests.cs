@@ -40,7 +40,7 @@ public sealed class HboneInboundTests
         await mesh.StartProxyAsync("node-1", mesh.Block.Host(2));
         await mesh.WaitListeningAsync(new IPEndPoint(echo, 15008));
         // The listener opens with the workload; its certificate may follow a moment later.
-        await TestMesh.EventuallyAsync(async () => (await mesh.ConfigDumpAsync(mesh.Block.Host(2)))["certificates"]!.AsArray().Count == 2,
+        await TestMesh.EventuallyAsync(async () => (await mesh.ConfigDumpAsync(mesh.Block.Host(2)))["certificates"]!.AsArray().Count >= 2,
             TimeSpan.FromSeconds(10), "the node's certificates");
         return new Setup(mesh, echo, TestPki.FromState(mesh.StateDir));
     }
@@ -63,10 +63,20 @@ public sealed class HboneInboundTests
     }
 
     /// <summary>Our own codec as the client, for cases a stock client cannot produce; TLS with the given certificate.</summary>
-    private static async Task<HboneClientConnection> ConnectAsync(Setup s, X509Certificate2 clientCert)
+    private static Task<HboneClientConnection> ConnectAsync(Setup s, X509Certificate2 clientCert) => ConnectAsync(s.Hbone, clientCert);
+
+    /// <summary>Plaintext HBONE (h2c) to the echo workload's :15008.</summary>
+    private static async Task<HboneClientConnection> ConnectPlaintextAsync(Setup s)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(s.Hbone);
+        return await HboneClientConnection.StartAsync(new NetworkStream(socket, ownsSocket: true));
+    }
+
+    private static async Task<HboneClientConnection> ConnectAsync(IPEndPoint hbone, X509Certificate2 clientCert)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(hbone);
         var tls = new SslStream(new NetworkStream(socket, ownsSocket: true));
         await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
         {
@@ -229,23 +239,7 @@ public sealed class HboneInboundTests
             """);
 
         // Nothing is sent on the denied tunnel: the proxy ends it on its own once the policy arrives.
-        var buffer = new byte[256];
-        await TestMesh.EventuallyAsync(async () =>
-        {
-            try
-            {
-                using var wait = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
-                return await denied.ReadAsync(buffer, wait.Token) == 0;
-            }
-            catch (OperationCanceledException)
-            {
-                return false;
-            }
-            catch (IOException)
-            {
-                return true;
-            }
-        }, TimeSpan.FromSeconds(15), "the denied tunnel to be closed by the proxy");
+        await AssertClosedByProxyAsync(denied, "the denied tunnel to be closed by the proxy");
 
         await RequestAsync(kept, "/after");
         Assert.Equal(1, await s.Mesh.StatAsync(s.Mesh.Block.Host(2), "inbound.closed_by_config_change"));
@@ -256,6 +250,105 @@ public sealed class HboneInboundTests
         // A new tunnel for the denied identity is refused as before.
         var refused = await Assert.ThrowsAsync<HboneConnectException>(() => clientConnection.OpenTunnelAsync(s.Authority));
         Assert.Equal(401, refused.Status);
+    }
+
+    [Fact]
+    public async Task An_open_plaintext_tunnel_is_closed_when_its_workload_turns_strict()
+    {
+        await using var s = await StartAsync();
+        s.Mesh.WriteConfig("disable.yaml", """
+            apiVersion: skein.dev/v1alpha1
+            kind: PeerAuthentication
+            metadata:
+              name: echo-plaintext
+              namespace: default
+            spec:
+              selector:
+                matchLabels:
+                  app: echo
+              mtls:
+                mode: DISABLE
+            """);
+        HboneStream? tunnel = null;
+        await using var connection = await ConnectPlaintextAsync(s);
+        await TestMesh.EventuallyAsync(async () =>
+        {
+            try
+            {
+                tunnel = await connection.OpenTunnelAsync(s.Authority);
+                return true;
+            }
+            catch (HboneConnectException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(15), "plaintext to be accepted under DISABLE");
+        await using var open = tunnel!;
+        await RequestAsync(open, "/plaintext");
+
+        File.Delete(Path.Combine(s.Mesh.ConfigDir, "disable.yaml"));
+        await AssertClosedByProxyAsync(open, "the plaintext tunnel to be closed once STRICT applies again");
+        await s.Mesh.WaitForLogLineAsync(l => l.Contains("closed_by_config_change:", StringComparison.Ordinal) && l.Contains("requires_mTLS", StringComparison.Ordinal),
+            "the closed plaintext tunnel's access log line");
+    }
+
+    [Fact]
+    public async Task A_network_gateway_relays_only_mtls_tunnels_to_hbone_ports_of_this_meshs_workloads()
+    {
+        await using var s = await StartAsync(block => Yaml.Workload("eastwest-1", "default", "node-1", block.Host(30), "eastwest", "eastwest")
+            .Replace("    app: eastwest\n", "    app: eastwest\n    skein.dev/network-gateway: \"true\"\n", StringComparison.Ordinal));
+        var gateway = new IPEndPoint(s.Mesh.Block.Host(30), 15008);
+        await s.Mesh.WaitListeningAsync(gateway);
+        await TestMesh.EventuallyAsync(async () => (await s.Mesh.ConfigDumpAsync(s.Mesh.Block.Host(2)))["certificates"]!.AsArray().Count == 3,
+            TimeSpan.FromSeconds(10), "the gateway workload's certificate");
+        await using var connection = await ConnectAsync(gateway, s.Pki.Issue(ClientId));
+
+        var notHbone = await Assert.ThrowsAsync<HboneConnectException>(() => connection.OpenTunnelAsync(s.Authority));
+        Assert.Equal(400, notHbone.Status);
+        var notOurs = await Assert.ThrowsAsync<HboneConnectException>(() => connection.OpenTunnelAsync($"{s.Mesh.Block.Host(99)}:15008"));
+        Assert.Equal(503, notOurs.Status);
+
+        // To the echo workload's HBONE port: relayed as opaque bytes, so the echo's node proxy answers the TLS inside.
+        await using var relayed = await connection.OpenTunnelAsync($"{s.Echo}:15008");
+        await using var inner = new SslStream(relayed);
+        await inner.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "",
+            EnabledSslProtocols = SslProtocols.Tls13,
+            ApplicationProtocols = [SslApplicationProtocol.Http2],
+            ClientCertificates = [s.Pki.Issue(ClientId)],
+            RemoteCertificateValidationCallback = (_, _, _, _) => true,
+        });
+        Assert.Equal(EchoId, ((X509Certificate2)inner.RemoteCertificate!).GetNameInfo(X509NameType.UrlName, forIssuer: false));
+        Assert.Equal(1, await s.Mesh.StatAsync(s.Mesh.Block.Host(2), "inbound.network_gateway_relayed_total"));
+
+        // Plaintext callers have no identity to cross with.
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(gateway);
+        await using var plaintext = await HboneClientConnection.StartAsync(new NetworkStream(socket, ownsSocket: false));
+        var anonymous = await Assert.ThrowsAsync<HboneConnectException>(() => plaintext.OpenTunnelAsync($"{s.Echo}:15008"));
+        Assert.Equal(401, anonymous.Status);
+    }
+
+    private static async Task AssertClosedByProxyAsync(Stream tunnel, string what)
+    {
+        var buffer = new byte[256];
+        await TestMesh.EventuallyAsync(async () =>
+        {
+            try
+            {
+                using var wait = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+                return await tunnel.ReadAsync(buffer, wait.Token) == 0;
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+            catch (IOException)
+            {
+                return true;
+            }
+        }, TimeSpan.FromSeconds(15), what);
     }
 
     /// <summary>One keep-alive HTTP/1.1 request over a tunnel, read until the echo names the path.</summary>
