@@ -62,6 +62,9 @@ public sealed class ProxyOptions
     /// <summary>Prometheus metrics port (Istio's 15020), on the node address.</summary>
     public int MetricsPort { get; init; } = 15020;
 
+    /// <summary>Readiness port (Istio's 15021, <c>GET /healthz/ready</c>), on the node address: what a kubelet or load balancer probes.</summary>
+    public int ReadyPort { get; init; } = 15021;
+
     /// <summary>How long a draining proxy (SIGTERM, Ctrl-C, or handing over to its successor) lets open connections finish before cutting them.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -135,6 +135,11 @@ public sealed class IdentityTests
             Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         }
 
+        using (var probe = await mesh.Http.GetAsync(new Uri($"http://{node}:15021/healthz/ready")))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, probe.StatusCode);
+        }
+
         await untrusting.DisposeAsync();
 
         // node-b's token does not let a proxy subscribe as node-a.

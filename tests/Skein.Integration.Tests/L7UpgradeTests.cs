@@ -50,6 +50,9 @@ public sealed class L7UpgradeTests
         Assert.Contains("drained: all", old.Output, StringComparison.Ordinal);
         Assert.Contains("took over from pid", successor.Output, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, (await mesh.Http.GetAsync(TestMesh.AdminUri(gateway.Proxy.Address, "ready"))).StatusCode);
+        // Istio's readiness port answers the same on the node address (what a kubelet or load balancer probes).
+        Assert.Equal(HttpStatusCode.OK, (await mesh.Http.GetAsync(new Uri($"http://{gateway.Proxy.Address}:15021/healthz/ready"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await mesh.Http.GetAsync(new Uri($"http://{gateway.Proxy.Address}:15021/config_dump"))).StatusCode);
     }
 
     [Fact]
@@ -72,6 +75,11 @@ public sealed class L7UpgradeTests
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
             Assert.Equal("draining\n", await ready.Content.ReadAsStringAsync());
+        }
+
+        using (var probe = await mesh.Http.GetAsync(new Uri($"http://{gateway.Proxy.Address}:15021/healthz/ready")))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, probe.StatusCode);
         }
 
         Assert.Equal(1, await mesh.StatAsync(gateway.Proxy.Address, "server.drains_total"));

@@ -34,6 +34,7 @@ internal static class ProxyCommand
         var socksPort = CommonOptions.Port("--socks-port", 15080, "SOCKS5 and HTTP CONNECT port.");
         var adminPort = CommonOptions.Port("--admin-port", 15000, "Admin API port (always on loopback).");
         var metricsPort = CommonOptions.Port("--metrics-port", 15020, "Prometheus metrics port (Istio's standard metric names).");
+        var readyPort = CommonOptions.Port("--ready-port", 15021, "Readiness port on the node address: GET /healthz/ready answers 200 once the proxy has its config, 503 before and while draining.");
         var rootCert = new Option<FileInfo?>("--root-cert") { Description = "The mesh root certificate (PEM); default $SKEIN_ROOT_CERT. The control plane's <state>/root-cert.pem." };
         var tokenFile = new Option<FileInfo?>("--token-file") { Description = "File holding this node's join token (`skein token`); default $SKEIN_TOKEN holds the token itself." };
         var accessLog = new Option<string?>("--access-log-format") { Description = "Access log lines on stdout: text (Envoy's shape), json, or off. Default: text for a node proxy, off for a gateway or waypoint (records still stream to the control plane; a Telemetry resource can turn lines on)." };
@@ -71,7 +72,7 @@ internal static class ProxyCommand
                 "(gateway-… or waypoint-… for those roles); off disables it.",
         };
 
-        foreach (var option in new Option[] { role, node, control, address, socksPort, adminPort, metricsPort, rootCert, tokenFile, trustDomain, locality, accessLog, otlpEndpoint, drainTimeout, handoverSocket, capture })
+        foreach (var option in new Option[] { role, node, control, address, socksPort, adminPort, metricsPort, readyPort, rootCert, tokenFile, trustDomain, locality, accessLog, otlpEndpoint, drainTimeout, handoverSocket, capture })
         {
             command.Add(option);
         }
@@ -140,6 +141,7 @@ internal static class ProxyCommand
                 SocksPort = parse.GetValue(socksPort),
                 AdminPort = parse.GetValue(adminPort),
                 MetricsPort = parse.GetValue(metricsPort),
+                ReadyPort = parse.GetValue(readyPort),
                 AccessLogFormat = parse.GetValue(accessLog) ?? ProxyOptions.DefaultAccessLogFormat(parse.GetRequiredValue(role)),
                 OtlpEndpoint = parse.GetValue(otlpEndpoint),
                 DrainTimeout = parse.GetValue(drainTimeout),

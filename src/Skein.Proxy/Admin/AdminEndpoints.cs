@@ -30,6 +30,13 @@ internal sealed class AdminEndpoints(IServiceProvider services)
             services.GetRequiredService<TcpMetrics>().Render() + (L7.L7Services.IsSupported ? services.GetService<L7.Observability.HttpMetrics>()?.Render() : null)),
     };
 
+    /// <summary>The paths served on the readiness port: Istio's <c>/healthz/ready</c> (and <c>/ready</c>), nothing else.</summary>
+    public Dictionary<string, Func<string, AdminResponse>> Readiness() => new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["/healthz/ready"] = _ => Ready(),
+        ["/ready"] = _ => Ready(),
+    };
+
     private AdminResponse Ready()
     {
         var options = services.GetRequiredService<ProxyOptions>();

@@ -8,7 +8,7 @@ using Skein.Proxy.Lifecycle;
 
 namespace Skein.Proxy.Admin;
 
-/// <summary>Serves the admin API on loopback (<c>--admin-port</c>) and <c>/metrics</c> on the node address (<c>--metrics-port</c>), over HTTP/1.1.</summary>
+/// <summary>Serves the admin API on loopback (<c>--admin-port</c>), and <c>/metrics</c> (<c>--metrics-port</c>) and <c>/healthz/ready</c> (<c>--ready-port</c>) on the node address, over HTTP/1.1.</summary>
 /// <remarks>
 /// Hand-written rather than Kestrel: in the ahead-of-time node proxy, Kestrel with ASP.NET Core hosting and routing
 /// (and System.IO.Pipelines) took 4.2 MB of the 16.2 MB binary (1.9 MB of compiled code, 1.5 MB of read-only data)
@@ -36,6 +36,7 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
                 // Admin stays on the node's loopback address: it exposes config and must never face the network.
                 (new IPEndPoint(IPAddress.IsLoopback(options.Address) ? options.Address : IPAddress.Loopback, options.AdminPort), endpoints.Admin()),
                 (new IPEndPoint(options.Address, options.MetricsPort), endpoints.Metrics()),
+                (new IPEndPoint(options.Address, options.ReadyPort), endpoints.Readiness()),
             ],
             logger)
     {
@@ -48,6 +49,9 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
         _ports = ports;
         _logger = logger;
     }
+
+    /// <summary>The hand-over names of the ports, in the order the constructor lists them.</summary>
+    private static readonly string[] PortNames = ["admin", "metrics", "ready"];
 
     /// <summary>How long a kept-alive connection may wait for its next request.</summary>
     internal TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(120);
@@ -73,7 +77,7 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
                 Func<Socket, CancellationToken, Task> serve = (socket, ct) => ServeAsync(socket, routes, connections, ct);
                 _listeners.Add(_registry is null
                     ? SocketListener.Start(endPoint, serve, _logger, exclusive: true)
-                    : _registry.Start(_listeners.Count == 0 ? "admin" : "metrics", endPoint, serve, _logger, exclusive: true, tracked: false));
+                    : _registry.Start(PortNames[Math.Min(_listeners.Count, PortNames.Length - 1)], endPoint, serve, _logger, exclusive: true, tracked: false));
             }
             catch (SocketException e)
             {
