@@ -89,18 +89,29 @@ public sealed class HttpRequestLog(ProxyOptions options, AccessLog accessLog, Ht
         var remote = context.Connection.RemoteIpAddress is { } ip ? $"{ip}:{context.Connection.RemotePort}" : null;
         if (context.Features.Get<TunnelPeerFeature>() is { } peer)
         {
+            // The same for every request of the tunnel while the config stays: worked out once per tunnel and snapshot.
             var mesh = state.Current;
-            var at = peer.OriginalSource is { } original ? mesh.WorkloadsByIp.GetValueOrDefault(original) : null;
-            var principal = peer.Identity.ToString();
-            var workload = at is not null && Identity.WorkloadIdentity.Of(at, options.TrustDomain).ToString() == principal
-                ? at
-                : mesh.Workloads.Values.FirstOrDefault(w => Identity.WorkloadIdentity.Of(w, options.TrustDomain).ToString() == principal);
-            var segments = peer.Identity.Path.Split('/');
-            var identityNamespace = segments.Length == 5 && segments[1] == "ns" ? segments[2] : null;
-            return (peer.OriginalSource?.ToString() ?? remote, workload?.Name, workload?.Namespace ?? identityNamespace, principal);
+            if (peer.Source is not { } known || !ReferenceEquals(known.Mesh, mesh))
+            {
+                peer.Source = known = TunnelSource(peer, mesh);
+            }
+
+            return (known.Address ?? remote, known.Workload?.Name, known.Workload?.Namespace ?? known.IdentityNamespace, known.Principal);
         }
 
         return (remote, gateway?.Proto.Name, gateway?.Proto.Namespace, gateway?.IdentityText);
+    }
+
+    private TunnelSourceInfo TunnelSource(TunnelPeerFeature peer, State.MeshState mesh)
+    {
+        var at = peer.OriginalSource is { } original ? mesh.WorkloadsByIp.GetValueOrDefault(original) : null;
+        var principal = peer.Identity.ToString();
+        var workload = at is not null && Identity.WorkloadIdentity.Of(at, options.TrustDomain).ToString() == principal
+            ? at
+            : mesh.Workloads.Values.FirstOrDefault(w => Identity.WorkloadIdentity.Of(w, options.TrustDomain).ToString() == principal);
+        var segments = peer.Identity.Path.Split('/');
+        var identityNamespace = segments.Length == 5 && segments[1] == "ns" ? segments[2] : null;
+        return new TunnelSourceInfo(mesh, peer.OriginalSource?.ToString(), workload, identityNamespace, principal);
     }
 
     /// <summary>Istio's cluster name, which carries the service port: the one whose target port the chosen endpoint listens on.</summary>
@@ -157,4 +168,11 @@ public sealed class HttpRequestLog(ProxyOptions options, AccessLog accessLog, Ht
 }
 
 /// <summary>The verified peer of the HBONE tunnel a waypoint request came through, and the original source address its <c>forwarded</c> header names.</summary>
-public sealed record TunnelPeerFeature(Skein.Core.Identity.SpiffeId Identity, System.Net.IPAddress? OriginalSource);
+public sealed record TunnelPeerFeature(Skein.Core.Identity.SpiffeId Identity, System.Net.IPAddress? OriginalSource)
+{
+    /// <summary>Who the tunnel's requests come from, as last worked out (for one config snapshot).</summary>
+    internal TunnelSourceInfo? Source { get; set; }
+}
+
+/// <summary>A tunnel's caller as the access log and metrics name it, valid for the snapshot <paramref name="Mesh"/>.</summary>
+internal sealed record TunnelSourceInfo(State.MeshState Mesh, string? Address, Workload? Workload, string? IdentityNamespace, string Principal);
