@@ -221,22 +221,7 @@ public sealed class HboneInboundTests
         await RequestAsync(denied, "/before");
         await RequestAsync(kept, "/before");
 
-        s.Mesh.WriteConfig("deny.yaml", """
-            apiVersion: skein.dev/v1alpha1
-            kind: AuthorizationPolicy
-            metadata:
-              name: no-client
-              namespace: default
-            spec:
-              selector:
-                matchLabels:
-                  app: echo
-              action: DENY
-              rules:
-              - from:
-                - source:
-                    principals: [cluster.local/ns/default/sa/client]
-            """);
+        s.Mesh.WriteConfig("deny.yaml", Yaml.AuthorizationPolicy("no-client", "default", "echo", "DENY", "cluster.local/ns/default/sa/client"));
 
         // Nothing is sent on the denied tunnel: the proxy ends it on its own once the policy arrives.
         await AssertClosedByProxyAsync(denied, "the denied tunnel to be closed by the proxy");

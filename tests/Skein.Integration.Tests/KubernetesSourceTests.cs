@@ -13,23 +13,7 @@ namespace Skein.Integration.Tests;
 /// </summary>
 public sealed class KubernetesSourceTests
 {
-    private const string DenyClient = """
-        apiVersion: skein.dev/v1alpha1
-        kind: AuthorizationPolicy
-        metadata:
-          name: deny-client
-          namespace: default
-        spec:
-          selector:
-            matchLabels:
-              app: echo
-          action: DENY
-          rules:
-          - from:
-            - source:
-                principals: [cluster.local/ns/default/sa/client]
-
-        """;
+    private static readonly string DenyClient = Yaml.AuthorizationPolicy("deny-client", "default", "echo", "DENY", "cluster.local/ns/default/sa/client");
 
     [Fact]
     public async Task Objects_applied_with_kubectl_drive_pods_policy_and_status_and_survive_the_api_server_going_away()

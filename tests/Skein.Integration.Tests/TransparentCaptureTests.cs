@@ -51,22 +51,7 @@ public sealed class TransparentCaptureTests
         Assert.True(await CaptureLab.StatAsync(lab.NodeB, "inbound.workload.default.echo-b1.cx_mtls") >= 2);
 
         // An L4 DENY for client's identity: the captured connection is refused at node-b and reset at node-a.
-        mesh.WriteConfig("deny.yaml", """
-            apiVersion: skein.dev/v1alpha1
-            kind: AuthorizationPolicy
-            metadata:
-              name: no-client
-              namespace: default
-            spec:
-              selector:
-                matchLabels:
-                  app: echo
-              action: DENY
-              rules:
-              - from:
-                - source:
-                    principals: [cluster.local/ns/default/sa/client]
-            """);
+        mesh.WriteConfig("deny.yaml", Yaml.AuthorizationPolicy("no-client", "default", "echo", "DENY", "cluster.local/ns/default/sa/client"));
         await TestMesh.EventuallyAsync(async () => (await CaptureLab.CurlAsync(lab.ClientA1, $"http://{lab.ServiceVip}/denied")).ExitCode != 0,
             TimeSpan.FromSeconds(15), "the DENY policy to refuse the captured connection");
         Assert.True(await CaptureLab.StatAsync(lab.NodeB, "inbound.denied_policy") >= 1);

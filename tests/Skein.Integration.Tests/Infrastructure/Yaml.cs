@@ -57,6 +57,26 @@ public static class Yaml
 
         """;
 
+    /// <summary>An L4 AuthorizationPolicy on the workloads labelled <c>app: <paramref name="app"/></c>: <paramref name="action"/> for callers with <paramref name="principal"/>.</summary>
+    public static string AuthorizationPolicy(string name, string ns, string app, string action, string principal) => $"""
+        apiVersion: skein.dev/v1alpha1
+        kind: AuthorizationPolicy
+        metadata:
+          name: {name}
+          namespace: {ns}
+        spec:
+          selector:
+            matchLabels:
+              app: {app}
+          action: {action}
+          rules:
+          - from:
+            - source:
+                principals: [{principal}]
+        ---
+
+        """;
+
     public static string Workload(string name, string ns, string node, IPAddress address, string app, params (string Service, int Port, int LocalPort)[] upstreams) =>
         Workload(name, ns, node, address, app, "default", upstreams);
 
