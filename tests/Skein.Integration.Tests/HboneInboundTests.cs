@@ -241,19 +241,7 @@ public sealed class HboneInboundTests
     public async Task An_open_plaintext_tunnel_is_closed_when_its_workload_turns_strict()
     {
         await using var s = await StartAsync();
-        s.Mesh.WriteConfig("disable.yaml", """
-            apiVersion: skein.dev/v1alpha1
-            kind: PeerAuthentication
-            metadata:
-              name: echo-plaintext
-              namespace: default
-            spec:
-              selector:
-                matchLabels:
-                  app: echo
-              mtls:
-                mode: DISABLE
-            """);
+        s.Mesh.WriteConfig("disable.yaml", Yaml.PeerAuthentication("echo-plaintext", "default", "echo", "DISABLE"));
         HboneStream? tunnel = null;
         await using var connection = await ConnectPlaintextAsync(s);
         await TestMesh.EventuallyAsync(async () =>
@@ -358,19 +346,7 @@ public sealed class HboneInboundTests
         var strict = await NodeClientAsync(s, s.Authority, "CONNECT", null, tls: false);
         Assert.Equal(401, strict["status"]!.GetValue<int>());
 
-        s.Mesh.WriteConfig("disable.yaml", """
-            apiVersion: skein.dev/v1alpha1
-            kind: PeerAuthentication
-            metadata:
-              name: echo-plaintext
-              namespace: default
-            spec:
-              selector:
-                matchLabels:
-                  app: echo
-              mtls:
-                mode: DISABLE
-            """);
+        s.Mesh.WriteConfig("disable.yaml", Yaml.PeerAuthentication("echo-plaintext", "default", "echo", "DISABLE"));
         JsonObject? result = null;
         await TestMesh.EventuallyAsync(async () =>
         {

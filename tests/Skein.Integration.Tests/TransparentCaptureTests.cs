@@ -60,43 +60,13 @@ public sealed class TransparentCaptureTests
             "node-b's denial record naming the policy");
 
         // ipBlocks see client-a1's own address, not node-a's: an ALLOW for node-a's address alone refuses client-a1.
-        mesh.WriteConfig("deny.yaml", $$"""
-            apiVersion: skein.dev/v1alpha1
-            kind: AuthorizationPolicy
-            metadata:
-              name: only-from-node-a
-              namespace: default
-            spec:
-              selector:
-                matchLabels:
-                  app: echo
-              action: ALLOW
-              rules:
-              - from:
-                - source:
-                    ipBlocks: ["{{lab.NodeAAddress}}/32"]
-            """);
+        mesh.WriteConfig("deny.yaml", Yaml.AuthorizationPolicyFrom("only-from-node-a", "default", "echo", "ALLOW", $"ipBlocks: [\"{lab.NodeAAddress}/32\"]"));
         await TestMesh.EventuallyAsync(async () =>
         {
             await CaptureLab.CurlAsync(lab.ClientA1, $"http://{lab.ServiceVip}/ip-blocks");
             return Records(proxyB).Any(r => r["response_code_details"]?.GetValue<string>() == "rbac_access_denied_matched_policy[none]");
         }, TimeSpan.FromSeconds(15), "an ALLOW for node-a's address to refuse client-a1 (no ALLOW matched)");
-        mesh.WriteConfig("deny.yaml", $$"""
-            apiVersion: skein.dev/v1alpha1
-            kind: AuthorizationPolicy
-            metadata:
-              name: only-from-client-a1
-              namespace: default
-            spec:
-              selector:
-                matchLabels:
-                  app: echo
-              action: ALLOW
-              rules:
-              - from:
-                - source:
-                    ipBlocks: ["{{lab.ClientA1Address}}/32"]
-            """);
+        mesh.WriteConfig("deny.yaml", Yaml.AuthorizationPolicyFrom("only-from-client-a1", "default", "echo", "ALLOW", $"ipBlocks: [\"{lab.ClientA1Address}/32\"]"));
         await TestMesh.EventuallyAsync(async () => (await CaptureLab.CurlAsync(lab.ClientA1, $"http://{lab.ServiceVip}/ip-blocks")).ExitCode == 0,
             TimeSpan.FromSeconds(15), "an ALLOW for client-a1's address to let it through");
     }

@@ -58,7 +58,11 @@ public static class Yaml
         """;
 
     /// <summary>An L4 AuthorizationPolicy on the workloads labelled <c>app: <paramref name="app"/></c>: <paramref name="action"/> for callers with <paramref name="principal"/>.</summary>
-    public static string AuthorizationPolicy(string name, string ns, string app, string action, string principal) => $"""
+    public static string AuthorizationPolicy(string name, string ns, string app, string action, string principal) =>
+        AuthorizationPolicyFrom(name, ns, app, action, $"principals: [{principal}]");
+
+    /// <summary>An L4 AuthorizationPolicy with one source clause, e.g. <c>ipBlocks: ["10.0.0.1/32"]</c>.</summary>
+    public static string AuthorizationPolicyFrom(string name, string ns, string app, string action, string source) => $"""
         apiVersion: skein.dev/v1alpha1
         kind: AuthorizationPolicy
         metadata:
@@ -72,7 +76,24 @@ public static class Yaml
           rules:
           - from:
             - source:
-                principals: [{principal}]
+                {source}
+        ---
+
+        """;
+
+    /// <summary>A PeerAuthentication setting the mTLS mode of the workloads labelled <c>app: <paramref name="app"/></c>.</summary>
+    public static string PeerAuthentication(string name, string ns, string app, string mode) => $"""
+        apiVersion: skein.dev/v1alpha1
+        kind: PeerAuthentication
+        metadata:
+          name: {name}
+          namespace: {ns}
+        spec:
+          selector:
+            matchLabels:
+              app: {app}
+          mtls:
+            mode: {mode}
         ---
 
         """;
