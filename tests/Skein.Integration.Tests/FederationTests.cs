@@ -23,30 +23,9 @@ public sealed class FederationTests
 
         a.WriteConfig("mesh.yaml",
             Yaml.Service("server", "default", 80, 8080, "server") +
-            Yaml.Workload("server-1", "default", "node-1", serverAddress, "server", "server") + """
-            apiVersion: skein.dev/v1alpha1
-            kind: AuthorizationPolicy
-            metadata:
-              name: server-from-mesh-b-client
-              namespace: default
-            spec:
-              selector:
-                matchLabels:
-                  app: server
-              action: ALLOW
-              rules:
-              - from:
-                - source:
-                    principals: [mesh-b.test/ns/default/sa/client]
-            ---
-
-            """);
-        b.WriteConfig("mesh.yaml",
-            Yaml.Service("server", "default", 80, 8080, "server") +
-            // mesh-a's server as mesh-b sees it: its address and its identity in mesh-a's trust domain.
-            Yaml.Workload("server-1", "default", "mesh-a", serverAddress, "server", "server").Replace("  node: mesh-a\n", "  node: mesh-a\n  trustDomain: mesh-a.test\n", StringComparison.Ordinal) +
-            Yaml.Workload("client-1", "default", "node-1", client, "client", "client", ("server", 80, UpstreamPort)) +
-            Yaml.Workload("intruder-1", "default", "node-1", intruder, "intruder", "intruder", ("server", 80, UpstreamPort)));
+            Yaml.Workload("server-1", "default", "node-1", serverAddress, "server", "server") +
+            Yaml.AuthorizationPolicy("server-from-mesh-b-client", "default", "server", "ALLOW", "mesh-b.test/ns/default/sa/client"));
+        b.WriteConfig("mesh.yaml", MeshBConfig(serverAddress, client, intruder));
 
         await a.StartEchoAsync("server-1", new IPEndPoint(serverAddress, 8080));
         await a.StartControlAsync("--trust-domain", "mesh-a.test");
@@ -173,28 +152,9 @@ public sealed class FederationTests
                     principals: [mesh-b.test/ns/default/sa/client, mesh-b.test/ns/default/sa/intruder]
                     ipBlocks: [{gatewayAddress}/32]
             ---
-            apiVersion: skein.dev/v1alpha1
-            kind: AuthorizationPolicy
-            metadata:
-              name: no-intruder-across
-              namespace: skein-system
-            spec:
-              selector:
-                matchLabels:
-                  app: eastwest
-              action: DENY
-              rules:
-              - from:
-                - source:
-                    principals: [mesh-b.test/ns/default/sa/intruder]
-            ---
 
-            """);
-        b.WriteConfig("mesh.yaml",
-            Yaml.Service("server", "default", 80, 8080, "server") +
-            Yaml.Workload("server-1", "default", "mesh-a", serverAddress, "server", "server").Replace("  node: mesh-a\n", "  node: mesh-a\n  trustDomain: mesh-a.test\n", StringComparison.Ordinal) +
-            Yaml.Workload("client-1", "default", "node-1", client, "client", "client", ("server", 80, UpstreamPort)) +
-            Yaml.Workload("intruder-1", "default", "node-1", intruder, "intruder", "intruder", ("server", 80, UpstreamPort)));
+            """ + Yaml.AuthorizationPolicy("no-intruder-across", "skein-system", "eastwest", "DENY", "mesh-b.test/ns/default/sa/intruder"));
+        b.WriteConfig("mesh.yaml", MeshBConfig(serverAddress, client, intruder));
         var throughGateway = Federation("mesh-a", a) + $"\n  networkGateway:\n    address: {gatewayAddress}\n    port: 15008\n";
 
         await a.StartEchoAsync("server-1", new IPEndPoint(serverAddress, 8080));
@@ -244,6 +204,13 @@ public sealed class FederationTests
         b.WriteConfig("federation.yaml", throughGateway);
         await TestMesh.EventuallyAsync(() => ReachesAsync(client), TimeSpan.FromSeconds(30), "the network gateway path again");
     }
+
+    /// <summary>mesh-b's config: mesh-a's server as mesh-b sees it (its address, its identity in mesh-a's trust domain), and two callers with upstreams to it.</summary>
+    private static string MeshBConfig(IPAddress serverAddress, IPAddress client, IPAddress intruder) =>
+        Yaml.Service("server", "default", 80, 8080, "server") +
+        Yaml.Workload("server-1", "default", "mesh-a", serverAddress, "server", "server").Replace("  node: mesh-a\n", "  node: mesh-a\n  trustDomain: mesh-a.test\n", StringComparison.Ordinal) +
+        Yaml.Workload("client-1", "default", "node-1", client, "client", "client", ("server", 80, UpstreamPort)) +
+        Yaml.Workload("intruder-1", "default", "node-1", intruder, "intruder", "intruder", ("server", 80, UpstreamPort));
 
     private static async Task<string> CheckAsync(TestMesh mesh)
     {

@@ -26,6 +26,10 @@ public sealed class TrustBundleDistributionTests : IDisposable
         File.WriteAllText(_rootFile, _pki.CreateRoot("mesh-b.test").ExportCertificatePem());
     }
 
+    /// <summary>A proxy's trust set in mesh-b, with mesh-b's root from the file as the local bundle.</summary>
+    private MeshTrust MeshBTrust() =>
+        new(new ProxyOptions { Node = "n", ControlPlane = new Uri("https://127.0.0.1:1"), RootCertFile = _rootFile, Token = "t", TrustDomain = "mesh-b.test" });
+
     public void Dispose()
     {
         File.Delete(_rootFile);
@@ -132,7 +136,7 @@ public sealed class TrustBundleDistributionTests : IDisposable
     [Fact]
     public async Task The_proxy_adds_replaces_and_removes_federated_bundles_but_never_its_own()
     {
-        var trust = new MeshTrust(new ProxyOptions { Node = "n", ControlPlane = new Uri("https://127.0.0.1:1"), RootCertFile = _rootFile, Token = "t", TrustDomain = "mesh-b.test" });
+        var trust = MeshBTrust();
         var handler = new TrustBundleHandler(trust, NullLogger<TrustBundleHandler>.Instance);
         var first = _pki.CreateRoot("mesh-a.test");
         var second = _pki.CreateRoot("mesh-a.test", "CN=rotated");
@@ -153,7 +157,7 @@ public sealed class TrustBundleDistributionTests : IDisposable
     [Fact]
     public async Task Unusable_bundles_are_rejected_whole_and_change_nothing()
     {
-        var trust = new MeshTrust(new ProxyOptions { Node = "n", ControlPlane = new Uri("https://127.0.0.1:1"), RootCertFile = _rootFile, Token = "t", TrustDomain = "mesh-b.test" });
+        var trust = MeshBTrust();
         var handler = new TrustBundleHandler(trust, NullLogger<TrustBundleHandler>.Instance);
         var root = _pki.CreateRoot("mesh-a.test");
         var leaf = _pki.CreateLeaf(root);
