@@ -213,16 +213,16 @@ public sealed partial class HboneInbound(
 
         var client = ClientAddress(request, peerId, peer.Address, mesh);
         caller = caller with { Client = client };
-        var admission = Admit(mesh, workload, authority.Ip, authority.Port, peerId, client);
-        if (admission.Decision is { Audited.Count: > 0 } audited)
+        var verdict = InboundAdmission.Decide(mesh, workload, authority.Port, peerId, client, authority.Ip, options.TrustDomain);
+        if (verdict.Audited.Count > 0)
         {
-            logger.LogInformation("audit: {Source} -> {Workload}:{Port} matched {Policies}", caller, workload.Name, authority.Port, string.Join(", ", audited.Audited));
+            logger.LogInformation("audit: {Source} -> {Workload}:{Port} matched {Policies}", caller, workload.Name, authority.Port, string.Join(", ", verdict.Audited));
         }
 
-        if (admission.Refusal is { } refusal)
+        if (!verdict.Allowed)
         {
-            stats.Increment(admission.Counter!);
-            await RejectAsync(request, 401, refusal, caller, destination: workload, denial: admission.Decision is { Allowed: false } ? admission.Decision : null);
+            stats.Increment(verdict.Counter!);
+            await RejectAsync(request, 401, verdict.Reason, caller, destination: workload, denial: verdict.Denial);
             return;
         }
 
@@ -331,16 +331,6 @@ public sealed partial class HboneInbound(
         return peer;
     }
 
-    /// <summary>What admits a tunnel to a local workload, in order: PeerAuthentication (plaintext under STRICT), the waypoint the
-    /// destination requires, then AuthorizationPolicy. Checked at CONNECT and again by <see cref="ConnectionGuard"/> on every change.</summary>
-    private Admission Admit(MeshState mesh, Workload workload, IPAddress ip, int port, SpiffeId? peerId, IPAddress client)
-    {
-        var verdict = InboundAdmission.Decide(mesh, workload, port, peerId, client, ip, options.TrustDomain);
-        return verdict.Allowed
-            ? new Admission(AuthorizationDecision.Allow(verdict.Reason, null, verdict.Audited), null, null)
-            : new Admission(verdict.Denial, verdict.Reason, verdict.Counter);
-    }
-
     /// <summary>Why an open tunnel may no longer run under the current config and trust; null while it may.</summary>
     private string? Recheck(MeshState mesh, string workloadUid, IPAddress ip, int port, SpiffeId? peerId, IPAddress client)
     {
@@ -354,17 +344,13 @@ public sealed partial class HboneInbound(
             return $"workload {workloadUid} is no longer served by node {options.Node}";
         }
 
-        return Admit(mesh, workload, ip, port, peerId, client).Refusal;
+        // The same decision that admitted the tunnel at CONNECT, against the config now.
+        var verdict = InboundAdmission.Decide(mesh, workload, port, peerId, client, ip, options.TrustDomain);
+        return verdict.Allowed ? null : verdict.Reason;
     }
 
     /// <summary>The access log details of a tunnel closed by a change, with the reason it may no longer run.</summary>
     private static string RevokedDetails(string reason) => AccessLogRecord.ToDetails($"closed_by_config_change: {reason}");
-
-    /// <summary>A verdict on a tunnel: the decision when policy was evaluated, and the refusal (with its stats counter) when it may not run.</summary>
-    private readonly record struct Admission(AuthorizationDecision? Decision, string? Refusal, string? Counter)
-    {
-        public static Admission Refuse(string reason, string counter) => new(null, reason, counter);
-    }
 
     private async Task RejectAsync(HboneRequest request, int status, string reason, Caller caller, string flags = "-", Workload? destination = null,
         AuthorizationDecision? denial = null)
