@@ -46,8 +46,9 @@ public sealed class PeakEwmaBalancerTests
     [Fact]
     public void Excluded_endpoints_are_skipped_unless_nothing_else_is_left()
     {
-        var balancer = new PeakEwmaBalancer();
-        Assert.Equal(B, balancer.Pick([A, B], new HashSet<string> { A.Key }));
-        Assert.Equal(A, balancer.Pick([A], new HashSet<string> { A.Key }));
+        // Exclusion is the endpoint picker's, in front of the balancer.
+        var picker = new EndpointPicker(new PeakEwmaBalancer());
+        Assert.Equal(B, picker.Pick(null, [A, B], null, new HashSet<string> { A.Key }));
+        Assert.Equal(A, picker.Pick(null, [A], null, new HashSet<string> { A.Key }));
     }
 }

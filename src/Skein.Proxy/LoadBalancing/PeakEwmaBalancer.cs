@@ -16,30 +16,15 @@ public sealed class PeakEwmaBalancer
     private static readonly double FailurePenaltyMs = 1000;
     private readonly ConcurrentDictionary<string, EndpointLoad> _loads = new(StringComparer.Ordinal);
 
-    public UpstreamEndpoint Pick(IReadOnlyList<UpstreamEndpoint> endpoints, IReadOnlySet<string>? exclude = null)
+    /// <summary>Power of two choices over peak EWMA latency × outstanding work (callers have already removed what they exclude).</summary>
+    public UpstreamEndpoint Pick(IReadOnlyList<UpstreamEndpoint> candidates)
     {
-        IReadOnlyList<UpstreamEndpoint> candidates = endpoints;
-        if (exclude is { Count: > 0 })
-        {
-            var remaining = endpoints.Where(e => !exclude.Contains(e.Key)).ToList();
-            if (remaining.Count > 0)
-            {
-                candidates = remaining;
-            }
-        }
-
         if (candidates.Count == 1)
         {
             return candidates[0];
         }
 
-        var a = Random.Shared.Next(candidates.Count);
-        var b = Random.Shared.Next(candidates.Count - 1);
-        if (b >= a)
-        {
-            b++;
-        }
-
+        var (a, b) = TwoDistinct(candidates.Count);
         return Cost(candidates[a]) <= Cost(candidates[b]) ? candidates[a] : candidates[b];
     }
 
@@ -51,14 +36,16 @@ public sealed class PeakEwmaBalancer
             return candidates[0];
         }
 
-        var a = Random.Shared.Next(candidates.Count);
-        var b = Random.Shared.Next(candidates.Count - 1);
-        if (b >= a)
-        {
-            b++;
-        }
-
+        var (a, b) = TwoDistinct(candidates.Count);
         return Volatile.Read(ref Load(candidates[a]).Outstanding) <= Volatile.Read(ref Load(candidates[b]).Outstanding) ? candidates[a] : candidates[b];
+    }
+
+    /// <summary>Two different indexes below <paramref name="count"/> (at least 2), uniformly.</summary>
+    private static (int A, int B) TwoDistinct(int count)
+    {
+        var a = Random.Shared.Next(count);
+        var b = Random.Shared.Next(count - 1);
+        return (a, b >= a ? b + 1 : b);
     }
 
     public void Begin(UpstreamEndpoint endpoint) => Interlocked.Increment(ref Load(endpoint).Outstanding);
