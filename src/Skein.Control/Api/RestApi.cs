@@ -40,21 +40,21 @@ public static class RestApi
             {
                 configVersion = store.Current.Version,
                 totalNacks = registry.TotalNacks,
-                proxies = registry.Connected.Select(p => new
+                proxies = registry.Connected.Select(p => (Proxy: p, Counters: p.Counters())).Select(p => new
                 {
-                    id = p.Id,
-                    node = p.Node,
-                    role = p.Role,
-                    peer = p.Peer,
-                    connectedAt = p.ConnectedAt,
-                    configVersion = p.ConfigVersion,
-                    pushes = p.Pushes,
-                    resourcesSent = p.ResourcesSent,
-                    removals = p.Removals,
-                    acks = p.Acks,
-                    nacks = p.Nacks,
-                    lastNack = p.LastNack,
-                    lastNackAt = p.LastNackAt,
+                    id = p.Proxy.Id,
+                    node = p.Proxy.Node,
+                    role = p.Proxy.Role,
+                    peer = p.Proxy.Peer,
+                    connectedAt = p.Proxy.ConnectedAt,
+                    configVersion = p.Counters.ConfigVersion,
+                    pushes = p.Counters.Pushes,
+                    resourcesSent = p.Counters.ResourcesSent,
+                    removals = p.Counters.Removals,
+                    acks = p.Counters.Acks,
+                    nacks = p.Counters.Nacks,
+                    lastNack = p.Counters.LastNack,
+                    lastNackAt = p.Counters.LastNackAt,
                 }),
             })).RequireHost(host);
     }

@@ -20,6 +20,15 @@ public sealed class ProxyConnection(string id, string node, string role, string 
     public string? LastNack { get; private set; }
     public DateTimeOffset? LastNackAt { get; private set; }
 
+    /// <summary>The stream's counters read together, so a reader never sees a NACK counted without its message.</summary>
+    public ProxyCounters Counters()
+    {
+        lock (_gate)
+        {
+            return new ProxyCounters(ConfigVersion, Pushes, ResourcesSent, Removals, Acks, Nacks, LastNack, LastNackAt);
+        }
+    }
+
     internal void RecordPush(int resources, int removals, long configVersion)
     {
         lock (_gate)
@@ -49,3 +58,6 @@ public sealed class ProxyConnection(string id, string node, string role, string 
         }
     }
 }
+
+/// <summary>One consistent reading of a proxy stream's counters.</summary>
+public readonly record struct ProxyCounters(long ConfigVersion, long Pushes, long ResourcesSent, long Removals, long Acks, long Nacks, string? LastNack, DateTimeOffset? LastNackAt);
