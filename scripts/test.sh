@@ -84,6 +84,26 @@ else
 fi
 run_corpus tests/Skein.Conformance/corpus-extra
 
+# The failures again, right above the closing line: CI shows only the tail of the output.
+list_failures() {
+  local trx
+  for trx in "$results"/*.trx; do
+    [ -f "$trx" ] || continue
+    awk -v project="$(basename "$trx" .trx)" '
+      /<UnitTestResult / && /outcome="Failed"/ {
+        name = $0; sub(/.*testName="/, "", name); sub(/".*/, "", name); want = 1; next }
+      want && /<Message>/ {
+        msg = $0; sub(/.*<Message>/, "", msg); sub(/<\/Message>.*/, "", msg)
+        printf "FAILED %s: %s\n  %s\n", project, name, substr(msg, 1, 400); want = 0 }' "$trx"
+  done
+  local table
+  for table in "$results"/conformance-*.txt; do
+    [ -f "$table" ] && awk -v corpus="$(basename "$table" .txt)" '$2 == "failed" { print "FAILED " corpus ": " $0 }' "$table"
+  done
+  return 0
+}
+list_failures
+
 if [ "$passed" -eq 0 ]; then status=1; fi
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 if [ "$skipped" -gt 0 ]; then
