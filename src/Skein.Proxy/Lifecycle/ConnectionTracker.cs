@@ -10,14 +10,19 @@ public sealed class ConnectionTracker
 {
     private TaskCompletionSource? _idle;
     private int _open;
+    private long _finished;
 
     /// <summary>Connections accepted and not yet finished.</summary>
     public int Open => Volatile.Read(ref _open);
+
+    /// <summary>Connections finished since the process started: a drain counts those that finish while it waits as the difference.</summary>
+    public long Finished => Interlocked.Read(ref _finished);
 
     public void Enter() => Interlocked.Increment(ref _open);
 
     public void Exit()
     {
+        Interlocked.Increment(ref _finished);
         if (Interlocked.Decrement(ref _open) == 0)
         {
             Volatile.Read(ref _idle)?.TrySetResult();

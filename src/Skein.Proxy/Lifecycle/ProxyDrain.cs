@@ -71,6 +71,9 @@ public sealed class ProxyDrain(
         ProxyStats stats, ILogger logger, CancellationToken cutNow = default, IReadOnlyList<IGracefulServer>? servers = null)
     {
         stats.Increment("server.drains_total");
+        // Counted from here, not from when the listeners have stopped: a connection that finishes while they stop
+        // finished during the drain too (reading the open count after the stop missed it).
+        var finishedBefore = registry.Connections.Finished;
         var listeners = await registry.StopAcceptingAsync(shared: handedOver);
         var hbone = inbound?.GoAway() ?? 0;
         var pooled = pool?.GoAway() ?? 0;
@@ -92,13 +95,14 @@ public sealed class ProxyDrain(
         }
 
         var cut = registry.Connections.Open;
-        stats.Increment("server.drain_completed_connections", Math.Max(0, open - cut));
+        var finished = (int)(registry.Connections.Finished - finishedBefore);
+        stats.Increment("server.drain_completed_connections", finished);
         stats.Increment("server.drain_cut_connections", cut);
         if (cut > 0)
         {
             registry.CutAll();
             logger.LogWarning("{Why}: cut {Cut} connections still open ({Finished} finished)",
-                cutNow.IsCancellationRequested ? "second stop signal while draining" : $"drain deadline ({Format(deadline)}) passed", cut, Math.Max(0, open - cut));
+                cutNow.IsCancellationRequested ? "second stop signal while draining" : $"drain deadline ({Format(deadline)}) passed", cut, finished);
             // Give the cut handlers a moment to close their sockets and write their access-log records.
             using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
             try
@@ -111,11 +115,11 @@ public sealed class ProxyDrain(
         }
         else
         {
-            logger.LogInformation("drained: all {Finished} connections finished, none cut", open);
+            logger.LogInformation("drained: all {Finished} connections finished, none cut", finished);
         }
 
         await WhenStoppedAsync(graceful, logger);
-        return new DrainResult(Math.Max(0, open - cut), cut);
+        return new DrainResult(finished, cut);
     }
 
     private static async Task WhenStoppedAsync(List<Task> graceful, ILogger logger)
