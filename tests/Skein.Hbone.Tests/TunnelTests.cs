@@ -443,12 +443,16 @@ public class TunnelTests
     public async Task Cancelling_an_open_resets_the_stream()
     {
         var handlerSawReset = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var server = new TaskCompletionSource<HboneServerConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var h = await HboneHarness.StartAsync(async request =>
         {
-            await Task.Delay(500);
+            // Answer only once the client's reset has arrived (the stream is gone), however late a loaded machine delivers it.
+            var connection = await server.Task;
+            await WaitUntil(() => connection.ActiveStreams == 0);
             await Assert.ThrowsAnyAsync<IOException>(() => request.AcceptAsync());
             handlerSawReset.SetResult();
         });
+        server.SetResult(h.Server);
         using var cts = new CancellationTokenSource(100);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => h.Client.OpenTunnelAsync("slow:1", cancellationToken: cts.Token));
         await handlerSawReset.Task.WaitAsync(Timeout);
