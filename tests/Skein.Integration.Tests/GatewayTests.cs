@@ -538,7 +538,13 @@ public sealed class GatewayTests(GatewayMesh fixture) : IClassFixture<GatewayMes
     {
         using var client = fixture.Client();
         await fixture.GetAsync(client, "/metrics-probe");
-        var metrics = await fixture.Mesh.Http.GetStringAsync($"http://{fixture.GatewayProxy}:15020/metrics");
+        // The gateway records a request once its response is complete, which the client can see first.
+        var metrics = "";
+        await TestMesh.EventuallyAsync(async () =>
+        {
+            metrics = await fixture.Mesh.Http.GetStringAsync($"http://{fixture.GatewayProxy}:15020/metrics");
+            return metrics.Contains("destination_service=\"echo-v1.default.svc.cluster.local\"", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(10), "the request to echo-v1 in the gateway's metrics");
         Assert.Contains("istio_requests_total{reporter=\"source\",source_workload=\"gw\"", metrics, StringComparison.Ordinal);
         Assert.Contains("destination_service=\"echo-v1.default.svc.cluster.local\"", metrics, StringComparison.Ordinal);
         Assert.Contains("response_code=\"200\"", metrics, StringComparison.Ordinal);
