@@ -251,7 +251,8 @@ public sealed class GatewayMesh : IAsyncLifetime
               port: 80
               filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: /status/503}}}]
           - matches: [{path: {type: PathPrefix, value: /timeout}}]
-            timeouts: {request: 300ms}
+            # Long enough that the fast request (a new upstream connection right after the slow one was cut) fits on a loaded machine.
+            timeouts: {request: 2s}
             backendRefs: [{name: echo-v1, port: 80}]
           - matches: [{path: {type: PathPrefix, value: /h2c}}]
             backendRefs: [{name: echo-h2c, port: 81}]
