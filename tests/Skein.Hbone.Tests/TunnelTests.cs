@@ -443,14 +443,25 @@ public class TunnelTests
     public async Task Cancelling_an_open_resets_the_stream()
     {
         var handlerSawReset = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var server = new TaskCompletionSource<HboneServerConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var h = await HboneHarness.StartAsync(async request =>
         {
-            await Task.Delay(500);
+            arrived.TrySetResult();
+            // Answer only once the client's reset has arrived (the stream is gone), however late a loaded machine delivers it.
+            var connection = await server.Task;
+            await WaitUntil(() => connection.ActiveStreams == 0);
             await Assert.ThrowsAnyAsync<IOException>(() => request.AcceptAsync());
             handlerSawReset.SetResult();
         });
-        using var cts = new CancellationTokenSource(100);
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => h.Client.OpenTunnelAsync("slow:1", cancellationToken: cts.Token));
+        server.SetResult(h.Server);
+
+        // Cancelled while the server holds the request unanswered (not on a timer that could fire before it was sent).
+        using var cts = new CancellationTokenSource();
+        var open = h.Client.OpenTunnelAsync("slow:1", cancellationToken: cts.Token);
+        await arrived.Task.WaitAsync(Timeout);
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => open);
         await handlerSawReset.Task.WaitAsync(Timeout);
         Assert.Equal(0, h.Client.ActiveStreams);
     }

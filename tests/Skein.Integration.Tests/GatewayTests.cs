@@ -251,7 +251,8 @@ public sealed class GatewayMesh : IAsyncLifetime
               port: 80
               filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: /status/503}}}]
           - matches: [{path: {type: PathPrefix, value: /timeout}}]
-            timeouts: {request: 300ms}
+            # Long enough that the fast request (a new upstream connection right after the slow one was cut) fits on a loaded machine.
+            timeouts: {request: 2s}
             backendRefs: [{name: echo-v1, port: 80}]
           - matches: [{path: {type: PathPrefix, value: /h2c}}]
             backendRefs: [{name: echo-h2c, port: 81}]
@@ -538,7 +539,13 @@ public sealed class GatewayTests(GatewayMesh fixture) : IClassFixture<GatewayMes
     {
         using var client = fixture.Client();
         await fixture.GetAsync(client, "/metrics-probe");
-        var metrics = await fixture.Mesh.Http.GetStringAsync($"http://{fixture.GatewayProxy}:15020/metrics");
+        // The gateway records a request once its response is complete, which the client can see first.
+        var metrics = "";
+        await TestMesh.EventuallyAsync(async () =>
+        {
+            metrics = await fixture.Mesh.Http.GetStringAsync($"http://{fixture.GatewayProxy}:15020/metrics");
+            return metrics.Contains("destination_service=\"echo-v1.default.svc.cluster.local\"", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(10), "the request to echo-v1 in the gateway's metrics");
         Assert.Contains("istio_requests_total{reporter=\"source\",source_workload=\"gw\"", metrics, StringComparison.Ordinal);
         Assert.Contains("destination_service=\"echo-v1.default.svc.cluster.local\"", metrics, StringComparison.Ordinal);
         Assert.Contains("response_code=\"200\"", metrics, StringComparison.Ordinal);

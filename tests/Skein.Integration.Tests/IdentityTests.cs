@@ -178,6 +178,8 @@ public sealed class IdentityTests
         using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan, UseProxy = false });
         await TestMesh.EventuallyAsync(async () => (await mesh.ConfigDumpAsync(node))["certificates"]!.AsArray().Count == 2, TimeSpan.FromSeconds(10), "the first certificates");
         var first = await Serial();
+        // The readiness probe's connection is counted when the proxy accepts it, which can lag the probe's connect.
+        await TestMesh.EventuallyAsync(async () => await mesh.StatAsync(node, "listener.upstream.downstream_cx_total") >= 1, TimeSpan.FromSeconds(10), "the readiness probe's connection to be counted");
         var connectionsBefore = await mesh.StatAsync(node, "listener.upstream.downstream_cx_total"); // the readiness probe
         var serials = new HashSet<string> { first };
         for (var i = 0; i < 20; i++)

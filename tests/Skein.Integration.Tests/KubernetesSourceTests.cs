@@ -194,7 +194,8 @@ public sealed class KubernetesSourceTests
         {
             throw new TimeoutException($"{e.Message}\n{mesh.Logs}", e);
         }
-        Assert.Contains("listing again", mesh.Control!.Output, StringComparison.Ordinal);
+        // Logged before the relist took effect, but the console logger and our output reader may deliver it later.
+        await mesh.Control!.WaitForOutputAsync("listing again", TimeSpan.FromSeconds(10));
     }
 
     private const string NodeProxyPod = """

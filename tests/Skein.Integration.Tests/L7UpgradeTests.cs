@@ -66,8 +66,11 @@ public sealed class L7UpgradeTests
             Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
         }
 
+        // The long request must be in the gateway's hands before the signal, however slowly a loaded machine sends it.
+        var requestsBefore = await mesh.StatAsync(gateway.Proxy.Address, "l7.downstream_rq_total");
         var longRequest = client.GetAsync(new Uri($"http://{gateway.Address}:{HttpPort}/long?delay=3s"));
-        await Task.Delay(500);
+        await TestMesh.EventuallyAsync(async () => await mesh.StatAsync(gateway.Proxy.Address, "l7.downstream_rq_total") > requestsBefore,
+            TimeSpan.FromSeconds(20), "the long request to reach the gateway");
         gateway.Proxy.Process.Signal(15);
         await gateway.Proxy.Process.WaitForOutputAsync("draining", TimeSpan.FromSeconds(30));
 

@@ -39,9 +39,13 @@ public sealed class NativeProxyTests
         await TestMesh.EventuallyAsync(() => Task.FromResult(mesh.Logs.Contains("client-1.default spiffe://cluster.local/ns/default/sa/client -> echo-1.default", StringComparison.Ordinal)
             && mesh.Logs.Contains("mutual_tls", StringComparison.Ordinal)), TimeSpan.FromSeconds(5), "an access log line for the tunnelled connection");
 
+        // A relay ends (and leaves the active count) only after curl has exited and its close went through the tunnel.
+        const string Active = "cluster.outbound|80||echo.default.svc.cluster.local.upstream_cx_active";
+        await TestMesh.EventuallyAsync(async () => (await mesh.GetJsonAsync(TestMesh.AdminUri(node, "stats?format=json")))[Active]!.GetValue<long>() == 0,
+            TimeSpan.FromSeconds(10), "every relayed connection to have ended");
         var stats = await mesh.GetJsonAsync(TestMesh.AdminUri(node, "stats?format=json"));
         Assert.Equal(before + 5, stats[Mtls]!.GetValue<long>());
-        Assert.Equal(0, stats["cluster.outbound|80||echo.default.svc.cluster.local.upstream_cx_active"]!.GetValue<long>());
+        Assert.Equal(0, stats[Active]!.GetValue<long>());
         Assert.True(stats["inbound.mtls_cx_total"]!.GetValue<long>() >= 1);
 
         var dump = await mesh.ConfigDumpAsync(node);

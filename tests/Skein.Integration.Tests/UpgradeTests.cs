@@ -228,7 +228,8 @@ public sealed class UpgradeTests
         var node = mesh.Block.Host(2);
         var proxy = await mesh.StartProxyAsync("node-1", node, extraArgs: ["--handover-socket", path]);
         await answering;
-        Assert.Contains("binding the listeners instead", proxy.Output, StringComparison.Ordinal);
+        // Logged before the proxy got ready, but the console logger and our output reader may deliver it later.
+        await proxy.WaitForOutputAsync("binding the listeners instead", TimeSpan.FromSeconds(10));
         await mesh.WaitListeningAsync(new IPEndPoint(node, 15080));
     }
 

@@ -78,7 +78,6 @@ public sealed class ConnectionGuard : IDisposable
 
             if (reason is not null && tunnel.Revoke(reason))
             {
-                _revoked.Add(1);
                 _logger.LogWarning("closing {Tunnel}: {Reason} (config or trust changed since it was opened)", tunnel.Description, reason);
             }
         }
@@ -122,6 +121,8 @@ public sealed class ConnectionGuard : IDisposable
                 return false;
             }
 
+            // Counted before the cancel closes the tunnel: a client that saw the close must find it counted.
+            _guard._revoked.Add(1);
             try
             {
                 _cts.Cancel();
