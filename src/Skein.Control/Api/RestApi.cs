@@ -40,21 +40,25 @@ public static class RestApi
             {
                 configVersion = store.Current.Version,
                 totalNacks = registry.TotalNacks,
-                proxies = registry.Connected.Select(p => (Proxy: p, Counters: p.Counters())).Select(p => new
+                proxies = registry.Connected.Select(p =>
                 {
-                    id = p.Proxy.Id,
-                    node = p.Proxy.Node,
-                    role = p.Proxy.Role,
-                    peer = p.Proxy.Peer,
-                    connectedAt = p.Proxy.ConnectedAt,
-                    configVersion = p.Counters.ConfigVersion,
-                    pushes = p.Counters.Pushes,
-                    resourcesSent = p.Counters.ResourcesSent,
-                    removals = p.Counters.Removals,
-                    acks = p.Counters.Acks,
-                    nacks = p.Counters.Nacks,
-                    lastNack = p.Counters.LastNack,
-                    lastNackAt = p.Counters.LastNackAt,
+                    var counters = p.Counters();
+                    return new
+                    {
+                        id = p.Id,
+                        node = p.Node,
+                        role = p.Role,
+                        peer = p.Peer,
+                        connectedAt = p.ConnectedAt,
+                        configVersion = counters.ConfigVersion,
+                        pushes = counters.Pushes,
+                        resourcesSent = counters.ResourcesSent,
+                        removals = counters.Removals,
+                        acks = counters.Acks,
+                        nacks = counters.Nacks,
+                        lastNack = counters.LastNack,
+                        lastNackAt = counters.LastNackAt,
+                    };
                 }),
             })).RequireHost(host);
     }

@@ -11,21 +11,15 @@ public sealed class ProxyConnection(string id, string node, string role, string 
     public string Peer { get; } = peer;
     public DateTimeOffset ConnectedAt { get; } = DateTimeOffset.UtcNow;
 
-    public long Pushes { get; private set; }
-    public long ResourcesSent { get; private set; }
-    public long Removals { get; private set; }
-    public long Acks { get; private set; }
-    public long Nacks { get; private set; }
-    public long ConfigVersion { get; private set; }
-    public string? LastNack { get; private set; }
-    public DateTimeOffset? LastNackAt { get; private set; }
+    // Written and read only under the lock, as one value: a reader never sees a NACK counted without its message.
+    private ProxyCounters _counters;
 
-    /// <summary>The stream's counters read together, so a reader never sees a NACK counted without its message.</summary>
+    /// <summary>The stream's counters, read together.</summary>
     public ProxyCounters Counters()
     {
         lock (_gate)
         {
-            return new ProxyCounters(ConfigVersion, Pushes, ResourcesSent, Removals, Acks, Nacks, LastNack, LastNackAt);
+            return _counters;
         }
     }
 
@@ -33,10 +27,13 @@ public sealed class ProxyConnection(string id, string node, string role, string 
     {
         lock (_gate)
         {
-            Pushes++;
-            ResourcesSent += resources;
-            Removals += removals;
-            ConfigVersion = configVersion;
+            _counters = _counters with
+            {
+                Pushes = _counters.Pushes + 1,
+                ResourcesSent = _counters.ResourcesSent + resources,
+                Removals = _counters.Removals + removals,
+                ConfigVersion = configVersion,
+            };
         }
     }
 
@@ -44,7 +41,7 @@ public sealed class ProxyConnection(string id, string node, string role, string 
     {
         lock (_gate)
         {
-            Acks++;
+            _counters = _counters with { Acks = _counters.Acks + 1 };
         }
     }
 
@@ -52,9 +49,7 @@ public sealed class ProxyConnection(string id, string node, string role, string 
     {
         lock (_gate)
         {
-            Nacks++;
-            LastNack = message;
-            LastNackAt = DateTimeOffset.UtcNow;
+            _counters = _counters with { Nacks = _counters.Nacks + 1, LastNack = message, LastNackAt = DateTimeOffset.UtcNow };
         }
     }
 }

@@ -25,7 +25,7 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
     /// <summary>Beyond this many open connections per port, new ones are closed at once: admin clients are few.</summary>
     internal const int MaxConnections = 64;
 
-    private readonly (IPEndPoint EndPoint, Dictionary<string, Func<string, AdminResponse>> Routes)[] _ports;
+    private readonly (string Name, IPEndPoint EndPoint, Dictionary<string, Func<string, AdminResponse>> Routes)[] _ports;
     private readonly ILogger _logger;
     private readonly List<SocketListener> _listeners = [];
     private readonly ListenerRegistry? _registry;
@@ -34,24 +34,21 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
         : this(
             [
                 // Admin stays on the node's loopback address: it exposes config and must never face the network.
-                (new IPEndPoint(IPAddress.IsLoopback(options.Address) ? options.Address : IPAddress.Loopback, options.AdminPort), endpoints.Admin()),
-                (new IPEndPoint(options.Address, options.MetricsPort), endpoints.Metrics()),
-                (new IPEndPoint(options.Address, options.ReadyPort), endpoints.Readiness()),
+                ("admin", new IPEndPoint(IPAddress.IsLoopback(options.Address) ? options.Address : IPAddress.Loopback, options.AdminPort), endpoints.Admin()),
+                ("metrics", new IPEndPoint(options.Address, options.MetricsPort), endpoints.Metrics()),
+                ("ready", new IPEndPoint(options.Address, options.ReadyPort), endpoints.Readiness()),
             ],
             logger)
     {
         _registry = registry;
     }
 
-    /// <summary>A server of the given ports, each with its own paths (a path of one port is a 404 on another).</summary>
-    internal AdminServer((IPEndPoint EndPoint, Dictionary<string, Func<string, AdminResponse>> Routes)[] ports, ILogger logger)
+    /// <summary>A server of the given ports, each with its hand-over name and its own paths (a path of one port is a 404 on another).</summary>
+    internal AdminServer((string Name, IPEndPoint EndPoint, Dictionary<string, Func<string, AdminResponse>> Routes)[] ports, ILogger logger)
     {
         _ports = ports;
         _logger = logger;
     }
-
-    /// <summary>The hand-over names of the ports, in the order the constructor lists them.</summary>
-    private static readonly string[] PortNames = ["admin", "metrics", "ready"];
 
     /// <summary>How long a kept-alive connection may wait for its next request.</summary>
     internal TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(120);
@@ -67,7 +64,7 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        foreach (var (endPoint, routes) in _ports)
+        foreach (var (name, endPoint, routes) in _ports)
         {
             var connections = new ConnectionCount();
             try
@@ -77,7 +74,7 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
                 Func<Socket, CancellationToken, Task> serve = (socket, ct) => ServeAsync(socket, routes, connections, ct);
                 _listeners.Add(_registry is null
                     ? SocketListener.Start(endPoint, serve, _logger, exclusive: true)
-                    : _registry.Start(PortNames[Math.Min(_listeners.Count, PortNames.Length - 1)], endPoint, serve, _logger, exclusive: true, tracked: false));
+                    : _registry.Start(name, endPoint, serve, _logger, exclusive: true, tracked: false));
             }
             catch (SocketException e)
             {

@@ -29,7 +29,7 @@ public sealed class AdminServerTests : IAsyncLifetime
         {
             ["/metrics"] = _ => new AdminResponse(200, "text/plain; version=0.0.4; charset=utf-8", "up 1\n"),
         };
-        var server = new AdminServer([(new IPEndPoint(IPAddress.Loopback, 0), admin), (new IPEndPoint(IPAddress.Loopback, 0), metrics)], NullLogger.Instance)
+        var server = new AdminServer([("admin", new IPEndPoint(IPAddress.Loopback, 0), admin), ("metrics", new IPEndPoint(IPAddress.Loopback, 0), metrics)], NullLogger.Instance)
         {
             IdleTimeout = idle ?? TimeSpan.FromMinutes(2),
             RequestTimeout = request ?? TimeSpan.FromSeconds(10),
@@ -273,7 +273,7 @@ public sealed class AdminServerTests : IAsyncLifetime
     [Fact]
     public async Task A_taken_port_fails_start_with_an_io_exception_naming_the_address()
     {
-        var taken = new AdminServer([(_admin, new Dictionary<string, Func<string, AdminResponse>>())], NullLogger.Instance);
+        var taken = new AdminServer([("admin", _admin, new Dictionary<string, Func<string, AdminResponse>>())], NullLogger.Instance);
         var e = await Assert.ThrowsAsync<IOException>(() => taken.StartAsync(CancellationToken.None));
         Assert.IsType<SocketException>(e.InnerException);
         Assert.Contains($"http://{_admin}", e.Message, StringComparison.Ordinal);
@@ -293,7 +293,7 @@ public sealed class AdminServerTests : IAsyncLifetime
         }
 
         await server.StopAsync(CancellationToken.None);
-        var again = new AdminServer([(admin, new Dictionary<string, Func<string, AdminResponse>>())], NullLogger.Instance);
+        var again = new AdminServer([("admin", admin, new Dictionary<string, Func<string, AdminResponse>>())], NullLogger.Instance);
         await again.StartAsync(CancellationToken.None);
         await again.DisposeAsync();
     }

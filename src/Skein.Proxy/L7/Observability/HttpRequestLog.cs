@@ -106,9 +106,9 @@ public sealed class HttpRequestLog(ProxyOptions options, AccessLog accessLog, Ht
     {
         var at = peer.OriginalSource is { } original ? mesh.WorkloadsByIp.GetValueOrDefault(original) : null;
         var principal = peer.Identity.ToString();
-        var workload = at is not null && Identity.WorkloadIdentity.Of(at, options.TrustDomain).ToString() == principal
+        var workload = at is not null && _principals.GetValue(at, _principalOf) == principal
             ? at
-            : mesh.Workloads.Values.FirstOrDefault(w => Identity.WorkloadIdentity.Of(w, options.TrustDomain).ToString() == principal);
+            : mesh.Workloads.Values.FirstOrDefault(w => _principals.GetValue(w, _principalOf) == principal);
         var segments = peer.Identity.Path.Split('/');
         var identityNamespace = segments.Length == 5 && segments[1] == "ns" ? segments[2] : null;
         return new TunnelSourceInfo(mesh, peer.OriginalSource?.ToString(), workload, identityNamespace, principal);
